@@ -1,0 +1,1 @@
+"""End-to-end tests of the local Functions host stand-in."""

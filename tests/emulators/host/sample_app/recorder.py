@@ -1,0 +1,20 @@
+"""What the sample functions saw, kept in memory for in-process tests to read."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_records: list[tuple[str, dict[str, Any]]] = []
+release_blocked = threading.Event()
+
+
+def record(kind: str, **data: Any) -> None:
+    with _lock:
+        _records.append((kind, data))
+
+
+def recorded(kind: str) -> list[dict[str, Any]]:
+    with _lock:
+        return [data for k, data in _records if k == kind]
