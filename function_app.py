@@ -1,0 +1,25 @@
+"""Composition root: settings once, clients and stores once, one Blueprint per feature area.
+
+No business logic lives here. A bad configuration does not stop the app from being
+indexed: it is logged once, naming every bad setting, and each function answers 503
+saying so (``GET /api/health`` included) until the settings are fixed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import azure.functions as func
+
+from shared.container import AppContainer
+from shared.triggers import health
+
+logging.getLogger("azure").setLevel(logging.WARNING)  # the SDKs log every request at INFO
+
+container = AppContainer.from_environ(os.environ)
+if container.settings_error is not None:
+    logging.getLogger(__name__).error("%s", container.settings_error)
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(health.build_blueprint(container))

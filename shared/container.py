@@ -1,0 +1,108 @@
+"""The app's object graph, built once from ``Settings`` at the composition root.
+
+``AppContainer`` holds either the settings and everything built from them, or the
+``SettingsError`` that stopped them loading; in that case every feature answers 503
+naming the bad settings, and ``GET /api/health`` says so.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+
+from azure.data.tables import TableServiceClient
+
+from . import __version__
+from .errors import ServiceUnavailableError
+from .health import HealthService
+from .settings import Settings, SettingsError, load_settings
+from .state import (
+    ConversationStore,
+    DeadLetterStore,
+    IdentityStore,
+    MessageMapStore,
+    RunStore,
+    SubscriptionStore,
+)
+from .state.clients import StorageClients
+from .state.media import MediaStore
+from .state.queues import WorkQueue
+
+
+class AppContainer:
+    """Settings, clients and stores; each built at most once per process."""
+
+    def __init__(self, settings: Settings | None, *, error: SettingsError | None = None) -> None:
+        if (settings is None) == (error is None):
+            raise ValueError("give exactly one of settings and error")
+        self._settings = settings
+        self._error = error
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> AppContainer:
+        """Load settings from ``environ``; a bad configuration is kept, not raised."""
+        try:
+            return cls(load_settings(environ))
+        except SettingsError as error:
+            return cls(None, error=error)
+
+    @property
+    def settings_error(self) -> SettingsError | None:
+        return self._error
+
+    @property
+    def settings(self) -> Settings:
+        """The settings; raises ``ServiceUnavailableError`` naming the bad ones if they did not load."""
+        if self._settings is None:
+            assert self._error is not None
+            raise ServiceUnavailableError(
+                "The app is not configured: " + "; ".join(str(p) for p in self._error.problems) + "."
+            )
+        return self._settings
+
+    @functools.cached_property
+    def storage(self) -> StorageClients:
+        return StorageClients.from_settings(self.settings.storage)
+
+    @functools.cached_property
+    def identities(self) -> IdentityStore:
+        return IdentityStore(self.storage.tables, self.settings.names.identity_table)
+
+    @functools.cached_property
+    def conversations(self) -> ConversationStore:
+        return ConversationStore(self.storage.tables, self.settings.names.conversation_table)
+
+    @functools.cached_property
+    def messages(self) -> MessageMapStore:
+        return MessageMapStore(self.storage.tables, self.settings.names.message_table)
+
+    @functools.cached_property
+    def runs(self) -> RunStore:
+        return RunStore(self.storage.tables, self.settings.names.run_table)
+
+    @functools.cached_property
+    def subscriptions(self) -> SubscriptionStore:
+        return SubscriptionStore(self.storage.tables, self.settings.names.subscription_table)
+
+    @functools.cached_property
+    def dead_letters(self) -> DeadLetterStore:
+        return DeadLetterStore(self.storage.tables, self.settings.names.dead_letter_table)
+
+    @functools.cached_property
+    def migration_queue(self) -> WorkQueue:
+        return WorkQueue(self.storage.queues, self.settings.names.migration_queue)
+
+    @functools.cached_property
+    def delivery_queue(self) -> WorkQueue:
+        return WorkQueue(self.storage.queues, self.settings.names.delivery_queue)
+
+    @functools.cached_property
+    def media(self) -> MediaStore:
+        return MediaStore(self.storage.blobs, self.settings.names.media_container)
+
+    @functools.cached_property
+    def health(self) -> HealthService:
+        if self._error is not None:
+            return HealthService(version=__version__, invalid_settings=tuple(self._error.names))
+        tables: TableServiceClient = self.storage.tables
+        return HealthService(version=__version__, storage_probe=lambda: next(iter(tables.list_tables()), None))

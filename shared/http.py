@@ -1,0 +1,83 @@
+"""HTTP plumbing for the triggers: JSON bodies in, JSON answers and errors out.
+
+``handle_errors`` wraps a handler so that an ``AppError`` becomes its status with a JSON
+body ``{"error": {"code", "message", "target"?}}`` and anything unexpected becomes a
+500 that says nothing about internals (the exception is logged, without secrets).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import azure.functions as func
+
+from .errors import AppError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+
+MAX_BODY_BYTES = 1024 * 1024
+logger = logging.getLogger(__name__)
+
+Handler = TypeVar("Handler", bound=Callable[..., func.HttpResponse])
+
+
+def json_response(body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None) -> func.HttpResponse:
+    return func.HttpResponse(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        mimetype="application/json",
+        charset="utf-8",
+        headers=dict(headers or {}),
+    )
+
+
+def error_response(error: AppError) -> func.HttpResponse:
+    detail: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.target:
+        detail["target"] = error.target
+    return json_response({"error": detail}, status=error.status)
+
+
+def handle_errors(handler: Handler) -> Handler:
+    """Map ``AppError`` to its JSON error, and any other exception to a bare 500."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
+        try:
+            return handler(*args, **kwargs)
+        except AppError as error:
+            return error_response(error)
+        except Exception:
+            logger.exception("unhandled error in %s", handler.__name__)
+            return json_response(
+                {"error": {"code": "InternalError", "message": "The request failed unexpectedly; it was logged."}},
+                status=500,
+            )
+
+    return wrapper  # type: ignore[return-value]
+
+
+def read_json_object(req: func.HttpRequest, *, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The request body as a JSON object; 415, 413 or 400 naming the problem otherwise."""
+    content_type = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
+    body = req.get_body() or b""
+    if len(body) > max_bytes:
+        raise PayloadTooLargeError(f"The request body is {len(body)} bytes; the limit is {max_bytes}.")
+    if not body:
+        return {}
+    if content_type != "application/json":
+        raise UnsupportedMediaTypeError(
+            f"Send the body as application/json (got {content_type or 'no content type'!r})."
+        )
+    try:
+        text = body.decode("utf-8")
+        value = json.loads(text)
+    except UnicodeDecodeError:
+        raise BadRequestError("The request body is not valid UTF-8.") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequestError(f"The request body is not valid JSON: {exc.msg} at position {exc.pos}.") from None
+    if not isinstance(value, dict):
+        raise BadRequestError("The request body must be a JSON object.")
+    return value

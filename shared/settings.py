@@ -1,0 +1,338 @@
+"""The one place that reads environment variables: typed settings, validated at start.
+
+``load_settings(environ)`` returns a frozen ``Settings`` or raises ``SettingsError``
+naming every bad setting and what it expects, never a value. Secret values are
+wrapped in ``Secret`` so that a stray ``repr`` or log line shows ``'***'``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+T = TypeVar("T")
+
+
+class Secret:
+    """A secret string that hides itself from ``repr``, ``str`` and f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself: pass it to a client, never to a log."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """One bad setting: its name and what it should hold."""
+
+    name: str
+    problem: str  # "is missing" or "is malformed"
+    expected: str
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.problem} (expected {self.expected})"
+
+
+class SettingsError(Exception):
+    """Raised at start when settings are missing or malformed; lists every one of them."""
+
+    def __init__(self, problems: list[SettingProblem]) -> None:
+        self.problems = problems
+        super().__init__("Invalid settings: " + "; ".join(str(p) for p in problems))
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.problems]
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Where the state tables, work queues and media blobs live.
+
+    Either a connection string (``AzureWebJobsStorage``), or identity-based access
+    (``AzureWebJobsStorage__accountName`` or per-service URIs, with a managed identity).
+    """
+
+    connection_string: Secret | None = None
+    table_service_uri: str | None = None
+    queue_service_uri: str | None = None
+    blob_service_uri: str | None = None
+    managed_identity_client_id: str | None = None
+
+    @property
+    def uses_identity(self) -> bool:
+        return self.connection_string is None
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """The Twilio account the history comes from; an auth token or an API key pair."""
+
+    account_sid: str
+    auth_token: Secret | None
+    api_key_sid: str | None
+    api_key_secret: Secret | None
+    base_url: str | None  # None in production; the local stand-in's URL otherwise
+
+    @property
+    def username(self) -> str:
+        return self.api_key_sid or self.account_sid
+
+    @property
+    def password(self) -> Secret:
+        secret = self.api_key_secret if self.api_key_sid else self.auth_token
+        assert secret is not None  # guaranteed by load_settings
+        return secret
+
+
+@dataclass(frozen=True)
+class AcsSettings:
+    """The Azure Communication Services resource the history goes to."""
+
+    endpoint: str
+    access_key: Secret
+    ca_bundle: str | None = None  # a CA bundle path, only for a local stand-in with its own CA
+
+    @property
+    def connection_string(self) -> Secret:
+        return Secret(f"endpoint={self.endpoint}/;accesskey={self.access_key.reveal()}")
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    """Names of the tables, queues and blob container the app creates on first use."""
+
+    identity_table: str = "identities"
+    conversation_table: str = "conversations"
+    message_table: str = "messages"
+    run_table: str = "runs"
+    subscription_table: str = "subscriptions"
+    dead_letter_table: str = "deadletters"
+    migration_queue: str = "migration-work"
+    delivery_queue: str = "event-deliveries"
+    media_container: str = "twilio-media"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app is configured with, built once at the composition root."""
+
+    storage: StorageSettings
+    twilio: TwilioSettings
+    acs: AcsSettings
+    names: ResourceNames = field(default_factory=ResourceNames)
+
+
+# What each setting expects, shown in errors and mirrored in the README's table.
+_ACCOUNT_SID = re.compile(r"AC[0-9a-f]{32}\Z")
+_API_KEY_SID = re.compile(r"SK[0-9a-f]{32}\Z")
+_TABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{2,62}\Z")
+_QUEUE_NAME = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\Z")
+_CONTAINER_NAME = _QUEUE_NAME
+
+EXPECT_STORAGE = "a storage connection string, UseDevelopmentStorage=true, or AzureWebJobsStorage__accountName"
+EXPECT_ACCOUNT_SID = "AC followed by 32 lowercase hex characters"
+EXPECT_API_KEY_SID = "SK followed by 32 lowercase hex characters"
+EXPECT_ACS = "endpoint=https://<resource>.communication.azure.com/;accesskey=<base64 key>"
+EXPECT_URL = "an absolute http(s) URL"
+EXPECT_TABLE = "3-63 letters and digits, starting with a letter"
+EXPECT_QUEUE = "3-63 lowercase letters, digits and single hyphens"
+
+
+class _Reader:
+    """Collects problems while reading settings so that one error names them all."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[SettingProblem] = []
+
+    def raw(self, name: str) -> str | None:
+        value = self.environ.get(name)
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    def required(self, name: str, expected: str) -> str | None:
+        value = self.raw(name)
+        if value is None:
+            self.problems.append(SettingProblem(name, "is missing", expected))
+        return value
+
+    def malformed(self, name: str, expected: str) -> None:
+        self.problems.append(SettingProblem(name, "is malformed", expected))
+
+    def checked(self, name: str, value: str | None, check: Callable[[str], T | None], expected: str) -> T | None:
+        if value is None:
+            return None
+        result = check(value)
+        if result is None:
+            self.malformed(name, expected)
+        return result
+
+
+def _match(pattern: re.Pattern[str]) -> Callable[[str], str | None]:
+    return lambda value: value if pattern.match(value) else None
+
+
+def _url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return value.rstrip("/")
+    return None
+
+
+def parse_connection_string(value: str) -> dict[str, str]:
+    """``key=value;key=value`` into a dict with lower-case keys (values keep their ``=``)."""
+    pairs: dict[str, str] = {}
+    for part in value.split(";"):
+        if not part.strip():
+            continue
+        key, sep, val = part.partition("=")
+        if not sep:
+            raise ValueError("connection string part without '='")
+        pairs[key.strip().lower()] = val.strip()
+    return pairs
+
+
+def _acs(value: str) -> tuple[str, str] | None:
+    try:
+        pairs = parse_connection_string(value)
+    except ValueError:
+        return None
+    endpoint = pairs.get("endpoint", "")
+    key = pairs.get("accesskey", "")
+    if urlsplit(endpoint).scheme != "https" or not urlsplit(endpoint).netloc:
+        return None
+    try:
+        if not key or not base64.b64decode(key, validate=True):
+            return None
+    except (binascii.Error, ValueError):
+        return None
+    return endpoint.rstrip("/"), key
+
+
+def _storage_connection_string(value: str) -> str | None:
+    if value.replace(" ", "").lower() == "usedevelopmentstorage=true":
+        return value
+    try:
+        pairs = parse_connection_string(value)
+    except ValueError:
+        return None
+    has_account = "accountname" in pairs and ("accountkey" in pairs or "sharedaccesssignature" in pairs)
+    has_endpoint = any(k in pairs for k in ("tableendpoint", "queueendpoint", "blobendpoint"))
+    return value if has_account or has_endpoint else None
+
+
+def _load_storage(reader: _Reader) -> StorageSettings:
+    connection = reader.raw("AzureWebJobsStorage")
+    if connection is not None:
+        if reader.checked("AzureWebJobsStorage", connection, _storage_connection_string, EXPECT_STORAGE) is None:
+            return StorageSettings()
+        return StorageSettings(connection_string=Secret(connection))
+    account = reader.raw("AzureWebJobsStorage__accountName")
+    uris = {
+        kind: reader.checked(f"AzureWebJobsStorage__{kind}ServiceUri",
+                             reader.raw(f"AzureWebJobsStorage__{kind}ServiceUri"), _url, EXPECT_URL)
+        for kind in ("table", "queue", "blob")
+    }
+    if account is None and not all(uris.values()):
+        reader.problems.append(SettingProblem("AzureWebJobsStorage", "is missing", EXPECT_STORAGE))
+        return StorageSettings()
+    if account is not None and not re.match(r"[a-z0-9]{3,24}\Z", account):
+        reader.malformed("AzureWebJobsStorage__accountName", "3-24 lowercase letters and digits")
+    return StorageSettings(
+        table_service_uri=uris["table"] or f"https://{account}.table.core.windows.net",
+        queue_service_uri=uris["queue"] or f"https://{account}.queue.core.windows.net",
+        blob_service_uri=uris["blob"] or f"https://{account}.blob.core.windows.net",
+        managed_identity_client_id=reader.raw("AzureWebJobsStorage__clientId"),
+    )
+
+
+def _load_twilio(reader: _Reader) -> TwilioSettings:
+    account_sid = reader.checked(
+        "TWILIO_ACCOUNT_SID", reader.required("TWILIO_ACCOUNT_SID", EXPECT_ACCOUNT_SID),
+        _match(_ACCOUNT_SID), EXPECT_ACCOUNT_SID,
+    )
+    auth_token = reader.raw("TWILIO_AUTH_TOKEN")
+    key_sid = reader.checked(
+        "TWILIO_API_KEY_SID", reader.raw("TWILIO_API_KEY_SID"), _match(_API_KEY_SID), EXPECT_API_KEY_SID
+    )
+    key_secret = reader.raw("TWILIO_API_KEY_SECRET")
+    if reader.raw("TWILIO_API_KEY_SID") is not None and key_secret is None:
+        reader.problems.append(SettingProblem("TWILIO_API_KEY_SECRET", "is missing", "the API key's secret"))
+    elif key_secret is not None and reader.raw("TWILIO_API_KEY_SID") is None:
+        reader.problems.append(SettingProblem("TWILIO_API_KEY_SID", "is missing", EXPECT_API_KEY_SID))
+    elif auth_token is None and key_secret is None:
+        reader.problems.append(SettingProblem(
+            "TWILIO_AUTH_TOKEN", "is missing",
+            "the account's auth token, or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET",
+        ))
+    base_url = reader.checked("TWILIO_BASE_URL", reader.raw("TWILIO_BASE_URL"), _url, EXPECT_URL)
+    return TwilioSettings(
+        account_sid=account_sid or "",
+        auth_token=Secret(auth_token) if auth_token else None,
+        api_key_sid=key_sid,
+        api_key_secret=Secret(key_secret) if key_secret else None,
+        base_url=base_url,
+    )
+
+
+def _load_acs(reader: _Reader) -> AcsSettings:
+    raw = reader.required("ACS_CONNECTION_STRING", EXPECT_ACS)
+    parsed = reader.checked("ACS_CONNECTION_STRING", raw, _acs, EXPECT_ACS)
+    endpoint, key = parsed or ("", "")
+    return AcsSettings(endpoint=endpoint, access_key=Secret(key), ca_bundle=reader.raw("ACS_CA_BUNDLE"))
+
+
+def _load_names(reader: _Reader) -> ResourceNames:
+    defaults = ResourceNames()
+    values: dict[str, str] = {}
+    for attr, setting, pattern, expected in (
+        ("identity_table", "IDENTITY_TABLE", _TABLE_NAME, EXPECT_TABLE),
+        ("conversation_table", "CONVERSATION_TABLE", _TABLE_NAME, EXPECT_TABLE),
+        ("message_table", "MESSAGE_TABLE", _TABLE_NAME, EXPECT_TABLE),
+        ("run_table", "RUN_TABLE", _TABLE_NAME, EXPECT_TABLE),
+        ("subscription_table", "SUBSCRIPTION_TABLE", _TABLE_NAME, EXPECT_TABLE),
+        ("dead_letter_table", "DEAD_LETTER_TABLE", _TABLE_NAME, EXPECT_TABLE),
+        ("migration_queue", "MIGRATION_QUEUE", _QUEUE_NAME, EXPECT_QUEUE),
+        ("delivery_queue", "DELIVERY_QUEUE", _QUEUE_NAME, EXPECT_QUEUE),
+        ("media_container", "MEDIA_CONTAINER", _CONTAINER_NAME, EXPECT_QUEUE),
+    ):
+        value = reader.checked(setting, reader.raw(setting), _match(pattern), expected)
+        values[attr] = value or getattr(defaults, attr)
+    return ResourceNames(**values)
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Build ``Settings`` from ``environ``; raise ``SettingsError`` naming every bad setting."""
+    reader = _Reader(environ)
+    settings = Settings(
+        storage=_load_storage(reader),
+        twilio=_load_twilio(reader),
+        acs=_load_acs(reader),
+        names=_load_names(reader),
+    )
+    if reader.problems:
+        raise SettingsError(reader.problems)
+    return settings

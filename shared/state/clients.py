@@ -1,0 +1,49 @@
+"""Storage SDK clients built once from ``StorageSettings``: a connection string or a managed identity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from azure.data.tables import TableServiceClient
+from azure.storage.blob import BlobServiceClient
+from azure.storage.queue import QueueServiceClient
+
+from ..settings import StorageSettings
+
+# Short network timeouts: a state call that hangs should fail and be retried, not stall a worker.
+_TIMEOUTS: dict[str, Any] = {"connection_timeout": 10, "read_timeout": 30}
+
+
+@dataclass(frozen=True)
+class StorageClients:
+    """The three storage service clients the stores, queues and media container use."""
+
+    tables: TableServiceClient
+    queues: QueueServiceClient
+    blobs: BlobServiceClient
+
+    @classmethod
+    def from_settings(cls, storage: StorageSettings) -> StorageClients:
+        if storage.connection_string is not None:
+            conn = storage.connection_string.reveal()
+            return cls(
+                tables=TableServiceClient.from_connection_string(conn, **_TIMEOUTS),
+                queues=QueueServiceClient.from_connection_string(conn, **_TIMEOUTS),
+                blobs=BlobServiceClient.from_connection_string(conn, **_TIMEOUTS),
+            )
+        from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
+
+        credential: Any = (
+            ManagedIdentityCredential(client_id=storage.managed_identity_client_id)
+            if storage.managed_identity_client_id
+            else DefaultAzureCredential()
+        )
+        assert storage.table_service_uri
+        assert storage.queue_service_uri
+        assert storage.blob_service_uri
+        return cls(
+            tables=TableServiceClient(storage.table_service_uri, credential=credential, **_TIMEOUTS),
+            queues=QueueServiceClient(storage.queue_service_uri, credential=credential, **_TIMEOUTS),
+            blobs=BlobServiceClient(storage.blob_service_uri, credential=credential, **_TIMEOUTS),
+        )

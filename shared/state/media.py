@@ -1,0 +1,41 @@
+"""The blob container holding copies of Twilio media, created on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+
+from .lazy import CreatedOnFirstUse
+
+
+class MediaStore:
+    """Streams media into the container, one blob per Twilio media SID."""
+
+    def __init__(self, service: BlobServiceClient, container_name: str) -> None:
+        self._service = service
+        self._container_name = container_name
+        self._client = CreatedOnFirstUse(
+            lambda: service.get_container_client(container_name), ContainerClient.create_container
+        )
+
+    @property
+    def container(self) -> ContainerClient:
+        """The container's client; the container is created, idempotently, the first time."""
+        return self._client.get()
+
+    def upload_media(
+        self, blob_name: str, chunks: Iterable[bytes], *, content_type: str, length: int | None = None
+    ) -> str:
+        """Stream ``chunks`` into ``blob_name`` (overwriting), keeping the content type; returns the blob URL."""
+        blob = self.container.get_blob_client(blob_name)
+        blob.upload_blob(
+            chunks, length=length, overwrite=True, content_settings=ContentSettings(content_type=content_type)
+        )
+        return str(blob.url)
+
+    def media_exists(self, blob_name: str) -> bool:
+        return bool(self.container.get_blob_client(blob_name).exists())
+
+    def read_media(self, blob_name: str) -> bytes:
+        return bytes(self.container.get_blob_client(blob_name).download_blob().readall())

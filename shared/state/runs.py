@@ -1,0 +1,136 @@
+"""Runs: one row per export or sync run, with its parameters, status, counts and timestamps.
+
+Run ids sort newest first (an inverted millisecond clock, then a random suffix), so
+``list_runs`` reads recent runs from the front of one partition. Counters are
+incremented with ETag-guarded read-modify-write, safe across workers.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from azure.core.exceptions import ResourceExistsError
+
+from ..errors import AlreadyExistsError, NotFoundError
+from .tables import Entity, TableStore, etag_of, read_datetime, utcnow
+
+_PARTITION = "run"
+_MAX_CLOCK = 10**13 - 1
+COUNTERS = ("planned", "done", "failed", "skipped", "messages", "media_bytes")
+
+
+class RunNotFoundError(NotFoundError):
+    code = "RunNotFound"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A run id that sorts before every earlier one."""
+    moment = now or utcnow()
+    return f"{_MAX_CLOCK - int(moment.timestamp() * 1000):013d}-{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run: what was asked, how it stands, and what it has counted so far."""
+
+    run_id: str
+    kind: str  # on_demand | nightly | live | cli
+    status: str = "pending"  # pending | running | succeeded | failed | cancelled
+    parameters: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
+    error: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    etag: str | None = None
+
+
+def _to_entity(run: RunRecord) -> Entity:
+    return {
+        "PartitionKey": _PARTITION,
+        "RowKey": run.run_id,
+        "Kind": run.kind,
+        "Status": run.status,
+        "Parameters": json.dumps(run.parameters, ensure_ascii=True, sort_keys=True),
+        "Counts": json.dumps(run.counts, sort_keys=True),
+        "Error": run.error,
+        "CreatedAt": run.created_at,
+        "UpdatedAt": run.updated_at,
+        "FinishedAt": run.finished_at,
+    }
+
+
+def _from_entity(entity: Entity) -> RunRecord:
+    counts = dict.fromkeys(COUNTERS, 0)
+    counts.update({k: int(v) for k, v in json.loads(entity.get("Counts") or "{}").items()})
+    return RunRecord(
+        run_id=str(entity["RowKey"]),
+        kind=str(entity["Kind"]),
+        status=str(entity.get("Status") or "pending"),
+        parameters=json.loads(entity.get("Parameters") or "{}"),
+        counts=counts,
+        error=entity.get("Error"),
+        created_at=read_datetime(entity, "CreatedAt") or utcnow(),
+        updated_at=read_datetime(entity, "UpdatedAt") or utcnow(),
+        finished_at=read_datetime(entity, "FinishedAt"),
+        etag=etag_of(entity),
+    )
+
+
+def _valid_run_id(run_id: str) -> bool:
+    head, _, tail = run_id.partition("-")
+    return len(head) == 13 and head.isdigit() and len(tail) == 8 and all(c in "0123456789abcdef" for c in tail)
+
+
+class RunStore(TableStore):
+    """Reads and writes run rows."""
+
+    def create_run(self, run: RunRecord) -> RunRecord:
+        """Insert a new run; raises ``AlreadyExistsError`` if the id is taken."""
+        try:
+            return _from_entity(self._create(_to_entity(run)))
+        except ResourceExistsError:
+            raise AlreadyExistsError(f"The run {run.run_id} already exists.") from None
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """The run ``run_id``; raises ``RunNotFoundError`` (also for ids of the wrong shape)."""
+        entity = self._get(_PARTITION, run_id) if _valid_run_id(run_id) else None
+        if entity is None:
+            raise RunNotFoundError(f"There is no run {run_id!r}.", target="runId")
+        return _from_entity(entity)
+
+    def list_runs(self, *, limit: int = 50) -> list[RunRecord]:
+        """The ``limit`` most recent runs, newest first."""
+        rows = self._partition(_PARTITION, results_per_page=min(limit, 1000))
+        return [_from_entity(e) for e in islice(rows, limit)]
+
+    def update_run(self, run_id: str, **changes: Any) -> RunRecord:
+        """Set fields (status, error, finished_at, parameters) with ETag-guarded retries."""
+
+        def mutate(entity: Entity) -> Entity:
+            return _to_entity(replace(_from_entity(entity), updated_at=utcnow(), **changes))
+
+        return _from_entity(self._update_with_retry(_PARTITION, run_id, mutate, what=f"Run {run_id}"))
+
+    def increment_counts(self, run_id: str, deltas: Mapping[str, int]) -> RunRecord:
+        """Add ``deltas`` to the run's counters, safely against concurrent workers."""
+        unknown = set(deltas) - set(COUNTERS)
+        if unknown:
+            raise ValueError(f"unknown run counters: {sorted(unknown)}")
+
+        def mutate(entity: Entity) -> Entity:
+            run = _from_entity(entity)
+            counts = {k: run.counts.get(k, 0) + deltas.get(k, 0) for k in COUNTERS}
+            return _to_entity(replace(run, counts=counts, updated_at=utcnow()))
+
+        return _from_entity(self._update_with_retry(_PARTITION, run_id, mutate, what=f"Run {run_id}"))
+
+    def iter_runs(self) -> Iterator[RunRecord]:
+        """Every run, newest first, page by page."""
+        return (_from_entity(e) for e in self._partition(_PARTITION))
