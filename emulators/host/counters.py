@@ -13,6 +13,7 @@ class FunctionCounters:
     successes: int = 0
     failures: int = 0
     poisoned: int = 0
+    released: int = 0
     last_error: str | None = None
 
 
@@ -41,12 +42,17 @@ class Counters:
         with self._lock:
             self._by_function[name].poisoned += 1
 
+    def released(self, name: str) -> None:
+        """A failed queue message was made visible again for another attempt."""
+        with self._lock:
+            self._by_function[name].released += 1
+
     def snapshot(self) -> dict[str, Any]:
         """Per-function counters and their totals, as plain JSON-able dicts."""
         with self._lock:
             functions = {name: asdict(c) for name, c in self._by_function.items()}
         totals = {
             key: sum(int(f[key]) for f in functions.values())
-            for key in ("invocations", "successes", "failures", "poisoned")
+            for key in ("invocations", "successes", "failures", "poisoned", "released")
         }
         return {"functions": functions, "totals": totals}

@@ -24,6 +24,7 @@ from .hostjson import HostConfig
 from .http_trigger import HttpRoute, RouteTable, to_function_request, to_web_response
 from .invoker import Invoker
 from .loader import FunctionSpec, index_functions, load_app
+from .queue_pump import QueuePump
 from .triggers import decode_event, timer_request
 from .webhook import handle_eventgrid_webhook
 
@@ -72,7 +73,7 @@ class LocalHost:
         self._queues_enabled = queues
         self._runner: web.AppRunner | None = None
         self._background: set[asyncio.Task[Any]] = set()
-        self._pumps: list[Any] = []
+        self._pumps: list[QueuePump] = []
         self.url = ""
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -91,7 +92,18 @@ class LocalHost:
             await self._start_pumps()
 
     async def _start_pumps(self) -> None:
-        """Start one queue pump per queue-triggered function (added with the queue support)."""
+        """Start one queue pump per queue-triggered function; stop the started ones if one fails."""
+        for spec in self.functions.values():
+            if spec.trigger_type != "queueTrigger":
+                continue
+            pump = QueuePump(spec, self.settings, self.config.queues, self.invoker, self.counters)
+            try:
+                await pump.start()
+            except BaseException:
+                await pump.stop()
+                await self.stop()
+                raise
+            self._pumps.append(pump)
 
     async def stop(self) -> None:
         """Stop the pumps, let fired invocations finish (10 s at most), then close the server."""
@@ -219,7 +231,7 @@ class LocalHost:
             return decode_event(event)
         if spec.trigger_type == "queueTrigger":
             text = given if isinstance(given, str) else json.dumps(given)
-            return QueueMessage(id=str(uuid.uuid4()), body=text, dequeue_count=1)
+            return QueueMessage(id=str(uuid.uuid4()), body=text, dequeue_count=1)  # type: ignore[no-untyped-call]
         raise ValueError(f"{spec.trigger_type} functions are not invoked through the admin endpoint here")
 
     async def _invoke_quietly(self, spec: FunctionSpec, value: Any) -> None:
