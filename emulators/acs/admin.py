@@ -1,0 +1,186 @@
+"""Admin routes under ``/__admin`` (no auth; the server listens on loopback): state, counters, faults, events.
+
+The real service has nothing like them; they exist for tests and for the verify step of
+a rehearsal. Paths cannot collide with the ACS API (which has no ``/__admin`` prefix).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from .emulator import Emulator
+from .faults import FaultSpecError, parse_spec
+from .formats import identity_time
+from .state import User
+from .tokens import SCOPES
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, text=json.dumps(data), content_type="application/json")
+
+
+def _bad(message: str) -> web.Response:
+    return _json({"error": message}, 400)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError("expected a JSON object")
+    return value
+
+
+def add_routes(app: web.Application, emu: Emulator, prefix: str) -> None:
+    """Mount every admin route on ``app``."""
+
+    async def health(_: web.Request) -> web.Response:
+        return _json({"status": "ok", "resourceId": emu.ids.resource_id})
+
+    async def reset(_: web.Request) -> web.Response:
+        emu.reset()
+        return _json({"reset": True})
+
+    async def snapshot(_: web.Request) -> web.Response:
+        return _json(
+            {
+                "users": [{"id": u.id, "revokedBefore": u.revoked_before} for u in emu.store.users.values()],
+                "threads": [t.admin_view() for t in emu.store.threads.values()],
+                "counters": emu.recorder.counters,
+                "limits": {
+                    "enabled": emu.limiter.enabled,
+                    "timeScale": emu.limiter.time_scale,
+                    "refused": emu.limiter.refused,
+                },
+                "faults": [r.to_json() for r in emu.faults.rules],
+                "events": {"logged": len(emu.delivery.log), "pending": emu.delivery.pending()},
+            }
+        )
+
+    async def list_threads(_: web.Request) -> web.Response:
+        return _json({"threads": [t.admin_view() for t in emu.store.threads.values()]})
+
+    async def one_thread(request: web.Request) -> web.Response:
+        thread = emu.store.threads.get(request.match_info["thread_id"])
+        if thread is None:
+            return _json({"error": "no such thread"}, 404)
+        return _json(thread.admin_view())
+
+    async def counters(_: web.Request) -> web.Response:
+        return _json({"counters": emu.recorder.counters, "rateLimited": emu.limiter.refused})
+
+    async def exchanges(request: web.Request) -> web.Response:
+        since = int(request.query.get("since", "0"))
+        return _json({"next": emu.recorder.next_seq - 1, "exchanges": emu.recorder.since(since)})
+
+    async def get_faults(_: web.Request) -> web.Response:
+        return _json({"seed": emu.faults.seed, "rules": [r.to_json() for r in emu.faults.rules]})
+
+    async def put_faults(request: web.Request) -> web.Response:
+        try:
+            body = await _body(request)
+            spec = body.get("rules", body.get("spec"))
+            rules = parse_spec(spec)
+        except (ValueError, FaultSpecError) as exc:
+            return _bad(str(exc))
+        emu.faults.configure(rules, seed=body.get("seed"))
+        return await get_faults(request)
+
+    async def events(request: web.Request) -> web.Response:
+        since = int(request.query.get("since", "0"))
+        entries = emu.delivery.since(since)
+        event_type = request.query.get("type")
+        if event_type:
+            entries = [e for e in entries if (e["event"].get("eventType") or e["event"].get("type")) == event_type]
+        return _json(
+            {
+                "sink": emu.delivery.sink,
+                "schema": emu.delivery.schema,
+                "pending": emu.delivery.pending(),
+                "events": entries,
+            }
+        )
+
+    async def clear_events(_: web.Request) -> web.Response:
+        emu.delivery.clear()
+        return _json({"cleared": True})
+
+    async def configure_events(request: web.Request) -> web.Response:
+        try:
+            body = await _body(request)
+        except ValueError as exc:
+            return _bad(str(exc))
+        schema = body.get("schema")
+        if schema not in (None, "eventgrid", "cloudevents"):
+            return _bad("schema must be eventgrid or cloudevents")
+        emu.delivery.configure(body.get("sink", emu.delivery.sink), schema)
+        if "batchSize" in body:
+            emu.delivery.batch_size = max(1, int(body["batchSize"]))
+        return _json({"sink": emu.delivery.sink, "schema": emu.delivery.schema, "batchSize": emu.delivery.batch_size})
+
+    async def limits(request: web.Request) -> web.Response:
+        if request.method == "PUT":
+            try:
+                body = await _body(request)
+            except ValueError as exc:
+                return _bad(str(exc))
+            if "enabled" in body:
+                emu.limiter.enabled = bool(body["enabled"])
+            if body.get("reset"):
+                emu.limiter.reset()
+        return _json(
+            {"enabled": emu.limiter.enabled, "timeScale": emu.limiter.time_scale, "refused": emu.limiter.refused}
+        )
+
+    async def recording(request: web.Request) -> web.Response:
+        body = await _body(request)
+        if "enabled" in body:
+            emu.recorder.enabled = bool(body["enabled"])
+        return _json({"enabled": emu.recorder.enabled})
+
+    async def mint_token(request: web.Request) -> web.Response:
+        """Mint a token without HMAC, with any scopes and a lifetime in seconds (may be negative)."""
+        try:
+            body = await _body(request)
+        except ValueError as exc:
+            return _bad(str(exc))
+        user_id = body.get("userId")
+        if user_id is None:
+            user = User(emu.ids.user(), emu.now())
+            emu.store.users[user.id] = user
+            user_id = user.id
+        elif user_id not in emu.store.users:
+            return _json({"error": "unknown user"}, 404)
+        scopes = body.get("scopes", ["chat"])
+        if not isinstance(scopes, list) or any(s not in SCOPES for s in scopes):
+            return _bad(f"scopes must be a list drawn from {SCOPES}")
+        lifetime = int(body.get("expiresInSeconds", 86400))
+        now = time.time()
+        expires = emu.now() + timedelta(seconds=lifetime)
+        token = emu.minter.mint(user_id, scopes, int(now), int(expires.timestamp()))
+        emu.store.token_issue_times[token.rsplit(".", 1)[1]] = now
+        return _json({"userId": user_id, "token": token, "expiresOn": identity_time(expires)})
+
+    app.router.add_get(f"{prefix}/health", health)
+    app.router.add_post(f"{prefix}/reset", reset)
+    app.router.add_get(f"{prefix}/snapshot", snapshot)
+    app.router.add_get(f"{prefix}/threads", list_threads)
+    app.router.add_get(f"{prefix}/threads/{{thread_id}}", one_thread)
+    app.router.add_get(f"{prefix}/counters", counters)
+    app.router.add_get(f"{prefix}/exchanges", exchanges)
+    app.router.add_put(f"{prefix}/recording", recording)
+    app.router.add_get(f"{prefix}/faults", get_faults)
+    app.router.add_put(f"{prefix}/faults", put_faults)
+    app.router.add_get(f"{prefix}/events", events)
+    app.router.add_delete(f"{prefix}/events", clear_events)
+    app.router.add_put(f"{prefix}/events/config", configure_events)
+    app.router.add_route("GET", f"{prefix}/limits", limits)
+    app.router.add_route("PUT", f"{prefix}/limits", limits)
+    app.router.add_post(f"{prefix}/tokens", mint_token)
