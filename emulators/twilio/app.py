@@ -1,0 +1,153 @@
+"""The aiohttp application: routes plus two middlewares.
+
+``observe`` (outermost) turns errors into Twilio JSON, counts requests by route and
+status, and records exchanges when recording is on. ``guard`` authenticates, applies the
+concurrency ceiling and the seeded faults (latency, 429/500/503, dropped connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from . import admin, chat, conversations, media
+from .auth import authenticate
+from .context import EMULATOR, Emulator, Settings
+from .errors import TwilioError, not_found, too_many_requests
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+log = logging.getLogger("emulators.twilio")
+RECORD_BODY_LIMIT = 256 * 1024
+
+
+class DroppedConnection(Exception):
+    """Raised after the transport was closed to simulate a dropped connection."""
+
+
+def _route_name(request: web.Request) -> str:
+    route = request.match_info.route
+    return route.name or ""
+
+
+def _route_key(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    canonical = resource.canonical if resource is not None else "(unmatched)"
+    return f"{request.method} {canonical}"
+
+
+@web.middleware
+async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+    e = request.app[EMULATOR]
+    try:
+        response = await handler(request)
+    except TwilioError as exc:
+        response = exc.response()
+    except DroppedConnection:
+        e.counters[_route_key(request)]["dropped"] += 1
+        raise
+    except web.HTTPNotFound:
+        response = not_found(request.path).response()
+    except web.HTTPMethodNotAllowed:
+        response = TwilioError(405, 20004, f"Method {request.method} not allowed on {request.path}").response()
+    e.counters[_route_key(request)][str(response.status)] += 1
+    if e.recording and not _route_name(request).startswith("admin:"):
+        _record(e, request, response)
+    return response
+
+
+def _record(e: Emulator, request: web.Request, response: web.StreamResponse) -> None:
+    body: str | None = None
+    content_type = response.headers.get("Content-Type", "")
+    if isinstance(response, web.Response) and response.body is not None:
+        raw = response.body if isinstance(response.body, bytes) else b""
+        if content_type.startswith(("application/json", "application/xml", "text/")):
+            body = raw[:RECORD_BODY_LIMIT].decode("utf-8", "replace") if len(raw) <= RECORD_BODY_LIMIT else None
+        size = len(raw)
+    else:
+        size = 0
+    e.exchanges.append({
+        "method": request.method,
+        "path": request.path,
+        "query": request.query_string,
+        "route": _route_name(request),
+        "route_pattern": _route_key(request).split(" ", 1)[1],
+        "status": response.status,
+        "content_type": content_type,
+        "body": body,
+        "size": size,
+        "host": request.host,
+    })
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    e = request.app[EMULATOR]
+    name = _route_name(request)
+    klass = name.partition(":")[0]
+    if klass == "admin":
+        authenticate(request, e, allow_api_keys=False)
+        return await handler(request)
+    if klass != "direct":
+        authenticate(request, e)
+    if not name:  # unmatched route: 404/405 after auth, like Twilio
+        return await handler(request)
+    cfg = e.injector.config
+    if cfg.concurrency and e.in_flight >= cfg.concurrency:
+        raise too_many_requests(f"Too Many Requests: more than {cfg.concurrency} concurrent requests",
+                                retry_after=cfg.retry_after)
+    e.in_flight += 1
+    e.max_in_flight = max(e.max_in_flight, e.in_flight)
+    try:
+        decision = e.injector.decide("media" if klass == "direct" else klass)
+        if decision.delay:
+            await asyncio.sleep(decision.delay)
+        if decision.drop:
+            if request.transport is not None:
+                request.transport.abort()
+            raise DroppedConnection
+        if decision.status is not None:
+            raise e.injector.error_for(decision.status)
+        return await handler(request)
+    finally:
+        e.in_flight -= 1
+
+
+def build_app(settings: Settings) -> web.Application:
+    """An application serving Conversations v1, Chat v2, MCS and the admin routes."""
+    app = web.Application(middlewares=[observe, guard], client_max_size=160 * 1024 * 1024)
+    emulator = Emulator(settings)
+    app[EMULATOR] = emulator
+    conversations.add_routes(app)
+    chat.add_routes(app)
+    media.add_routes(app)
+    admin.add_routes(app)
+
+    async def on_startup(app: web.Application) -> None:
+        await app[EMULATOR].webhooks.start()
+
+    async def on_cleanup(app: web.Application) -> None:
+        await app[EMULATOR].webhooks.close()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app
+
+
+def ready_info(settings: Settings, url: str) -> dict[str, Any]:
+    """The one JSON line printed when the server accepts connections."""
+    key_sid, key_secret = next(iter(settings.api_keys.items()))
+    return {
+        "service": "twilio",
+        "url": url,
+        "account_sid": settings.account_sid,
+        "auth_token": settings.auth_token,
+        "api_key_sid": key_sid,
+        "api_key_secret": key_secret,
+        "seed": settings.seed,
+        "time_scale": settings.time_scale,
+        "faults": settings.faults.describe(),
+    }

@@ -1,0 +1,451 @@
+"""Programmable Chat v2 routes (``/v2/Services/...``) over the same records as Conversations v1.
+
+A private channel *is* the conversation with the same ``CH`` SID; a public channel exists
+only here. ``Type`` on the channel list is repeatable and defaults to ``public``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from .context import base_url, emu, form, json_response, no_content
+from .conversations import apply_read_horizon
+from .errors import TwilioError, missing
+from .formats import check_attributes, now, parse_date, parse_int
+from .models import Conversation, Service
+from .paging import paginate
+from .store import Store
+from .views import chat_channel, chat_member, chat_message, chat_role, chat_service, chat_user, chat_user_channel
+
+CHANNEL_TYPES = ("public", "private")
+
+
+def _page(request: web.Request, key: str, items: Any, render: Any, *, keys: Any = None,
+          descending: bool = False) -> web.Response:
+    body = paginate(request, base=base_url(request), key=key, items=items, keys=keys, render=render,
+                    descending=descending, oversize=emu(request).settings.page_size_over_max)
+    return json_response(body)
+
+
+def _service(request: web.Request, key: str = "ServiceSid") -> Service:
+    return emu(request).store.service(request.match_info[key], request.path)
+
+
+def _channel(request: web.Request, key: str = "ChannelSid") -> Conversation:
+    service = _service(request)
+    return emu(request).store.find_conversation(service.sid, request.match_info[key], request.path,
+                                                include_public=True)
+
+
+def _joined(store: Store, service_sid: str, identity: str) -> int:
+    return sum(1 for c in store.conversations.values()
+               if c.service_sid == service_sid and c.participant_by_identity(identity) is not None)
+
+
+# ---------------------------------------------------------------------- services
+async def list_services(request: web.Request) -> web.Response:
+    e = emu(request)
+    base = base_url(request)
+    return _page(request, "services", list(e.store.services.values()),
+                 lambda s: chat_service(base, e.store.account_sid, s))
+
+
+async def create_service(request: web.Request) -> web.Response:
+    e = emu(request)
+    data = await form(request)
+    if not data.get("FriendlyName"):
+        raise missing("FriendlyName")
+    service = e.store.create_service(data["FriendlyName"])
+    return json_response(chat_service(base_url(request), e.store.account_sid, service), 201)
+
+
+async def fetch_service(request: web.Request) -> web.Response:
+    e = emu(request)
+    return json_response(chat_service(base_url(request), e.store.account_sid, _service(request, "Sid")))
+
+
+async def update_service(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request, "Sid")
+    data = await form(request)
+    if data.get("FriendlyName"):
+        service.friendly_name = data["FriendlyName"]
+    if "PreWebhookUrl" in data:
+        service.pre_webhook_url = data["PreWebhookUrl"] or None
+    if "PostWebhookUrl" in data:
+        service.post_webhook_url = data["PostWebhookUrl"] or None
+    if data.get("WebhookMethod"):
+        service.webhook_method = data["WebhookMethod"].upper()
+    if "WebhookFilters" in data:
+        service.webhook_filters = [f for f in data.getall("WebhookFilters") if f]
+    for param, attr in (("ReachabilityEnabled", "reachability_enabled"), ("ReadStatusEnabled", "read_status_enabled")):
+        if param in data:
+            setattr(service, attr, data[param].lower() == "true")
+    for param, attr in (("TypingIndicatorTimeout", "typing_indicator_timeout"),
+                        ("ConsumptionReportInterval", "consumption_report_interval")):
+        value = parse_int(data.get(param), param)
+        if value is not None:
+            setattr(service, attr, value)
+    service.date_updated = now()
+    return json_response(chat_service(base_url(request), e.store.account_sid, service))
+
+
+async def delete_service(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request, "Sid")
+    if service.sid == e.store.config.default_chat_service_sid:
+        raise TwilioError(400, 50300, "The default Conversation Service cannot be deleted")
+    e.store.delete_service(service)
+    return no_content()
+
+
+# ---------------------------------------------------------------------- channels
+async def list_channels(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    types = tuple(request.query.getall("Type", [])) or ("public",)
+    for kind in types:
+        if kind not in CHANNEL_TYPES:
+            raise TwilioError(400, 20001, f"Invalid Type {kind!r}")
+    channels = e.store.conversations_of(service.sid, types=types)
+    base = base_url(request)
+    return _page(request, "channels", channels, lambda c: chat_channel(base, e.store.account_sid, c))
+
+
+async def create_channel(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    data = await form(request)
+    kind = data.get("Type", "public")
+    if kind not in CHANNEL_TYPES:
+        raise TwilioError(400, 20001, f"Invalid Type {kind!r}")
+    e.hit_service(service.sid)
+    conv = e.store.create_conversation(
+        service.sid, friendly_name=data.get("FriendlyName"), unique_name=data.get("UniqueName") or None,
+        attributes=check_attributes(data.get("Attributes"), "Attributes", 16 * 1024), state="active", type_=kind,
+        created_by=data.get("CreatedBy") or "system",
+        date_created=parse_date(data.get("DateCreated"), "DateCreated"),
+        date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"),
+    )
+    return json_response(chat_channel(base_url(request), e.store.account_sid, conv), 201)
+
+
+async def fetch_channel(request: web.Request) -> web.Response:
+    e = emu(request)
+    return json_response(chat_channel(base_url(request), e.store.account_sid, _channel(request, "Sid")))
+
+
+async def update_channel(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request, "Sid")
+    data = await form(request)
+    e.hit_conversation(conv.sid)
+    if "FriendlyName" in data:
+        conv.friendly_name = data["FriendlyName"] or None
+    if "UniqueName" in data:
+        e.store.set_unique_name(conv, data["UniqueName"] or None)
+    if "Attributes" in data:
+        conv.attributes = check_attributes(data["Attributes"], "Attributes", 16 * 1024) or "{}"
+    if "CreatedBy" in data:
+        conv.created_by = data["CreatedBy"] or "system"
+    if "DateCreated" in data:
+        conv.date_created = parse_date(data["DateCreated"], "DateCreated") or conv.date_created
+    conv.date_updated = parse_date(data.get("DateUpdated"), "DateUpdated") or now()
+    return json_response(chat_channel(base_url(request), e.store.account_sid, conv))
+
+
+async def delete_channel(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request, "Sid")
+    e.hit_service(conv.service_sid)
+    e.store.delete_conversation(conv)
+    return no_content()
+
+
+# ---------------------------------------------------------------------- members
+async def list_members(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    identities = set(request.query.getall("Identity", []))
+    members = [p for p in conv.participants.values() if not identities or p.identity in identities]
+    base = base_url(request)
+    return _page(request, "members", members, lambda p: chat_member(base, e.store.account_sid, conv, p))
+
+
+async def create_member(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    data = await form(request)
+    if not data.get("Identity"):
+        raise missing("Identity")
+    e.hit_conversation(conv.sid)
+    role_sid = data.get("RoleSid") or None
+    if role_sid:
+        e.store.role(conv.service_sid, role_sid, request.path)
+    part = e.store.add_participant(
+        conv, identity=data["Identity"], binding=None,
+        attributes=check_attributes(data.get("Attributes"), "Attributes", 4096), role_sid=role_sid,
+        date_created=parse_date(data.get("DateCreated"), "DateCreated"),
+        date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"),
+        last_read_message_index=parse_int(data.get("LastConsumedMessageIndex"), "LastConsumedMessageIndex"),
+        last_read_timestamp=parse_date(data.get("LastConsumptionTimestamp"), "LastConsumptionTimestamp"),
+    )
+    return json_response(chat_member(base_url(request), e.store.account_sid, conv, part), 201)
+
+
+async def fetch_member(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    part = e.store.find_participant(conv, request.match_info["Sid"], request.path)
+    return json_response(chat_member(base_url(request), e.store.account_sid, conv, part))
+
+
+async def update_member(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    part = e.store.find_participant(conv, request.match_info["Sid"], request.path)
+    data = await form(request)
+    e.hit_conversation(conv.sid)
+    if data.get("RoleSid"):
+        part.role_sid = e.store.role(conv.service_sid, data["RoleSid"], request.path).sid
+    if "Attributes" in data:
+        part.attributes = check_attributes(data["Attributes"], "Attributes", 4096) or "{}"
+    if "DateCreated" in data:
+        part.date_created = parse_date(data["DateCreated"], "DateCreated") or part.date_created
+    apply_read_horizon(part, parse_int(data.get("LastConsumedMessageIndex"), "LastConsumedMessageIndex"),
+                       parse_date(data.get("LastConsumptionTimestamp"), "LastConsumptionTimestamp"))
+    part.date_updated = parse_date(data.get("DateUpdated"), "DateUpdated") or now()
+    return json_response(chat_member(base_url(request), e.store.account_sid, conv, part))
+
+
+async def delete_member(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    part = e.store.find_participant(conv, request.match_info["Sid"], request.path)
+    e.hit_conversation(conv.sid)
+    del conv.participants[part.sid]
+    return no_content()
+
+
+# ---------------------------------------------------------------------- messages
+async def list_messages(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    order = request.query.get("Order", "asc").lower()
+    if order not in ("asc", "desc"):
+        raise TwilioError(400, 20001, f"Invalid Order {request.query['Order']!r}")
+    base = base_url(request)
+    return _page(request, "messages", conv.messages, lambda m: chat_message(base, e.store, conv, m),
+                 keys=conv.indices, descending=order == "desc")
+
+
+async def create_message(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    data = await form(request)
+    media_sid = data.get("MediaSid") or None
+    if not data.get("Body") and not media_sid:
+        raise missing("Body")
+    e.hit_conversation(conv.sid)
+    msg = e.store.add_message(
+        conv, author=data.get("From"), body=data.get("Body") or None,
+        attributes=check_attributes(data.get("Attributes"), "Attributes", 4096),
+        media_sids=[media_sid] if media_sid else [],
+        date_created=parse_date(data.get("DateCreated"), "DateCreated"),
+        date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"),
+    )
+    if data.get("LastUpdatedBy"):
+        msg.last_updated_by = data["LastUpdatedBy"]
+    return json_response(chat_message(base_url(request), e.store, conv, msg), 201)
+
+
+async def fetch_message(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    msg = e.store.find_message(conv, request.match_info["Sid"], request.path)
+    return json_response(chat_message(base_url(request), e.store, conv, msg))
+
+
+async def update_message(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    msg = e.store.find_message(conv, request.match_info["Sid"], request.path)
+    data = await form(request)
+    e.hit_conversation(conv.sid)
+    if "Body" in data:
+        msg.was_edited = msg.was_edited or data["Body"] != msg.body
+        msg.body = data["Body"]
+    if "Attributes" in data:
+        msg.attributes = check_attributes(data["Attributes"], "Attributes", 4096) or "{}"
+    if data.get("From"):
+        msg.author = data["From"]
+    if "LastUpdatedBy" in data:
+        msg.last_updated_by = data["LastUpdatedBy"] or None
+    if "DateCreated" in data:
+        msg.date_created = parse_date(data["DateCreated"], "DateCreated") or msg.date_created
+    msg.date_updated = parse_date(data.get("DateUpdated"), "DateUpdated") or now()
+    return json_response(chat_message(base_url(request), e.store, conv, msg))
+
+
+async def delete_message(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    msg = e.store.find_message(conv, request.match_info["Sid"], request.path)
+    e.hit_conversation(conv.sid)
+    e.store.delete_message(conv, msg)
+    return no_content()
+
+
+# ---------------------------------------------------------------------- users and roles
+async def list_users(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    base = base_url(request)
+    return _page(request, "users", e.store.users_of(service.sid),
+                 lambda u: chat_user(base, e.store, u, _joined(e.store, service.sid, u.identity)))
+
+
+async def create_user(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    data = await form(request)
+    if not data.get("Identity"):
+        raise missing("Identity")
+    e.hit_service(service.sid)
+    user = e.store.create_user(service.sid, data["Identity"], friendly_name=data.get("FriendlyName") or None,
+                               attributes=check_attributes(data.get("Attributes"), "Attributes", 16 * 1024),
+                               role_sid=data.get("RoleSid") or None)
+    return json_response(chat_user(base_url(request), e.store, user, 0), 201)
+
+
+async def fetch_user(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    user = e.store.find_user(service.sid, request.match_info["Sid"], request.path)
+    return json_response(chat_user(base_url(request), e.store, user, _joined(e.store, service.sid, user.identity)))
+
+
+async def update_user(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    user = e.store.find_user(service.sid, request.match_info["Sid"], request.path)
+    data = await form(request)
+    e.hit_service(service.sid)
+    if "FriendlyName" in data:
+        user.friendly_name = data["FriendlyName"] or None
+    if "Attributes" in data:
+        user.attributes = check_attributes(data["Attributes"], "Attributes", 16 * 1024) or "{}"
+    if data.get("RoleSid"):
+        user.role_sid = e.store.role(service.sid, data["RoleSid"], request.path).sid
+    user.date_updated = now()
+    return json_response(chat_user(base_url(request), e.store, user, _joined(e.store, service.sid, user.identity)))
+
+
+async def delete_user(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    user = e.store.find_user(service.sid, request.match_info["Sid"], request.path)
+    e.hit_service(service.sid)
+    e.store.delete_user(user)
+    return no_content()
+
+
+async def list_user_channels(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    user = e.store.find_user(service.sid, request.match_info["UserSid"], request.path)
+    base = base_url(request)
+    return _page(request, "channels", e.store.user_memberships(user),
+                 lambda cp: chat_user_channel(base, e.store, user, cp[0], cp[1]))
+
+
+async def list_roles(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    base = base_url(request)
+    return _page(request, "roles", e.store.roles_of(service.sid), lambda r: chat_role(base, e.store.account_sid, r))
+
+
+async def create_role(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    data = await form(request)
+    for param in ("FriendlyName", "Type", "Permission"):
+        if not data.get(param):
+            raise missing(param)
+    kinds = {"channel": "conversation", "deployment": "service"}
+    if data["Type"] not in kinds:
+        raise TwilioError(400, 20001, f"Invalid Type {data['Type']!r}")
+    role = e.store.create_role(service.sid, data["FriendlyName"], kinds[data["Type"]], data.getall("Permission"))
+    return json_response(chat_role(base_url(request), e.store.account_sid, role), 201)
+
+
+async def fetch_role(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    role = e.store.role(service.sid, request.match_info["Sid"], request.path)
+    return json_response(chat_role(base_url(request), e.store.account_sid, role))
+
+
+async def update_role(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    role = e.store.role(service.sid, request.match_info["Sid"], request.path)
+    data = await form(request)
+    if not data.get("Permission"):
+        raise missing("Permission")
+    role.permissions = data.getall("Permission")
+    role.date_updated = now()
+    return json_response(chat_role(base_url(request), e.store.account_sid, role))
+
+
+async def delete_role(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = _service(request)
+    role = e.store.role(service.sid, request.match_info["Sid"], request.path)
+    del e.store.roles[role.sid]
+    return no_content()
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the Chat v2 routes (names ``<request class>:v2-<name>``)."""
+    svc = "/v2/Services/{ServiceSid}"
+    chan = f"{svc}/Channels/{{ChannelSid}}"
+    routes: list[tuple[str, str, Any, str]] = [
+        ("GET", "/v2/Services", list_services, "list:services"),
+        ("POST", "/v2/Services", create_service, "create:services"),
+        ("GET", "/v2/Services/{Sid}", fetch_service, "fetch:service"),
+        ("POST", "/v2/Services/{Sid}", update_service, "update:service"),
+        ("DELETE", "/v2/Services/{Sid}", delete_service, "delete:service"),
+        ("GET", f"{svc}/Channels", list_channels, "list:channels"),
+        ("POST", f"{svc}/Channels", create_channel, "create:channels"),
+        ("GET", f"{svc}/Channels/{{Sid}}", fetch_channel, "fetch:channel"),
+        ("POST", f"{svc}/Channels/{{Sid}}", update_channel, "update:channel"),
+        ("DELETE", f"{svc}/Channels/{{Sid}}", delete_channel, "delete:channel"),
+        ("GET", f"{chan}/Members", list_members, "list:members"),
+        ("POST", f"{chan}/Members", create_member, "create:members"),
+        ("GET", f"{chan}/Members/{{Sid}}", fetch_member, "fetch:member"),
+        ("POST", f"{chan}/Members/{{Sid}}", update_member, "update:member"),
+        ("DELETE", f"{chan}/Members/{{Sid}}", delete_member, "delete:member"),
+        ("GET", f"{chan}/Messages", list_messages, "list:messages"),
+        ("POST", f"{chan}/Messages", create_message, "create:messages"),
+        ("GET", f"{chan}/Messages/{{Sid}}", fetch_message, "fetch:message"),
+        ("POST", f"{chan}/Messages/{{Sid}}", update_message, "update:message"),
+        ("DELETE", f"{chan}/Messages/{{Sid}}", delete_message, "delete:message"),
+        ("GET", f"{svc}/Users", list_users, "list:users"),
+        ("POST", f"{svc}/Users", create_user, "create:users"),
+        ("GET", f"{svc}/Users/{{Sid}}", fetch_user, "fetch:user"),
+        ("POST", f"{svc}/Users/{{Sid}}", update_user, "update:user"),
+        ("DELETE", f"{svc}/Users/{{Sid}}", delete_user, "delete:user"),
+        ("GET", f"{svc}/Users/{{UserSid}}/Channels", list_user_channels, "list:user-channels"),
+        ("GET", f"{svc}/Roles", list_roles, "list:roles"),
+        ("POST", f"{svc}/Roles", create_role, "create:roles"),
+        ("GET", f"{svc}/Roles/{{Sid}}", fetch_role, "fetch:role"),
+        ("POST", f"{svc}/Roles/{{Sid}}", update_role, "update:role"),
+        ("DELETE", f"{svc}/Roles/{{Sid}}", delete_role, "delete:role"),
+    ]
+    for method, path, handler, name in routes:
+        klass, _, rest = name.partition(":")
+        app.router.add_route(method, path, handler, name=f"{klass}:v2-{rest}")

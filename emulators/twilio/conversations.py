@@ -1,0 +1,858 @@
+"""Conversations v1 routes, at account level (default service) and under ``/v1/Services/{IS}``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiMapping
+
+from .context import Emulator, base_url, emu, form, json_response, no_content, webhooks_enabled
+from .errors import TwilioError, missing, not_found
+from .formats import check_attributes, now, parse_date, parse_duration, parse_int
+from .models import Conversation, Participant
+from .paging import paginate
+from .views import V1Scope, service_v1
+from .webhooks import conversation_params, message_params, participant_params
+
+STATES = ("active", "inactive", "closed")
+BODY_LIMIT = 32 * 1024
+
+
+def _scope(request: web.Request) -> V1Scope:
+    e = emu(request)
+    service_sid = request.match_info.get("ChatServiceSid")
+    if service_sid is None:
+        return V1Scope(base_url(request), e.store, e.store.config.default_chat_service_sid, scoped=False)
+    e.store.service(service_sid, request.path)
+    return V1Scope(base_url(request), e.store, service_sid, scoped=True)
+
+
+def _conv(request: web.Request, scope: V1Scope, key: str = "ConversationSid") -> Conversation:
+    return emu(request).store.find_conversation(scope.service_sid, request.match_info[key], request.path,
+                                                include_public=False)
+
+
+def _page(request: web.Request, key: str, items: Any, render: Any, *, keys: Any = None,
+          descending: bool = False) -> web.Response:
+    body = paginate(request, base=base_url(request), key=key, items=items, keys=keys, render=render,
+                    descending=descending, oversize=emu(request).settings.page_size_over_max)
+    return json_response(body)
+
+
+def _fire(request: web.Request, conv: Conversation, event: str, params: dict[str, str]) -> None:
+    if webhooks_enabled(request):
+        e = emu(request)
+        e.webhooks.fire(e.store, conv, event, params)
+
+
+# ---------------------------------------------------------------------- services
+async def list_services(request: web.Request) -> web.Response:
+    e = emu(request)
+    base = base_url(request)
+    return _page(request, "services", list(e.store.services.values()),
+                 lambda s: service_v1(base, e.store.account_sid, s))
+
+
+async def create_service(request: web.Request) -> web.Response:
+    e = emu(request)
+    data = await form(request)
+    name = data.get("FriendlyName")
+    if not name:
+        raise missing("FriendlyName")
+    service = e.store.create_service(name)
+    return json_response(service_v1(base_url(request), e.store.account_sid, service), 201)
+
+
+async def fetch_service(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = e.store.service(request.match_info["Sid"], request.path)
+    return json_response(service_v1(base_url(request), e.store.account_sid, service))
+
+
+async def delete_service(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = e.store.service(request.match_info["Sid"], request.path)
+    if service.sid == e.store.config.default_chat_service_sid:
+        raise TwilioError(400, 50300, "The default Conversation Service cannot be deleted")
+    e.store.delete_service(service)
+    return no_content()
+
+
+# ---------------------------------------------------------------------- configuration
+def _configuration(request: web.Request) -> dict[str, Any]:
+    e = emu(request)
+    cfg = e.store.config
+    base = base_url(request)
+    return {
+        "account_sid": e.store.account_sid,
+        "default_chat_service_sid": cfg.default_chat_service_sid,
+        "default_messaging_service_sid": cfg.default_messaging_service_sid,
+        "default_inactive_timer": cfg.default_inactive_timer,
+        "default_closed_timer": cfg.default_closed_timer,
+        "url": f"{base}/v1/Configuration",
+        "links": {
+            "service": f"{base}/v1/Services/{cfg.default_chat_service_sid}",
+            "webhooks": f"{base}/v1/Configuration/Webhooks",
+        },
+    }
+
+
+async def fetch_configuration(request: web.Request) -> web.Response:
+    return json_response(_configuration(request))
+
+
+async def update_configuration(request: web.Request) -> web.Response:
+    e = emu(request)
+    data = await form(request)
+    cfg = e.store.config
+    if "DefaultChatServiceSid" in data:
+        cfg.default_chat_service_sid = e.store.service(data["DefaultChatServiceSid"], request.path).sid
+    if "DefaultMessagingServiceSid" in data:
+        cfg.default_messaging_service_sid = data["DefaultMessagingServiceSid"] or None
+    if "DefaultInactiveTimer" in data:
+        parse_duration(data["DefaultInactiveTimer"], "DefaultInactiveTimer", 60)
+        cfg.default_inactive_timer = data["DefaultInactiveTimer"] or None
+    if "DefaultClosedTimer" in data:
+        parse_duration(data["DefaultClosedTimer"], "DefaultClosedTimer", 600)
+        cfg.default_closed_timer = data["DefaultClosedTimer"] or None
+    return json_response(_configuration(request))
+
+
+def _configuration_webhooks(request: web.Request) -> dict[str, Any]:
+    e = emu(request)
+    cfg = e.store.config
+    return {
+        "account_sid": e.store.account_sid,
+        "method": cfg.webhook_method.upper(),
+        "filters": cfg.webhook_filters,
+        "pre_webhook_url": cfg.pre_webhook_url,
+        "post_webhook_url": cfg.post_webhook_url,
+        "target": cfg.webhook_target,
+        "url": f"{base_url(request)}/v1/Configuration/Webhooks",
+    }
+
+
+async def fetch_configuration_webhooks(request: web.Request) -> web.Response:
+    return json_response(_configuration_webhooks(request))
+
+
+async def update_configuration_webhooks(request: web.Request) -> web.Response:
+    cfg = emu(request).store.config
+    data = await form(request)
+    if "Method" in data:
+        cfg.webhook_method = _method(data["Method"]).upper()
+    if "Filters" in data:
+        cfg.webhook_filters = [f for f in data.getall("Filters") if f]
+    if "PreWebhookUrl" in data:
+        cfg.pre_webhook_url = data["PreWebhookUrl"] or None
+    if "PostWebhookUrl" in data:
+        cfg.post_webhook_url = data["PostWebhookUrl"] or None
+    if "Target" in data:
+        if data["Target"] not in ("webhook", "flex"):
+            raise TwilioError(400, 20001, "Target must be webhook or flex")
+        cfg.webhook_target = data["Target"]
+    return json_response(_configuration_webhooks(request))
+
+
+def _method(value: str) -> str:
+    if value.upper() not in ("GET", "POST"):
+        raise TwilioError(400, 20001, f"Invalid Method {value!r}")
+    return value.lower()
+
+
+def _service_configuration(request: web.Request) -> dict[str, Any]:
+    e = emu(request)
+    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
+    url = f"{base_url(request)}/v1/Services/{service.sid}/Configuration"
+    return {
+        "chat_service_sid": service.sid,
+        "default_conversation_creator_role_sid": service.default_conversation_creator_role_sid,
+        "default_conversation_role_sid": service.default_conversation_role_sid,
+        "default_chat_service_role_sid": service.default_chat_service_role_sid,
+        "url": url,
+        "links": {"notifications": f"{url}/Notifications", "webhooks": f"{url}/Webhooks"},
+        "reachability_enabled": service.reachability_enabled,
+    }
+
+
+async def fetch_service_configuration(request: web.Request) -> web.Response:
+    return json_response(_service_configuration(request))
+
+
+async def update_service_configuration(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
+    data = await form(request)
+    for param, attr in (("DefaultConversationCreatorRoleSid", "default_conversation_creator_role_sid"),
+                        ("DefaultConversationRoleSid", "default_conversation_role_sid"),
+                        ("DefaultChatServiceRoleSid", "default_chat_service_role_sid")):
+        if param in data:
+            setattr(service, attr, e.store.role(service.sid, data[param], request.path).sid)
+    if "ReachabilityEnabled" in data:
+        service.reachability_enabled = data["ReachabilityEnabled"].lower() == "true"
+    return json_response(_service_configuration(request))
+
+
+def _service_webhooks(request: web.Request) -> dict[str, Any]:
+    e = emu(request)
+    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
+    return {
+        "account_sid": e.store.account_sid,
+        "chat_service_sid": service.sid,
+        "pre_webhook_url": service.pre_webhook_url,
+        "post_webhook_url": service.post_webhook_url,
+        "filters": service.webhook_filters,
+        "method": service.webhook_method.upper(),
+        "url": f"{base_url(request)}/v1/Services/{service.sid}/Configuration/Webhooks",
+    }
+
+
+async def fetch_service_webhooks(request: web.Request) -> web.Response:
+    return json_response(_service_webhooks(request))
+
+
+async def update_service_webhooks(request: web.Request) -> web.Response:
+    e = emu(request)
+    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
+    data = await form(request)
+    if "PreWebhookUrl" in data:
+        service.pre_webhook_url = data["PreWebhookUrl"] or None
+    if "PostWebhookUrl" in data:
+        service.post_webhook_url = data["PostWebhookUrl"] or None
+    if "Filters" in data:
+        service.webhook_filters = [f for f in data.getall("Filters") if f]
+    if "Method" in data:
+        service.webhook_method = _method(data["Method"]).upper()
+    return json_response(_service_webhooks(request))
+
+
+# ---------------------------------------------------------------------- conversations
+def _apply_timers(conv: Conversation, data: MultiMapping[str], e: Emulator) -> None:
+    cfg = e.store.config
+    inactive = parse_duration(data.get("Timers.Inactive", cfg.default_inactive_timer), "Timers.Inactive", 60)
+    closed = parse_duration(data.get("Timers.Closed", cfg.default_closed_timer), "Timers.Closed", 600)
+    start = conv.date_updated
+    if conv.state == "closed":
+        conv.date_inactive = conv.date_closed = None
+        return
+    if inactive is not None and conv.state == "active":
+        conv.date_inactive = int(start + inactive)
+    if closed is not None:
+        conv.date_closed = int(start + closed)
+
+
+def _state(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in STATES:
+        raise TwilioError(400, 50376, f"Invalid conversation state {value!r}")
+    return value
+
+
+async def list_conversations(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    convs = e.store.conversations_of(scope.service_sid)
+    query = request.query
+    state = _state(query.get("State"))
+    start = parse_date(query.get("StartDate"), "StartDate")
+    end = parse_date(query.get("EndDate"), "EndDate")
+    if state is not None:
+        convs = [c for c in convs if c.state == state]
+    if start is not None:
+        convs = [c for c in convs if c.date_created >= start]
+    if end is not None:
+        convs = [c for c in convs if c.date_created <= end]
+    descending = start is not None or end is not None  # documented: date filters sort newest first
+    return _page(request, "conversations", convs, scope.conversation, descending=descending)
+
+
+async def create_conversation(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    data = await form(request)
+    e.hit_service(scope.service_sid)
+    friendly = data.get("FriendlyName")
+    if friendly is not None and len(friendly) > 256:
+        raise TwilioError(400, 50002, "FriendlyName is longer than 256 characters")
+    created = parse_date(data.get("DateCreated"), "DateCreated")
+    conv = e.store.create_conversation(
+        scope.service_sid, friendly_name=friendly, unique_name=data.get("UniqueName") or None,
+        attributes=check_attributes(data.get("Attributes"), "Attributes", 16 * 1024),
+        state=_state(data.get("State")), messaging_service_sid=data.get("MessagingServiceSid") or None,
+        date_created=created, date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"),
+    )
+    _apply_timers(conv, data, e)
+    _fire(request, conv, "onConversationAdded", conversation_params(conv))
+    return json_response(scope.conversation(conv), 201)
+
+
+async def fetch_conversation(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    return json_response(scope.conversation(_conv(request, scope, "Sid")))
+
+
+async def update_conversation(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    conv = _conv(request, scope, "Sid")
+    data = await form(request)
+    e.hit_conversation(conv.sid)
+    if conv.state == "closed":
+        raise TwilioError(400, 50377, "Can't update conversation as it's in final closed state")
+    old_state = conv.state
+    if "FriendlyName" in data:
+        conv.friendly_name = data["FriendlyName"] or None
+    if "UniqueName" in data:
+        e.store.set_unique_name(conv, data["UniqueName"] or None)
+    if "Attributes" in data:
+        conv.attributes = check_attributes(data["Attributes"], "Attributes", 16 * 1024) or "{}"
+    if "MessagingServiceSid" in data:
+        conv.messaging_service_sid = data["MessagingServiceSid"] or None
+    if "DateCreated" in data:
+        conv.date_created = parse_date(data["DateCreated"], "DateCreated") or conv.date_created
+    new_state = _state(data.get("State"))
+    if new_state is not None:
+        conv.state = new_state
+    conv.date_updated = parse_date(data.get("DateUpdated"), "DateUpdated") or now()
+    if "Timers.Inactive" in data or "Timers.Closed" in data or conv.state != old_state:
+        _apply_timers(conv, data, e)
+    _fire(request, conv, "onConversationUpdated", conversation_params(conv))
+    if conv.state != old_state and webhooks_enabled(request):
+        e.webhooks.fire(e.store, conv, "onConversationStateUpdated", {
+            "ConversationSid": conv.sid, "StateFrom": old_state, "StateTo": conv.state, "Reason": "API",
+            "StateUpdated": conversation_params(conv)["DateUpdated"],
+            **({"MessagingServiceSid": conv.messaging_service_sid} if conv.messaging_service_sid else {}),
+        })
+    return json_response(scope.conversation(conv))
+
+
+async def delete_conversation(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    conv = _conv(request, scope, "Sid")
+    e.hit_service(scope.service_sid)
+    params = conversation_params(conv, removed=True)
+    _fire(request, conv, "onConversationRemoved", params)
+    e.store.delete_conversation(conv)
+    return no_content()
+
+
+async def create_conversation_with_participants(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    data = await form(request)
+    e.hit_service(scope.service_sid)
+    specs = [json.loads(p) for p in data.getall("Participant", [])]
+    conv = e.store.create_conversation(
+        scope.service_sid, friendly_name=data.get("FriendlyName"), unique_name=data.get("UniqueName") or None,
+        attributes=check_attributes(data.get("Attributes"), "Attributes", 16 * 1024),
+        state=_state(data.get("State")), messaging_service_sid=data.get("MessagingServiceSid") or None,
+        date_created=parse_date(data.get("DateCreated"), "DateCreated"),
+        date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"),
+    )
+    _apply_timers(conv, data, e)
+    for spec in specs:
+        binding = spec.get("messaging_binding") or {}
+        e.store.add_participant(conv, identity=spec.get("identity"),
+                                binding=_binding(binding.get("address"), binding.get("proxy_address"),
+                                                 binding.get("projected_address")),
+                                attributes=None, role_sid=spec.get("role_sid"))
+    _fire(request, conv, "onConversationAdded", conversation_params(conv))
+    return json_response(scope.conversation(conv), 201)
+
+
+# ---------------------------------------------------------------------- messages
+async def list_messages(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    conv = _conv(request, scope)
+    order = request.query.get("Order", "asc").lower()
+    if order not in ("asc", "desc"):
+        raise TwilioError(400, 20001, f"Invalid Order {request.query['Order']!r}")
+    return _page(request, "messages", conv.messages, lambda m: scope.message(conv, m), keys=conv.indices,
+                 descending=order == "desc")
+
+
+async def create_message(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    conv = _conv(request, scope)
+    data = await form(request)
+    e.hit_conversation(conv.sid)
+    body = data.get("Body")
+    media_sids = data.getall("MediaSid", [])
+    if not body and not media_sids and not data.get("ContentSid"):
+        raise TwilioError(400, 50509, "Message body, media or content is required")
+    if body is not None and len(body.encode()) > BODY_LIMIT:
+        raise TwilioError(400, 50011, f"Message body exceeds {BODY_LIMIT} bytes")
+    msg = e.store.add_message(
+        conv, author=data.get("Author"), body=body,
+        attributes=check_attributes(data.get("Attributes"), "Attributes", 4096), media_sids=media_sids,
+        date_created=parse_date(data.get("DateCreated"), "DateCreated"),
+        date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"), content_sid=data.get("ContentSid") or None,
+    )
+    _fire(request, conv, "onMessageAdded", message_params(e.store, conv, msg, "onMessageAdded"))
+    return json_response(scope.message(conv, msg), 201)
+
+
+async def fetch_message(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    conv = _conv(request, scope)
+    msg = emu(request).store.find_message(conv, request.match_info["Sid"], request.path)
+    return json_response(scope.message(conv, msg))
+
+
+async def update_message(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    conv = _conv(request, scope)
+    msg = e.store.find_message(conv, request.match_info["Sid"], request.path)
+    data = await form(request)
+    e.hit_conversation(conv.sid)
+    if "Body" in data:
+        if len(data["Body"].encode()) > BODY_LIMIT:
+            raise TwilioError(400, 50011, f"Message body exceeds {BODY_LIMIT} bytes")
+        msg.was_edited = msg.was_edited or data["Body"] != msg.body
+        msg.body = data["Body"]
+    if "Author" in data:
+        msg.author = data["Author"] or "system"
+    if "Attributes" in data:
+        msg.attributes = check_attributes(data["Attributes"], "Attributes", 4096) or "{}"
+    if "DateCreated" in data:
+        msg.date_created = parse_date(data["DateCreated"], "DateCreated") or msg.date_created
+    msg.date_updated = parse_date(data.get("DateUpdated"), "DateUpdated") or now()
+    _fire(request, conv, "onMessageUpdated", message_params(e.store, conv, msg, "onMessageUpdated"))
+    return json_response(scope.message(conv, msg))
+
+
+async def delete_message(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    conv = _conv(request, scope)
+    msg = e.store.find_message(conv, request.match_info["Sid"], request.path)
+    e.hit_conversation(conv.sid)
+    params = message_params(e.store, conv, msg, "onMessageRemoved")
+    e.store.delete_message(conv, msg)
+    _fire(request, conv, "onMessageRemoved", params)
+    return no_content()
+
+
+async def list_receipts(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    conv = _conv(request, scope)
+    msg = emu(request).store.find_message(conv, request.match_info["MessageSid"], request.path)
+    return _page(request, "delivery_receipts", msg.receipts, lambda r: scope.receipt(conv, msg, r))
+
+
+async def fetch_receipt(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    conv = _conv(request, scope)
+    msg = emu(request).store.find_message(conv, request.match_info["MessageSid"], request.path)
+    for receipt in msg.receipts:
+        if receipt.sid == request.match_info["Sid"]:
+            return json_response(scope.receipt(conv, msg, receipt))
+    raise not_found(request.path)
+
+
+# ---------------------------------------------------------------------- participants
+def _binding(address: str | None, proxy: str | None, projected: str | None) -> dict[str, str] | None:
+    if not address and not proxy and not projected:
+        return None
+    text = address or proxy or ""
+    kind = "whatsapp" if text.startswith("whatsapp:") else ("rcs" if text.startswith("rcs:") else "sms")
+    binding = {"type": kind}
+    if address:
+        binding["address"] = address
+    if proxy:
+        binding["proxy_address"] = proxy
+    if projected:
+        binding["projected_address"] = projected
+    return binding
+
+
+async def list_participants(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    conv = _conv(request, scope)
+    return _page(request, "participants", list(conv.participants.values()), lambda p: scope.participant(conv, p))
+
+
+async def create_participant(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    conv = _conv(request, scope)
+    data = await form(request)
+    e.hit_conversation(conv.sid)
+    identity = data.get("Identity") or None
+    address = data.get("MessagingBinding.Address") or None
+    if identity is not None and address is not None:
+        raise TwilioError(400, 50104, "A participant cannot have both Identity and MessagingBinding.Address")
+    for value, name in ((identity, "Identity"), (address, "MessagingBinding.Address")):
+        if value is not None and len(value) > 256:
+            raise TwilioError(400, 50002, f"{name} is longer than 256 characters")
+    role_sid = data.get("RoleSid") or None
+    if role_sid:
+        e.store.role(conv.service_sid, role_sid, request.path)
+    part = e.store.add_participant(
+        conv, identity=identity,
+        binding=_binding(address, data.get("MessagingBinding.ProxyAddress"),
+                         data.get("MessagingBinding.ProjectedAddress")),
+        attributes=check_attributes(data.get("Attributes"), "Attributes", 4096), role_sid=role_sid,
+        date_created=parse_date(data.get("DateCreated"), "DateCreated"),
+        date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"),
+    )
+    _fire(request, conv, "onParticipantAdded", participant_params(conv, part, "onParticipantAdded"))
+    return json_response(scope.participant(conv, part), 201)
+
+
+async def fetch_participant(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    conv = _conv(request, scope)
+    part = emu(request).store.find_participant(conv, request.match_info["Sid"], request.path)
+    return json_response(scope.participant(conv, part))
+
+
+def apply_read_horizon(part: Participant, index: int | None, timestamp: int | None) -> None:
+    """Set ``last_read_message_index`` / ``last_read_timestamp`` (timestamp defaults to now)."""
+    if index is not None:
+        part.last_read_message_index = index
+        part.last_read_timestamp = timestamp if timestamp is not None else now()
+    elif timestamp is not None:
+        part.last_read_timestamp = timestamp
+
+
+async def update_participant(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    conv = _conv(request, scope)
+    part = e.store.find_participant(conv, request.match_info["Sid"], request.path)
+    data = await form(request)
+    e.hit_conversation(conv.sid)
+    if "Attributes" in data:
+        part.attributes = check_attributes(data["Attributes"], "Attributes", 4096) or "{}"
+    if data.get("RoleSid"):
+        part.role_sid = e.store.role(conv.service_sid, data["RoleSid"], request.path).sid
+    if data.get("Identity"):
+        part.identity = data["Identity"]
+    if part.messaging_binding is not None:
+        if data.get("MessagingBinding.ProxyAddress"):
+            part.messaging_binding["proxy_address"] = data["MessagingBinding.ProxyAddress"]
+        if data.get("MessagingBinding.ProjectedAddress"):
+            part.messaging_binding["projected_address"] = data["MessagingBinding.ProjectedAddress"]
+    if "DateCreated" in data:
+        part.date_created = parse_date(data["DateCreated"], "DateCreated") or part.date_created
+    index = parse_int(data.get("LastReadMessageIndex"), "LastReadMessageIndex")
+    apply_read_horizon(part, index, parse_date(data.get("LastReadTimestamp"), "LastReadTimestamp"))
+    part.date_updated = parse_date(data.get("DateUpdated"), "DateUpdated") or now()
+    _fire(request, conv, "onParticipantUpdated", participant_params(conv, part, "onParticipantUpdated"))
+    return json_response(scope.participant(conv, part))
+
+
+async def delete_participant(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    conv = _conv(request, scope)
+    part = e.store.find_participant(conv, request.match_info["Sid"], request.path)
+    e.hit_conversation(conv.sid)
+    del conv.participants[part.sid]
+    _fire(request, conv, "onParticipantRemoved", participant_params(conv, part, "onParticipantRemoved"))
+    return no_content()
+
+
+# ---------------------------------------------------------------------- conversation-scoped webhooks
+async def list_webhooks(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    conv = _conv(request, scope)
+    return _page(request, "webhooks", list(conv.webhooks.values()), lambda w: scope.webhook(conv, w))
+
+
+async def create_webhook(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    conv = _conv(request, scope)
+    data = await form(request)
+    target = data.get("Target")
+    if target not in ("webhook", "trigger", "studio"):
+        raise missing("Target")
+    url = data.get("Configuration.Url") or None
+    if target != "studio" and not url:
+        raise missing("Configuration.Url")
+    if target == "studio" and not data.get("Configuration.FlowSid"):
+        raise missing("Configuration.FlowSid")
+    hook = e.store.add_conversation_webhook(
+        conv, target=target, url=url, method=_method(data.get("Configuration.Method", "post")),
+        filters=[f for f in data.getall("Configuration.Filters", []) if f],
+        triggers=[t for t in data.getall("Configuration.Triggers", []) if t],
+        flow_sid=data.get("Configuration.FlowSid") or None,
+        replay_after=parse_int(data.get("Configuration.ReplayAfter"), "Configuration.ReplayAfter"),
+    )
+    return json_response(scope.webhook(conv, hook), 201)
+
+
+def _hook(request: web.Request, conv: Conversation) -> Any:
+    hook = conv.webhooks.get(request.match_info["Sid"])
+    if hook is None:
+        raise not_found(request.path)
+    return hook
+
+
+async def fetch_webhook(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    conv = _conv(request, scope)
+    return json_response(scope.webhook(conv, _hook(request, conv)))
+
+
+async def update_webhook(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    conv = _conv(request, scope)
+    hook = _hook(request, conv)
+    data = await form(request)
+    if "Configuration.Url" in data:
+        hook.url = data["Configuration.Url"] or None
+    if "Configuration.Method" in data:
+        hook.method = _method(data["Configuration.Method"])
+    if "Configuration.Filters" in data:
+        hook.filters = [f for f in data.getall("Configuration.Filters") if f]
+    if "Configuration.Triggers" in data:
+        hook.triggers = [t for t in data.getall("Configuration.Triggers") if t]
+    if "Configuration.FlowSid" in data:
+        hook.flow_sid = data["Configuration.FlowSid"] or None
+    hook.date_updated = now()
+    return json_response(scope.webhook(conv, hook))
+
+
+async def delete_webhook(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    conv = _conv(request, scope)
+    del conv.webhooks[_hook(request, conv).sid]
+    return no_content()
+
+
+# ---------------------------------------------------------------------- users
+async def list_users(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    users = emu(request).store.users_of(scope.service_sid)
+    return _page(request, "users", users, lambda u: scope.user(u, single=False))
+
+
+async def create_user(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    data = await form(request)
+    identity = data.get("Identity")
+    if not identity:
+        raise missing("Identity")
+    e.hit_service(scope.service_sid)
+    role_sid = data.get("RoleSid") or None
+    if role_sid:
+        e.store.role(scope.service_sid, role_sid, request.path)
+    user = e.store.create_user(scope.service_sid, identity, friendly_name=data.get("FriendlyName") or None,
+                               attributes=check_attributes(data.get("Attributes"), "Attributes", 16 * 1024),
+                               role_sid=role_sid)
+    return json_response(scope.user(user, single=True), 201)
+
+
+async def fetch_user(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    user = emu(request).store.find_user(scope.service_sid, request.match_info["Sid"], request.path)
+    return json_response(scope.user(user, single=True))
+
+
+async def update_user(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    user = e.store.find_user(scope.service_sid, request.match_info["Sid"], request.path)
+    data = await form(request)
+    e.hit_service(scope.service_sid)
+    if "FriendlyName" in data:
+        user.friendly_name = data["FriendlyName"] or None
+    if "Attributes" in data:
+        user.attributes = check_attributes(data["Attributes"], "Attributes", 16 * 1024) or "{}"
+    if data.get("RoleSid"):
+        user.role_sid = e.store.role(scope.service_sid, data["RoleSid"], request.path).sid
+    user.date_updated = now()
+    return json_response(scope.user(user, single=True))
+
+
+async def delete_user(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    user = e.store.find_user(scope.service_sid, request.match_info["Sid"], request.path)
+    e.hit_service(scope.service_sid)
+    e.store.delete_user(user)
+    return no_content()
+
+
+def _membership(request: web.Request, scope: V1Scope) -> tuple[Any, Conversation, Participant]:
+    e = emu(request)
+    user = e.store.find_user(scope.service_sid, request.match_info["UserSid"], request.path)
+    conv = e.store.find_conversation(scope.service_sid, request.match_info["ConversationSid"], request.path,
+                                     include_public=False)
+    part = conv.participant_by_identity(user.identity)
+    if part is None:
+        raise not_found(request.path)
+    return user, conv, part
+
+
+async def list_user_conversations(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    user = e.store.find_user(scope.service_sid, request.match_info["UserSid"], request.path)
+    pairs = [(c, p) for c, p in e.store.user_memberships(user) if c.type == "private"]
+    return _page(request, "conversations", pairs, lambda cp: scope.user_conversation(user, cp[0], cp[1]))
+
+
+async def fetch_user_conversation(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    user, conv, part = _membership(request, scope)
+    return json_response(scope.user_conversation(user, conv, part))
+
+
+async def update_user_conversation(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    user, conv, part = _membership(request, scope)
+    data = await form(request)
+    index = parse_int(data.get("LastReadMessageIndex"), "LastReadMessageIndex")
+    apply_read_horizon(part, index, parse_date(data.get("LastReadTimestamp"), "LastReadTimestamp"))
+    return json_response(scope.user_conversation(user, conv, part))
+
+
+async def delete_user_conversation(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    _user, conv, part = _membership(request, scope)
+    del conv.participants[part.sid]
+    return no_content()
+
+
+async def list_participant_conversations(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    identity = request.query.get("Identity")
+    address = request.query.get("Address")
+    if not identity and not address:
+        raise TwilioError(400, 20001, "Either Identity or Address is required")
+    pairs = []
+    for conv in e.store.conversations_of(scope.service_sid):
+        for part in conv.participants.values():
+            if (identity and part.identity == identity) or (
+                    address and part.messaging_binding and part.messaging_binding.get("address") == address):
+                pairs.append((conv, part))
+    return _page(request, "conversations", pairs, lambda cp: scope.participant_conversation(cp[0], cp[1]))
+
+
+# ---------------------------------------------------------------------- roles
+async def list_roles(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    return _page(request, "roles", emu(request).store.roles_of(scope.service_sid), scope.role)
+
+
+async def create_role(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    data = await form(request)
+    for param in ("FriendlyName", "Type", "Permission"):
+        if not data.get(param):
+            raise missing(param)
+    if data["Type"] not in ("conversation", "service"):
+        raise TwilioError(400, 20001, f"Invalid Type {data['Type']!r}")
+    e.hit_service(scope.service_sid)
+    role = e.store.create_role(scope.service_sid, data["FriendlyName"], data["Type"], data.getall("Permission"))
+    return json_response(scope.role(role), 201)
+
+
+async def fetch_role(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    return json_response(scope.role(emu(request).store.role(scope.service_sid, request.match_info["Sid"],
+                                                            request.path)))
+
+
+async def update_role(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    role = e.store.role(scope.service_sid, request.match_info["Sid"], request.path)
+    data = await form(request)
+    if not data.get("Permission"):
+        raise missing("Permission")
+    e.hit_service(scope.service_sid)
+    role.permissions = data.getall("Permission")
+    role.date_updated = now()
+    return json_response(scope.role(role))
+
+
+async def delete_role(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    e = emu(request)
+    role = e.store.role(scope.service_sid, request.match_info["Sid"], request.path)
+    e.hit_service(scope.service_sid)
+    del e.store.roles[role.sid]
+    return no_content()
+
+
+# ---------------------------------------------------------------------- routing
+def add_routes(app: web.Application) -> None:
+    """Register every v1 route; route names are ``<request class>:<name>`` for faults and counters."""
+    r = app.router
+    r.add_get("/v1/Services", list_services, name="list:services")
+    r.add_post("/v1/Services", create_service, name="create:services")
+    r.add_get("/v1/Services/{Sid}", fetch_service, name="fetch:service")
+    r.add_delete("/v1/Services/{Sid}", delete_service, name="delete:service")
+    r.add_get("/v1/Configuration", fetch_configuration, name="fetch:configuration")
+    r.add_post("/v1/Configuration", update_configuration, name="update:configuration")
+    r.add_get("/v1/Configuration/Webhooks", fetch_configuration_webhooks, name="fetch:configuration-webhooks")
+    r.add_post("/v1/Configuration/Webhooks", update_configuration_webhooks, name="update:configuration-webhooks")
+    svc = "/v1/Services/{ChatServiceSid}"
+    r.add_get(f"{svc}/Configuration", fetch_service_configuration, name="fetch:service-configuration")
+    r.add_post(f"{svc}/Configuration", update_service_configuration, name="update:service-configuration")
+    r.add_get(f"{svc}/Configuration/Webhooks", fetch_service_webhooks, name="fetch:service-webhooks")
+    r.add_post(f"{svc}/Configuration/Webhooks", update_service_webhooks, name="update:service-webhooks")
+    for prefix, tag in (("/v1", ""), (svc, "service-")):
+        conv = f"{prefix}/Conversations/{{ConversationSid}}"
+        routes: list[tuple[str, str, Any, str]] = [
+            ("GET", f"{prefix}/Conversations", list_conversations, "list:conversations"),
+            ("POST", f"{prefix}/Conversations", create_conversation, "create:conversations"),
+            ("GET", f"{prefix}/Conversations/{{Sid}}", fetch_conversation, "fetch:conversation"),
+            ("POST", f"{prefix}/Conversations/{{Sid}}", update_conversation, "update:conversation"),
+            ("DELETE", f"{prefix}/Conversations/{{Sid}}", delete_conversation, "delete:conversation"),
+            ("POST", f"{prefix}/ConversationWithParticipants", create_conversation_with_participants,
+             "create:conversation-plus-participants"),
+            ("GET", f"{conv}/Messages", list_messages, "list:messages"),
+            ("POST", f"{conv}/Messages", create_message, "create:messages"),
+            ("GET", f"{conv}/Messages/{{Sid}}", fetch_message, "fetch:message"),
+            ("POST", f"{conv}/Messages/{{Sid}}", update_message, "update:message"),
+            ("DELETE", f"{conv}/Messages/{{Sid}}", delete_message, "delete:message"),
+            ("GET", f"{conv}/Messages/{{MessageSid}}/Receipts", list_receipts, "list:receipts"),
+            ("GET", f"{conv}/Messages/{{MessageSid}}/Receipts/{{Sid}}", fetch_receipt, "fetch:receipt"),
+            ("GET", f"{conv}/Participants", list_participants, "list:participants"),
+            ("POST", f"{conv}/Participants", create_participant, "create:participants"),
+            ("GET", f"{conv}/Participants/{{Sid}}", fetch_participant, "fetch:participant"),
+            ("POST", f"{conv}/Participants/{{Sid}}", update_participant, "update:participant"),
+            ("DELETE", f"{conv}/Participants/{{Sid}}", delete_participant, "delete:participant"),
+            ("GET", f"{conv}/Webhooks", list_webhooks, "list:webhooks"),
+            ("POST", f"{conv}/Webhooks", create_webhook, "create:webhooks"),
+            ("GET", f"{conv}/Webhooks/{{Sid}}", fetch_webhook, "fetch:webhook"),
+            ("POST", f"{conv}/Webhooks/{{Sid}}", update_webhook, "update:webhook"),
+            ("DELETE", f"{conv}/Webhooks/{{Sid}}", delete_webhook, "delete:webhook"),
+            ("GET", f"{prefix}/Users", list_users, "list:users"),
+            ("POST", f"{prefix}/Users", create_user, "create:users"),
+            ("GET", f"{prefix}/Users/{{Sid}}", fetch_user, "fetch:user"),
+            ("POST", f"{prefix}/Users/{{Sid}}", update_user, "update:user"),
+            ("DELETE", f"{prefix}/Users/{{Sid}}", delete_user, "delete:user"),
+            ("GET", f"{prefix}/Users/{{UserSid}}/Conversations", list_user_conversations, "list:user-conversations"),
+            ("GET", f"{prefix}/Users/{{UserSid}}/Conversations/{{ConversationSid}}", fetch_user_conversation,
+             "fetch:user-conversation"),
+            ("POST", f"{prefix}/Users/{{UserSid}}/Conversations/{{ConversationSid}}", update_user_conversation,
+             "update:user-conversation"),
+            ("DELETE", f"{prefix}/Users/{{UserSid}}/Conversations/{{ConversationSid}}", delete_user_conversation,
+             "delete:user-conversation"),
+            ("GET", f"{prefix}/ParticipantConversations", list_participant_conversations,
+             "list:participant-conversations"),
+            ("GET", f"{prefix}/Roles", list_roles, "list:roles"),
+            ("POST", f"{prefix}/Roles", create_role, "create:roles"),
+            ("GET", f"{prefix}/Roles/{{Sid}}", fetch_role, "fetch:role"),
+            ("POST", f"{prefix}/Roles/{{Sid}}", update_role, "update:role"),
+            ("DELETE", f"{prefix}/Roles/{{Sid}}", delete_role, "delete:role"),
+        ]
+        for method, path, handler, name in routes:
+            klass, _, rest = name.partition(":")
+            r.add_route(method, path, handler, name=f"{klass}:v1-{tag}{rest}")
