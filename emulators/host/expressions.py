@@ -21,3 +21,13 @@ def resolve(value: str, settings: Mapping[str, str]) -> str:
     if missing:
         raise UnresolvedSettingError(f"'{value}' refers to undefined app setting(s): {', '.join(missing)}")
     return _SETTING.sub(lambda m: settings[m.group(1)], value)
+
+
+def missing_settings(values: list[str], settings: Mapping[str, str]) -> list[str]:
+    """Every setting named by a ``%NAME%`` in ``values`` that ``settings`` lacks, in first-seen order."""
+    missing: list[str] = []
+    for value in values:
+        for name in _SETTING.findall(value):
+            if name not in settings and name not in missing:
+                missing.append(name)
+    return missing

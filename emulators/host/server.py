@@ -19,7 +19,7 @@ from azure.functions.queue import QueueMessage
 
 from .auth import HostKeys, is_authorized, presented_key
 from .counters import Counters
-from .expressions import resolve
+from .expressions import UnresolvedSettingError, missing_settings, resolve
 from .hostjson import HostConfig
 from .http_trigger import HttpRoute, RouteTable, to_function_request, to_web_response
 from .invoker import Invoker
@@ -61,6 +61,12 @@ class LocalHost:
         self.keys = HostKeys.create(function_key, admin_key, eventgrid_key)
         self.settings: Mapping[str, str] = settings if settings is not None else os.environ
         self.functions: dict[str, FunctionSpec] = {s.name: s for s in index_functions(self.app)}
+        expressions = [
+            str(s.trigger.get(key, "")) for s in self.functions.values() for key in ("route", "queueName", "schedule")
+        ]
+        missing = missing_settings(expressions, self.settings)
+        if missing:
+            raise UnresolvedSettingError(f"binding expressions refer to undefined app settings: {', '.join(missing)}")
         for spec in self.functions.values():
             if spec.trigger_type not in SUPPORTED_TRIGGERS:
                 log.warning("function %s has a %s trigger; the local host never runs it", spec.name, spec.trigger_type)

@@ -12,15 +12,17 @@ bp = func.Blueprint()
 @bp.function_name("nightly")
 @bp.timer_trigger(schedule="%SAMPLE_SCHEDULE%", arg_name="timer", run_on_startup=False)
 def nightly(timer: func.TimerRequest) -> None:
-    record("timer", past_due=timer.past_due, kind=type(timer).__name__)
+    record("timer", past_due=timer.past_due, timer_class=type(timer).__name__)
 
 
 @bp.function_name("on_event")
 @bp.event_grid_trigger(arg_name="event")
 def on_event(event: func.EventGridEvent) -> None:
-    if isinstance(event, func.EventGridEvent):
-        record("event", schema="eventgrid", id=event.id, type=event.event_type, data=event.get_json())
+    """Takes either schema (the converter gives a CloudEvent when ``specversion`` is present)."""
+    data = event.get_json() or {}
+    if isinstance(event, func.CloudEvent):
+        record("event", schema="cloudevents", id=event.id, type=event.type, data=data)
     else:
-        record("event", schema="cloudevents", id=event.id, type=event.type, data=event.data)
-    if (event.get_json() if isinstance(event, func.EventGridEvent) else event.data or {}).get("fail"):
+        record("event", schema="eventgrid", id=event.id, type=event.event_type, data=data)
+    if data.get("fail"):
         raise RuntimeError("this event asks to fail")

@@ -1,0 +1,1 @@
+"""Apps the worker would refuse to index."""
