@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.errors import BadRequestError
+from shared.state.keys import escape_key, unescape_key
+
+from tests.strategies import any_unicode, awkward_identities
+
+any_text = st.text(any_unicode, max_size=200)
+
+
+@given(any_text)
+def test_escape_round_trips(value: str) -> None:
+    assert unescape_key(escape_key(value)) == value
+
+
+@given(awkward_identities)
+def test_escaped_keys_hold_no_forbidden_character(value: str) -> None:
+    escaped = escape_key(value)
+    assert not set(escaped) & set("/\\#?")
+    assert all(ord(c) >= 0x20 and not 0x7F <= ord(c) <= 0x9F and not 0xD800 <= ord(c) <= 0xDFFF for c in escaped)
+    assert unescape_key(escaped) == value
+
+
+def test_the_escape_character_itself_is_escaped() -> None:
+    assert escape_key("a~0041") == "a~007E0041"
+    assert unescape_key(escape_key("a~0041")) == "a~0041"
+
+
+def test_overlong_keys_are_refused_with_a_clear_error() -> None:
+    with pytest.raises(BadRequestError, match="identity is too long"):
+        escape_key("x" * 600, what="identity")

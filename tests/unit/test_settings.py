@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import pytest
+
+from shared.settings import Secret, SettingsError, load_settings
+from tests.conftest import VALID_ACCOUNT_SID, VALID_ACS_CONNECTION
+
+BASE = {
+    "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+    "TWILIO_ACCOUNT_SID": VALID_ACCOUNT_SID,
+    "TWILIO_AUTH_TOKEN": "super-secret-token",
+    "ACS_CONNECTION_STRING": VALID_ACS_CONNECTION,
+}
+
+
+def test_a_complete_environment_loads_with_defaults() -> None:
+    settings = load_settings(BASE)
+    assert settings.acs.endpoint == "https://acs.example.test"
+    assert settings.acs.access_key.reveal() == "a2V5LWZvci10ZXN0cy1vbmx5"
+    assert settings.twilio.username == VALID_ACCOUNT_SID
+    assert settings.twilio.password.reveal() == "super-secret-token"
+    assert settings.twilio.base_url is None
+    assert settings.names.identity_table == "identities"
+    assert settings.names.migration_queue == "migration-work"
+    assert settings.names.media_container == "twilio-media"
+
+
+def test_an_empty_environment_names_every_missing_setting_at_once() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({})
+    assert set(caught.value.names) == {
+        "AzureWebJobsStorage", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "ACS_CONNECTION_STRING"
+    }
+    assert "expected" in str(caught.value)
+
+
+def test_malformed_values_are_named_without_echoing_them() -> None:
+    env = dict(
+        BASE,
+        TWILIO_ACCOUNT_SID="ACnot-a-sid",
+        ACS_CONNECTION_STRING="endpoint=http://plain.example/;accesskey=SECRETVALUE%%%",
+        AzureWebJobsStorage="garbage-SECRET-connection",
+        TWILIO_BASE_URL="ftp://nope",
+        RUN_TABLE="bad-name!",
+        MIGRATION_QUEUE="UPPER",
+    )
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env)
+    names = set(caught.value.names)
+    assert names == {
+        "TWILIO_ACCOUNT_SID", "ACS_CONNECTION_STRING", "AzureWebJobsStorage", "TWILIO_BASE_URL",
+        "RUN_TABLE", "MIGRATION_QUEUE",
+    }
+    message = str(caught.value)
+    for secret in ("SECRETVALUE", "garbage-SECRET-connection", "super-secret-token", "ACnot-a-sid"):
+        assert secret not in message
+
+
+def test_api_key_pair_replaces_the_auth_token() -> None:
+    env = {k: v for k, v in BASE.items() if k != "TWILIO_AUTH_TOKEN"}
+    env.update(TWILIO_API_KEY_SID="SK" + "1" * 32, TWILIO_API_KEY_SECRET="key-secret")
+    settings = load_settings(env)
+    assert settings.twilio.username == "SK" + "1" * 32
+    assert settings.twilio.password.reveal() == "key-secret"
+
+
+def test_half_an_api_key_pair_is_refused() -> None:
+    env = dict(BASE, TWILIO_API_KEY_SID="SK" + "1" * 32)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env)
+    assert caught.value.names == ["TWILIO_API_KEY_SECRET"]
+
+
+def test_identity_based_storage_builds_service_uris() -> None:
+    env = {k: v for k, v in BASE.items() if k != "AzureWebJobsStorage"}
+    env.update({"AzureWebJobsStorage__accountName": "migratorstate", "AzureWebJobsStorage__clientId": "abc"})
+    storage = load_settings(env).storage
+    assert storage.uses_identity
+    assert storage.table_service_uri == "https://migratorstate.table.core.windows.net"
+    assert storage.blob_service_uri == "https://migratorstate.blob.core.windows.net"
+    assert storage.managed_identity_client_id == "abc"
+
+
+def test_secrets_hide_from_repr_str_and_formatting() -> None:
+    settings = load_settings(BASE)
+    rendered = f"{settings!r} {settings} {settings.acs.connection_string}"
+    assert "super-secret-token" not in rendered
+    assert "a2V5LWZvci10ZXN0cy1vbmx5" not in rendered
+    assert Secret("x") == Secret("x")
+    assert Secret("x") != Secret("y")
