@@ -7,6 +7,7 @@ from .auth import HostKeys
 from .hostjson import HostConfig, QueueOptions
 from .loader import AppLoadError, FunctionSpec, index_functions, load_app
 from .server import LocalHost
+from .threaded import local_host_in_thread
 
 __all__ = [
     "AppLoadError",
@@ -17,4 +18,5 @@ __all__ = [
     "QueueOptions",
     "index_functions",
     "load_app",
+    "local_host_in_thread",
 ]
