@@ -67,7 +67,11 @@ async def serve(local: LocalHost) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await local.start()
+    try:
+        await local.start()
+    except Exception as exc:  # noqa: BLE001 - e.g. storage unreachable: one line on stderr, no ready line
+        print(f"emulators.host: could not start: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     try:
         print(json.dumps(local.ready_info()), flush=True)
         await stop.wait()

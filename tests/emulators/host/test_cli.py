@@ -117,3 +117,16 @@ def test_cli_refuses_apps_the_host_would_refuse(app: str, message: str) -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert message in result.stderr
+
+
+def test_cli_without_a_queue_connection_fails_fast_unless_queues_are_off(cli_env: dict[str, str]) -> None:
+    env = {k: v for k, v in cli_env.items() if k != "AzureWebJobsStorage"}
+    argv = [sys.executable, "-m", "emulators.host", "--app", SAMPLE_APP]
+    result = subprocess.run(
+        argv, cwd=str(REPO_ROOT), env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 1
+    assert "'AzureWebJobsStorage' (the queue connection string) is not set" in result.stderr
+    with running("local-host", [*python_module_argv("emulators.host", "--app", SAMPLE_APP), "--no-queues"],
+                 env=env, cwd=str(REPO_ROOT)) as service:
+        assert get(f"{service.info['url']}/api/hello")[0] == 200
