@@ -1,0 +1,1 @@
+"""Tests of the ACS Identity / Chat / Event Grid stand-in (``emulators.acs``)."""
