@@ -64,7 +64,8 @@ def test_thread_lifecycle_and_messages(acs: Acs) -> None:
     )
     assert not created.errors
     thread = created.chat_thread
-    assert thread.id.startswith("19:") and thread.id.endswith("@thread.v2")
+    assert thread.id.startswith("19:")
+    assert thread.id.endswith("@thread.v2")
     assert thread.created_by.properties["id"] == alice.properties["id"]
     client = chat.get_chat_thread_client(thread.id)
     props = client.get_properties()
@@ -73,7 +74,8 @@ def test_thread_lifecycle_and_messages(acs: Acs) -> None:
     sent = client.send_message(
         "hello <b>", chat_message_type=ChatMessageType.HTML, sender_display_name="Alice", metadata={"twilioSid": "IM1"}
     )
-    assert sent.id.isdigit() and len(sent.id) == 13
+    assert sent.id.isdigit()
+    assert len(sent.id) == 13
     second = client.send_message("plain")
     assert int(second.id) > int(sent.id)
     message = client.get_message(sent.id)
@@ -201,11 +203,13 @@ def test_share_history_time_limits_what_a_late_participant_sees(acs: Acs) -> Non
     )
     new = client.send_message("after").id
     late_view = [m.id for m in acs.chat(late_token).get_chat_thread_client(thread_id).list_messages()]
-    assert new in late_view and old not in late_view
+    assert new in late_view
+    assert old not in late_view
     with pytest.raises(ResourceNotFoundError):
         acs.chat(late_token).get_chat_thread_client(thread_id).get_message(old)
     full_view = [m.id for m in acs.chat(full_token).get_chat_thread_client(thread_id).list_messages()]
-    assert old in full_view and new in full_view
+    assert old in full_view
+    assert new in full_view
 
 
 def test_list_threads_pages(acs: Acs) -> None:
