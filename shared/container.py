@@ -12,7 +12,8 @@ from collections.abc import Mapping
 
 from azure.data.tables import TableServiceClient
 
-from . import __version__
+from . import __version__, acs_clients
+from .acs_identity import AcsIdentityService
 from .errors import ServiceUnavailableError
 from .health import HealthService
 from .settings import Settings, SettingsError, load_settings
@@ -99,6 +100,11 @@ class AppContainer:
     @functools.cached_property
     def media(self) -> MediaStore:
         return MediaStore(self.storage.blobs, self.settings.names.media_container)
+
+    @functools.cached_property
+    def acs_identity(self) -> AcsIdentityService:
+        """The identity map's service: one ACS user per app identity."""
+        return AcsIdentityService(store=self.identities, client=acs_clients.identity_client(self.settings.acs))
 
     @functools.cached_property
     def health(self) -> HealthService:

@@ -1,0 +1,26 @@
+"""ACS SDK clients built from ``AcsSettings`` (the CA bundle only matters for a local stand-in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.communication.chat import ChatClient, CommunicationTokenCredential
+from azure.communication.identity import CommunicationIdentityClient
+
+from .settings import AcsSettings
+
+
+def transport_options(acs: AcsSettings) -> dict[str, Any]:
+    """Keyword options every ACS client gets: the stand-in's CA when one is configured."""
+    return {"connection_verify": acs.ca_bundle} if acs.ca_bundle else {}
+
+
+def identity_client(acs: AcsSettings) -> CommunicationIdentityClient:
+    return CommunicationIdentityClient.from_connection_string(
+        acs.connection_string.reveal(), **transport_options(acs)
+    )
+
+
+def chat_client(acs: AcsSettings, token: str) -> ChatClient:
+    """A chat client acting as the user whose ``token`` it holds."""
+    return ChatClient(acs.endpoint, CommunicationTokenCredential(token), **transport_options(acs))

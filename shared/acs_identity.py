@@ -1,0 +1,110 @@
+"""ACS users for app identities: the one identity map shared by the token service and the exporter.
+
+``AcsIdentityService.ensure_user`` gives every identity exactly one ACS user, even when
+many first requests race: the first mapping inserted wins, and a loser deletes the ACS
+user it created and returns the winner's.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from azure.communication.identity import CommunicationIdentityClient, CommunicationUserIdentifier
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+from .errors import BadRequestError
+from .state import IdentityMapping, IdentityStore
+from .state.identities import IdentityExistsError
+
+logger = logging.getLogger(__name__)
+
+SCOPES = ("chat", "voip", "chat.join", "chat.join.limited", "voip.join")
+MIN_EXPIRY = timedelta(minutes=60)
+MAX_EXPIRY = timedelta(minutes=1440)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """An ACS user token for one identity."""
+
+    identity: str
+    acs_user_id: str
+    token: str
+    expires_on: datetime
+    scopes: tuple[str, ...]
+
+
+def parse_expires_on(value: object) -> datetime:
+    """identity 1.5.0 returns ``expires_on`` as the raw string (7-digit fraction, ``+00:00``)."""
+    if isinstance(value, datetime):
+        return value
+    text = str(value)
+    head, dot, rest = text.partition(".")
+    if dot:
+        digits = "".join(c for c in rest if c.isdigit())
+        zone = rest[len(digits):]
+        text = f"{head}.{digits[:6]}{zone}"
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class AcsIdentityService:
+    """Maps identities to ACS users and issues their tokens."""
+
+    def __init__(self, *, store: IdentityStore, client: CommunicationIdentityClient) -> None:
+        self._store = store
+        self._client = client
+
+    def ensure_user(self, identity: str, *, kind: str = "chat", display_name: str | None = None) -> IdentityMapping:
+        """The identity's mapping, creating its ACS user on first sight (one winner under races)."""
+        existing = self._store.find_identity(identity)
+        if existing is not None:
+            return existing
+        user = self._client.create_user()
+        try:
+            return self._store.create_identity(IdentityMapping(
+                identity=identity, acs_user_id=user.properties["id"], kind=kind, display_name=display_name
+            ))
+        except IdentityExistsError as lost:
+            self._delete_acs_user(user.properties["id"])
+            return lost.existing
+
+    def issue_token(
+        self, identity: str, *, scopes: tuple[str, ...] = ("chat",), expires_in: timedelta = MAX_EXPIRY
+    ) -> IssuedToken:
+        """A token for ``identity`` (its ACS user created on first sight) with ``scopes``."""
+        unknown = [s for s in scopes if s not in SCOPES]
+        if unknown or not scopes:
+            raise BadRequestError(f"Unknown scope {unknown[0] if unknown else ''!r}; use {', '.join(SCOPES)}.",
+                                  target="scopes")
+        if not MIN_EXPIRY <= expires_in <= MAX_EXPIRY:
+            raise BadRequestError("expiresInMinutes must be between 60 and 1440.", target="expiresInMinutes")
+        mapping = self.ensure_user(identity)
+        token = self._client.get_token(
+            CommunicationUserIdentifier(mapping.acs_user_id), list(scopes), token_expires_in=expires_in
+        )
+        return IssuedToken(identity, mapping.acs_user_id, token.token, parse_expires_on(token.expires_on), scopes)
+
+    def revoke_tokens(self, identity: str) -> IdentityMapping:
+        """Revoke every token of the identity's ACS user; raises ``IdentityNotFoundError`` if unmapped."""
+        mapping = self._store.get_identity(identity)
+        self._client.revoke_tokens(CommunicationUserIdentifier(mapping.acs_user_id))
+        return mapping
+
+    def delete_user(self, identity: str) -> IdentityMapping | None:
+        """Remove the mapping, then the ACS user; succeeds when both are already gone."""
+        mapping = self._store.delete_identity(identity)
+        if mapping is not None:
+            self._delete_acs_user(mapping.acs_user_id)
+        return mapping
+
+    def _delete_acs_user(self, acs_user_id: str) -> None:
+        try:
+            self._client.delete_user(CommunicationUserIdentifier(acs_user_id))
+        except ResourceNotFoundError:
+            pass
+        except HttpResponseError as exc:
+            logger.warning(
+                "could not delete ACS user %s (status %s); it holds no mapping", acs_user_id, exc.status_code
+            )
