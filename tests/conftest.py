@@ -9,6 +9,8 @@ import pytest
 
 from emulators.azurite import AzuriteEndpoints, running_azurite
 
+pytest_plugins = ["tests.standins"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
 
