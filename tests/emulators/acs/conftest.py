@@ -94,9 +94,16 @@ def event_spec(shared_dir: Path, specs: SpecSet) -> EventSpec:
     return EventSpec.load(shared_dir, specs)
 
 
-def start_acs(*flags: str, env: dict[str, str] | None = None) -> Acs:
-    """Start a stand-in with ``flags`` (port 0)."""
-    return Acs(start_service("acs", python_module_argv("emulators.acs", "--port", "0", *flags), env=env))
+def start_acs(cert_dir: Path, *flags: str, env: dict[str, str] | None = None) -> Acs:
+    """Start a stand-in with ``flags`` (port 0), reusing the session's CA from ``cert_dir``."""
+    argv = python_module_argv("emulators.acs", "--port", "0", "--cert-dir", str(cert_dir), *flags)
+    return Acs(start_service("acs", argv, env=env))
+
+
+@pytest.fixture(scope="session")
+def cert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One CA for every stand-in of the session (``--cert-dir``), so one bundle trusts them all."""
+    return tmp_path_factory.mktemp("acs-ca")
 
 
 def spec_problems(server: Acs, specs: SpecSet, event_spec: EventSpec) -> list[str]:
@@ -115,9 +122,9 @@ def _fail_on(problems: list[str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def acs() -> Iterator[Acs]:
+def acs(cert_dir: Path) -> Iterator[Acs]:
     """The shared stand-in (seed 7, time-scale 0.01); trusted process-wide by the sync SDK."""
-    server = start_acs("--time-scale", TIME_SCALE, "--seed", "7")
+    server = start_acs(cert_dir, "--time-scale", TIME_SCALE, "--seed", "7")
     previous = os.environ.get("REQUESTS_CA_BUNDLE")
     os.environ["REQUESTS_CA_BUNDLE"] = server.bundle
     try:
@@ -138,12 +145,13 @@ def _spec_guard(acs: Acs, specs: SpecSet, event_spec: EventSpec) -> Iterator[Non
 
 
 @pytest.fixture
-def acs_factory(specs: SpecSet, event_spec: EventSpec) -> Iterator[Callable[..., Acs]]:
+def acs_factory(specs: SpecSet, event_spec: EventSpec, cert_dir: Path, acs: Acs) -> Iterator[Callable[..., Acs]]:
     """Start extra stand-ins with other flags; each is spec-checked, then stopped, when the test ends."""
     started: list[Acs] = []
 
     def factory(*flags: str, env: dict[str, str] | None = None) -> Acs:
-        server = start_acs(*flags, env=env)
+        server = start_acs(cert_dir, *flags, env=env)
+        assert server.bundle == acs.bundle
         started.append(server)
         return server
 
