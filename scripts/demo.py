@@ -13,7 +13,10 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, replace
 from datetime import timedelta
 
+import httpx
+
 from emulators.azurite import running_azurite
+from emulators.process import python_module_argv, running
 
 
 def say(title: str, detail: object = None) -> None:
@@ -49,8 +52,6 @@ def main() -> int:
         say("Azurite started", {"blob": azurite.blob_port, "queue": azurite.queue_port, "table": azurite.table_port})
         env = stack.enter_context(app_environment(azurite.connection_string))
 
-        import azure.functions as func
-
         import function_app
         from shared.state import IdentityMapping, MessageMapping, RunRecord
         from shared.state.runs import new_run_id
@@ -60,10 +61,13 @@ def main() -> int:
         functions = {f.get_function_name(): f for f in app.get_functions()}
         say("Functions the host would index", sorted(functions))
 
-        health = functions["health"].get_user_function()(
-            func.HttpRequest("GET", "http://localhost/api/health", body=b"")
-        )
-        say(f"GET /api/health -> {health.status_code}", json.loads(health.get_body()))
+        host = stack.enter_context(running(
+            "functions host", python_module_argv("emulators.host", "--app", "function_app:app"),
+            env={**os.environ, **env},
+        ))
+        say("Local Functions host stand-in started", {"url": host.info["url"], "functions": host.info["functions"]})
+        health = httpx.get(f"{host.info['url']}/api/health", timeout=10)
+        say(f"GET /api/health -> {health.status_code}", health.json())
 
         container = function_app.container
         mapping = container.identities.create_identity(IdentityMapping("alice@example.com", "8:acs:demo-alice"))

@@ -6,7 +6,6 @@ from hypothesis import strategies as st
 
 from shared.errors import BadRequestError
 from shared.state.keys import escape_key, unescape_key
-
 from tests.strategies import any_unicode, awkward_identities
 
 any_text = st.text(any_unicode, max_size=200)
