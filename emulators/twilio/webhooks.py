@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
+from yarl import URL
 
 from .formats import fmt_date_ms
 from .models import Conversation, Message, Participant
@@ -130,7 +131,7 @@ class WebhookDispatcher:
                 url = f"{delivery.url}{sep}{urlencode(delivery.params)}"
                 signature = compute_signature(self.auth_token, url, {})
                 headers = {"X-Twilio-Signature": signature, "I-Twilio-Idempotency-Token": _token(delivery)}
-                async with self._session.get(url, headers=headers) as response:
+                async with self._session.get(URL(url, encoded=True), headers=headers) as response:
                     entry["status"] = response.status
             else:
                 signature = compute_signature(self.auth_token, delivery.url, delivery.params)

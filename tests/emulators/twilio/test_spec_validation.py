@@ -116,7 +116,7 @@ def _instance(cls: type, version: Any, payload: dict[str, Any]) -> Any:
 
 
 def _fields(instance: Any) -> dict[str, Any]:
-    return {k: v for k, v in vars(instance).items() if not k.startswith("_")}
+    return {k: v for k, v in vars(instance).items() if not k.startswith("_") or k == "_from"}
 
 
 @pytest.fixture(scope="module")
