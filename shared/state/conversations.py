@@ -42,6 +42,7 @@ class ConversationRecord:
     attributes: dict[str, Any] = field(default_factory=dict)
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
+    sync_requested_at: datetime | None = None  # set while a live-sync work item is queued, cleared on pickup
     updated_at: datetime = field(default_factory=utcnow)
     etag: str | None = None
 
@@ -69,6 +70,7 @@ def _to_entity(record: ConversationRecord) -> Entity:
         "Attributes": json.dumps(record.attributes, ensure_ascii=True),
         "LeaseOwner": record.lease_owner,
         "LeaseExpiresAt": record.lease_expires_at,
+        "SyncRequestedAt": record.sync_requested_at,
         "UpdatedAt": record.updated_at,
     }
 
@@ -88,6 +90,7 @@ def _from_entity(entity: Entity) -> ConversationRecord:
         attributes=json.loads(entity.get("Attributes") or "{}"),
         lease_owner=entity.get("LeaseOwner"),
         lease_expires_at=read_datetime(entity, "LeaseExpiresAt"),
+        sync_requested_at=read_datetime(entity, "SyncRequestedAt"),
         updated_at=read_datetime(entity, "UpdatedAt") or utcnow(),
         etag=etag_of(entity),
     )

@@ -22,7 +22,7 @@ from .tables import Entity, TableStore, etag_of, read_datetime, utcnow
 
 _PARTITION = "run"
 _MAX_CLOCK = 10**13 - 1
-COUNTERS = ("planned", "done", "failed", "skipped", "messages", "media_bytes")
+COUNTERS = ("planned", "done", "failed", "skipped", "messages", "media_bytes", "planned_messages")
 
 
 class RunNotFoundError(NotFoundError):

@@ -1,0 +1,91 @@
+"""``POST /api/migrations`` bodies: parsed and validated into a ``MigrationRequest``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import BadRequestError
+
+_SERVICE_SID = re.compile(r"IS[0-9a-f]{32}\Z")
+_CONVERSATION_SID = re.compile(r"CH[0-9a-f]{32}\Z")
+_FIELDS = {"services", "conversations", "since", "dryRun", "includeLegacyPublicChannels"}
+MAX_LISTED = 1000
+
+
+@dataclass(frozen=True)
+class MigrationRequest:
+    """What a run should copy: all conversations, or only some services or conversations."""
+
+    services: tuple[str, ...] = ()
+    conversations: tuple[str, ...] = ()
+    since: datetime | None = None
+    dry_run: bool = False
+    include_legacy_public_channels: bool = False
+
+    def to_parameters(self) -> dict[str, Any]:
+        """The run row's ``parameters``: the request as the caller wrote it."""
+        return {
+            "services": list(self.services),
+            "conversations": list(self.conversations),
+            "since": self.since.isoformat() if self.since else None,
+            "dryRun": self.dry_run,
+            "includeLegacyPublicChannels": self.include_legacy_public_channels,
+        }
+
+    @classmethod
+    def from_parameters(cls, parameters: dict[str, Any]) -> MigrationRequest:
+        return parse_migration_request(parameters)
+
+
+def _sid_list(body: dict[str, Any], name: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+    value = body.get(name)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadRequestError(f"{name} must be a list of {what} SIDs.", target=name)
+    if len(value) > MAX_LISTED:
+        raise BadRequestError(f"{name} lists {len(value)} SIDs; at most {MAX_LISTED} per run.", target=name)
+    for sid in value:
+        if not pattern.match(sid):
+            shown = sid[:40].encode("unicode_escape").decode("ascii")
+            raise BadRequestError(f"{name} holds {shown!r}, which is not a {what} SID.", target=name)
+    return tuple(dict.fromkeys(value))
+
+
+def _flag(body: dict[str, Any], name: str) -> bool:
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise BadRequestError(f"{name} must be true or false.", target=name)
+    return value
+
+
+def _since(body: dict[str, Any]) -> datetime | None:
+    value = body.get("since")
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        raise BadRequestError("since must be an ISO 8601 date or date-time.", target="since")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequestError("since must be an ISO 8601 date or date-time, e.g. 2024-01-31.", target="since") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_migration_request(body: dict[str, Any]) -> MigrationRequest:
+    """Validate a request body; 400 naming the first problem (unknown fields included)."""
+    unknown = sorted(set(body) - _FIELDS)
+    if unknown:
+        raise BadRequestError(
+            f"Unknown field {unknown[0]!r}; use {', '.join(sorted(_FIELDS))}.", target=unknown[0]
+        )
+    return MigrationRequest(
+        services=_sid_list(body, "services", _SERVICE_SID, "Conversations service (IS…)"),
+        conversations=_sid_list(body, "conversations", _CONVERSATION_SID, "conversation (CH…)"),
+        since=_since(body),
+        dry_run=_flag(body, "dryRun"),
+        include_legacy_public_channels=_flag(body, "includeLegacyPublicChannels"),
+    )
