@@ -66,9 +66,10 @@ async def serve(settings: Settings) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, ssl_context=tls.context, backlog=1024)
     await site.start()
-    server = site._server
-    assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = settings.port
+    for address in runner.addresses:
+        port = int(address[1])
+        break
     host = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "localhost") else settings.host
     endpoint = f"https://{host}:{port}"
     ready = {

@@ -151,7 +151,7 @@ class EventDelivery:
             entry["attempts"] += 1
         self.attempts_total += 1
         try:
-            async with self._session.post(self.sink, data=payload, headers=headers, ssl=self._ssl) as response:
+            async with self._session.post(self.sink, data=payload, headers=headers, ssl=self._ssl if self._ssl is not None else True) as response:
                 await response.read()
                 if 200 <= response.status < 300:
                     return None

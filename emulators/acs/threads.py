@@ -36,8 +36,8 @@ def create(emu: Emulator, call: Call) -> Reply:
         raise forbidden()
     request_id = call.request.headers.get("repeatability-request-id")
     if request_id and (call.user, request_id) in emu.store.create_replays:
-        thread_id, invalid = emu.store.create_replays[(call.user, request_id)]
-        return _created(call, emu.store.threads[thread_id], invalid)
+        thread_id, replayed = emu.store.create_replays[(call.user, request_id)]
+        return _created(call, emu.store.threads[thread_id], replayed)
     body = call.json_object()
     topic = body.get("topic")
     if not isinstance(topic, str) or not topic.strip():
