@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -67,10 +68,12 @@ async def client() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 async def eventually(check: Callable[[], Any], *, within: float = 20.0, interval: float = 0.05) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``within`` seconds."""
+    """Poll ``check`` (sync, or returning an awaitable) until it gives something truthy; fail after ``within`` s."""
     deadline = asyncio.get_running_loop().time() + within
     while True:
         result = check()
+        if inspect.isawaitable(result):
+            result = await result
         if result:
             return result
         if asyncio.get_running_loop().time() > deadline:
