@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from datetime import timedelta
 
 from azure.data.tables import TableServiceClient
 
 from . import __version__, acs_clients
 from .acs_identity import AcsIdentityService
+from .auth import BearerVerifier, CallerAuthenticator
 from .errors import ServiceUnavailableError
 from .health import HealthService
 from .settings import Settings, SettingsError, load_settings
@@ -28,6 +30,7 @@ from .state import (
 from .state.clients import StorageClients
 from .state.media import MediaStore
 from .state.queues import WorkQueue
+from .token_service import TokenService
 
 
 class AppContainer:
@@ -105,6 +108,21 @@ class AppContainer:
     def acs_identity(self) -> AcsIdentityService:
         """The identity map's service: one ACS user per app identity."""
         return AcsIdentityService(store=self.identities, client=acs_clients.identity_client(self.settings.acs))
+
+    @functools.cached_property
+    def callers(self) -> CallerAuthenticator:
+        """Authenticates token-service callers (bearer JWT, App Service principal, backend key)."""
+        tokens = self.settings.tokens
+        bearer = BearerVerifier.from_settings(tokens) if tokens.accepts_jwt else None
+        return CallerAuthenticator(settings=tokens, bearer=bearer)
+
+    @functools.cached_property
+    def tokens(self) -> TokenService:
+        return TokenService(
+            identities=self.acs_identity,
+            endpoint=self.settings.acs.endpoint,
+            default_expires_in=timedelta(minutes=self.settings.tokens.default_expires_in_minutes),
+        )
 
     @functools.cached_property
     def health(self) -> HealthService:

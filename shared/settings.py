@@ -134,6 +134,51 @@ class ResourceNames:
     media_container: str = "twilio-media"
 
 
+ACS_SCOPES = ("chat", "voip", "chat.join", "chat.join.limited", "voip.join")
+# Asymmetric only: never none or HS* (an HMAC check keyed with a public key is forgeable by anyone).
+# One string, split: quoted upper-case names would read as setting names to tests/test_function_index.py.
+JWT_ALGORITHMS = tuple("RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA".split())  # noqa: SIM905
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    """Who may ask the token service for ACS tokens, and for which scopes.
+
+    Bearer JWTs are accepted only when issuer, audience and JWKS URL are all set; only
+    asymmetric algorithms are allowed (never ``none`` or HS*). ``X-MS-CLIENT-PRINCIPAL``
+    is trusted only when ``trust_app_service_auth`` says App Service Authentication
+    fronts the app; a trusted backend proves itself with ``backend_key``.
+    """
+
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwks_url: str | None = None
+    identity_claim: str = "sub"
+    jwt_algorithms: tuple[str, ...] = JWT_ALGORITHMS[:1]  # RS256, what Entra ID signs with
+    jwt_leeway_seconds: int = 30
+    trust_app_service_auth: bool = False
+    backend_key: Secret | None = None
+    user_scopes: tuple[str, ...] = ("chat",)
+    backend_scopes: tuple[str, ...] = ACS_SCOPES
+    default_expires_in_minutes: int = 60
+
+    @property
+    def accepts_jwt(self) -> bool:
+        return bool(self.jwt_issuer and self.jwt_audience and self.jwks_url)
+
+
+@dataclass(frozen=True)
+class FanoutSettings:
+    """The event fan-out: delivery retries, and which subscriber URLs are allowed (SSRF guard)."""
+
+    allow_http: bool = False  # development only: accept http:// subscriber URLs
+    allow_private_targets: bool = False  # development only: loopback, private, link-local, CGNAT targets
+    max_attempts: int = 8  # delivery attempts before a dead letter
+    retry_base_seconds: float = 10.0  # first retry delay; doubles per attempt
+    retry_max_seconds: float = 3600.0  # cap of the retry delay
+    cache_seconds: float = 5.0  # how long subscriptions and id lookups are cached per instance
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the app is configured with, built once at the composition root."""
@@ -142,6 +187,7 @@ class Settings:
     twilio: TwilioSettings
     acs: AcsSettings
     names: ResourceNames = field(default_factory=ResourceNames)
+    tokens: TokenSettings = field(default_factory=TokenSettings)
 
 
 # What each setting expects, shown in errors and mirrored in the README's table.
@@ -324,6 +370,196 @@ def _load_names(reader: _Reader) -> ResourceNames:
     return ResourceNames(**values)
 
 
+EXPECT_SCOPES = "a comma-separated list drawn from " + ", ".join(ACS_SCOPES)
+EXPECT_ALGORITHMS = "a comma-separated list drawn from " + ", ".join(JWT_ALGORITHMS) + " (never none or HS*)"
+EXPECT_JWKS_URL = "an https URL (http only on a loopback address)"
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _csv(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...] | None]:
+    def check(value: str) -> tuple[str, ...] | None:
+        items = tuple(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
+        return items if items and all(item in allowed for item in items) else None
+
+    return check
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int | None]:
+    def check(value: str) -> int | None:
+        return int(value) if re.fullmatch(r"[0-9]{1,6}", value) and low <= int(value) <= high else None
+
+    return check
+
+
+def _bool(value: str) -> bool | None:
+    return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(value.lower())
+
+
+def _jwks_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if not parts.netloc:
+        return None
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS):
+        return value
+    return None
+
+
+def _load_tokens(reader: _Reader) -> TokenSettings:
+    defaults = TokenSettings()
+    issuer = reader.raw("TOKEN_JWT_ISSUER")
+    audience = reader.raw("TOKEN_JWT_AUDIENCE")
+    jwks_url = reader.checked("TOKEN_JWKS_URL", reader.raw("TOKEN_JWKS_URL"), _jwks_url, EXPECT_JWKS_URL)
+    jwt_names = {"TOKEN_JWT_ISSUER": issuer, "TOKEN_JWT_AUDIENCE": audience,
+                 "TOKEN_JWKS_URL": reader.raw("TOKEN_JWKS_URL")}
+    if any(jwt_names.values()) and not all(jwt_names.values()):
+        for name, value in jwt_names.items():
+            if value is None:
+                reader.problems.append(SettingProblem(
+                    name, "is missing", "set with the other TOKEN_JWT_* settings to accept bearer tokens"
+                ))
+    claim = reader.raw("TOKEN_IDENTITY_CLAIM") or defaults.identity_claim
+    algorithms = reader.checked("TOKEN_JWT_ALGORITHMS", reader.raw("TOKEN_JWT_ALGORITHMS"),
+                                _csv(JWT_ALGORITHMS), EXPECT_ALGORITHMS)
+    leeway = reader.checked("TOKEN_JWT_LEEWAY_SECONDS", reader.raw("TOKEN_JWT_LEEWAY_SECONDS"),
+                            _int_between(0, 300), "whole seconds from 0 to 300")
+    trust = reader.checked("TOKEN_TRUST_APP_SERVICE_AUTH", reader.raw("TOKEN_TRUST_APP_SERVICE_AUTH"),
+                           _bool, "true or false")
+    backend_key = reader.raw("TOKEN_BACKEND_KEY")
+    if backend_key is not None and len(backend_key) < 32:
+        reader.malformed("TOKEN_BACKEND_KEY", "a random key of at least 32 characters")
+        backend_key = None
+    user_scopes = reader.checked("TOKEN_USER_SCOPES", reader.raw("TOKEN_USER_SCOPES"), _csv(ACS_SCOPES),
+                                 EXPECT_SCOPES)
+    backend_scopes = reader.checked("TOKEN_BACKEND_SCOPES", reader.raw("TOKEN_BACKEND_SCOPES"),
+                                    _csv(ACS_SCOPES), EXPECT_SCOPES)
+    expiry = reader.checked("TOKEN_DEFAULT_EXPIRES_IN_MINUTES", reader.raw("TOKEN_DEFAULT_EXPIRES_IN_MINUTES"),
+                            _int_between(60, 1440), "whole minutes from 60 to 1440")
+    return TokenSettings(
+        jwt_issuer=issuer,
+        jwt_audience=audience,
+        jwks_url=jwks_url,
+        identity_claim=claim,
+        jwt_algorithms=algorithms or defaults.jwt_algorithms,
+        jwt_leeway_seconds=defaults.jwt_leeway_seconds if leeway is None else leeway,
+        trust_app_service_auth=bool(trust),
+        backend_key=Secret(backend_key) if backend_key else None,
+        user_scopes=user_scopes or defaults.user_scopes,
+        backend_scopes=backend_scopes or defaults.backend_scopes,
+        default_expires_in_minutes=expiry or defaults.default_expires_in_minutes,
+    )
+
+
+Windows = tuple[tuple[int, float], ...]
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """How fast and how wide the history export runs.
+
+    Limits are ``COUNT/SECONDS`` windows, ACS's documented service limits by default;
+    ``rate_time_scale`` multiplies every window (below 1 only for a time-scaled stand-in).
+    """
+
+    concurrency: int = 32  # conversations exported at once
+    send_limits: Windows = ((10, 10.0), (30, 60.0))  # send/update/delete message, per thread
+    participant_limits: Windows = ((10, 10.0), (30, 60.0))  # add/remove participants, per thread
+    thread_create_limits: Windows = ((10, 10.0),)  # create thread, per creating user
+    identity_limits: Windows = ((1000, 30.0),)  # create user and issue token, per resource
+    rate_time_scale: float = 1.0
+    slice_seconds: float = 240.0  # time budget of one queue-triggered slice
+    lease_seconds: float = 300.0
+    max_attempts: int = 8  # per ACS or Twilio call: 429s and transient failures
+    flush_every: int = 50  # message map rows per batch; the high-water index advances with each batch
+
+
+EXPECT_LIMITS = "comma-separated COUNT/SECONDS windows, e.g. 10/10,30/60"
+EXPECT_POSITIVE_INT = "a whole number of at least 1"
+EXPECT_POSITIVE_NUMBER = "a number above 0"
+
+
+def _limits(value: str) -> Windows | None:
+    windows = []
+    for part in value.split(","):
+        count, sep, seconds = part.strip().partition("/")
+        try:
+            window = (int(count), float(seconds))
+        except ValueError:
+            return None
+        if not sep or window[0] < 1 or not 0 < window[1] < float("inf"):
+            return None
+        windows.append(window)
+    return tuple(windows)
+
+
+def _positive_int(value: str) -> int | None:
+    return int(value) if re.fullmatch(r"[0-9]{1,6}", value) and int(value) >= 1 else None
+
+
+def _positive_number(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if 0 < number < float("inf") else None
+
+
+def _load_export(reader: _Reader) -> ExportSettings:
+    d = ExportSettings()
+
+    def read(name: str, check: Callable[[str], T | None], expected: str, default: T) -> T:
+        value = reader.checked(name, reader.raw(name), check, expected)
+        return default if value is None else value
+
+    return ExportSettings(
+        concurrency=read("EXPORT_CONCURRENCY", _positive_int, EXPECT_POSITIVE_INT, d.concurrency),
+        send_limits=read("EXPORT_SEND_LIMITS", _limits, EXPECT_LIMITS, d.send_limits),
+        participant_limits=read("EXPORT_PARTICIPANT_LIMITS", _limits, EXPECT_LIMITS, d.participant_limits),
+        thread_create_limits=read("EXPORT_THREAD_CREATE_LIMITS", _limits, EXPECT_LIMITS, d.thread_create_limits),
+        identity_limits=read("EXPORT_IDENTITY_LIMITS", _limits, EXPECT_LIMITS, d.identity_limits),
+        rate_time_scale=read("EXPORT_RATE_TIME_SCALE", _positive_number, EXPECT_POSITIVE_NUMBER, d.rate_time_scale),
+        slice_seconds=read("EXPORT_SLICE_SECONDS", _positive_number, EXPECT_POSITIVE_NUMBER, d.slice_seconds),
+        lease_seconds=read("EXPORT_LEASE_SECONDS", _positive_number, EXPECT_POSITIVE_NUMBER, d.lease_seconds),
+        max_attempts=read("EXPORT_MAX_ATTEMPTS", _positive_int, EXPECT_POSITIVE_INT, d.max_attempts),
+        flush_every=read("EXPORT_FLUSH_EVERY", _positive_int, EXPECT_POSITIVE_INT, d.flush_every),
+    )
+
+
+def _fanout_flag(value: str) -> bool | None:
+    return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(value.lower())
+
+
+def _fanout_number(low: float, high: float) -> Callable[[str], float | None]:
+    def check(value: str) -> float | None:
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if low <= number <= high else None
+
+    return check
+
+
+def _load_fanout(reader: _Reader) -> FanoutSettings:
+    defaults = FanoutSettings()
+
+    def flag(name: str, default: bool) -> bool:
+        value = reader.checked(name, reader.raw(name), _fanout_flag, "true or false")
+        return default if value is None else value
+
+    def number(name: str, default: float, low: float, high: float) -> float:
+        value = reader.checked(name, reader.raw(name), _fanout_number(low, high), f"a number from {low:g} to {high:g}")
+        return default if value is None else value
+
+    return FanoutSettings(
+        allow_http=flag("FANOUT_ALLOW_HTTP", defaults.allow_http),
+        allow_private_targets=flag("FANOUT_ALLOW_PRIVATE_TARGETS", defaults.allow_private_targets),
+        max_attempts=int(number("FANOUT_MAX_ATTEMPTS", defaults.max_attempts, 1, 50)),
+        retry_base_seconds=number("FANOUT_RETRY_BASE_SECONDS", defaults.retry_base_seconds, 0, 3600),
+        retry_max_seconds=number("FANOUT_RETRY_MAX_SECONDS", defaults.retry_max_seconds, 0, 7 * 24 * 3600),
+        cache_seconds=number("FANOUT_CACHE_SECONDS", defaults.cache_seconds, 0, 3600),
+    )
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build ``Settings`` from ``environ``; raise ``SettingsError`` naming every bad setting."""
     reader = _Reader(environ)
@@ -332,6 +568,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         twilio=_load_twilio(reader),
         acs=_load_acs(reader),
         names=_load_names(reader),
+        tokens=_load_tokens(reader),
     )
     if reader.problems:
         raise SettingsError(reader.problems)

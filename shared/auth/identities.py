@@ -1,0 +1,37 @@
+"""Rules every app identity obeys, wherever it comes from (a token claim, a body, a route)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ..errors import BadRequestError
+
+MAX_IDENTITY_CHARS = 256
+_REFUSED_CATEGORIES = {
+    "Cc": "a control character",
+    "Cs": "a lone surrogate",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+
+
+def check_identity(value: object, *, what: str = "identity") -> str:
+    """``value`` if it is a usable identity; else ``BadRequestError`` naming the problem (never the value)."""
+    if not isinstance(value, str):
+        raise BadRequestError(f"The {what} must be a string.", target=what)
+    if not value.strip():
+        raise BadRequestError(f"The {what} is empty.", target=what)
+    if len(value) > MAX_IDENTITY_CHARS:
+        raise BadRequestError(
+            f"The {what} is {len(value)} characters long; the limit is {MAX_IDENTITY_CHARS}.", target=what
+        )
+    for position, char in enumerate(value):
+        category = unicodedata.category(char)
+        problem = _REFUSED_CATEGORIES.get(category)
+        if problem is None and (ord(char) & 0xFFFE) == 0xFFFE:
+            problem = "a Unicode noncharacter"
+        if problem is not None:
+            raise BadRequestError(
+                f"The {what} contains {problem} (U+{ord(char):04X} at position {position}).", target=what
+            )
+    return value
