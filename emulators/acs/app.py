@@ -19,7 +19,7 @@ from . import ADMIN_PREFIX, admin, identity, messages, participants, receipts, t
 from .call import Call, Reply
 from .chat_common import authenticate
 from .emulator import Emulator
-from .errors import UNAVAILABLE, ApiError, chat_legacy_body, error_body, unauthorized
+from .errors import UNAVAILABLE, ApiError, chat_legacy_body, error_body, too_many_requests, unauthorized
 from .hmac_auth import SignatureError, verify
 
 Handler = Callable[[Emulator, Call], Reply]
@@ -203,11 +203,7 @@ class Api:
 
     def _fault_error(self, code: int, retry_after: float | None) -> ApiError:
         if code == 429:
-            error = ApiError(429, error_body("TooManyRequests", "Rate limit exceeded."))
-            if retry_after is not None:
-                ms = max(1, int(retry_after * 1000))
-                error.headers = {"Retry-After": str(max(1, (ms + 999) // 1000)), "retry-after-ms": str(ms)}
-            return error
+            return too_many_requests(retry_after)
         if code == 503:
             return ApiError(503, error_body("ServiceUnavailable", UNAVAILABLE))
         return ApiError(500, error_body("InternalServerError", "An internal server error occurred."))

@@ -150,8 +150,9 @@ class EventDelivery:
         for entry in batch:
             entry["attempts"] += 1
         self.attempts_total += 1
+        verify: ssl.SSLContext | bool = self._ssl if self._ssl is not None else True
         try:
-            async with self._session.post(self.sink, data=payload, headers=headers, ssl=self._ssl if self._ssl is not None else True) as response:
+            async with self._session.post(self.sink, data=payload, headers=headers, ssl=verify) as response:
                 await response.read()
                 if 200 <= response.status < 300:
                     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 UNAUTHORIZED = "Request is not authorized."
@@ -60,12 +61,18 @@ def chat_bad_request(message: str) -> ApiError:
     return ApiError(400, chat_legacy_body("BadRequest", message))
 
 
-def too_many_requests(retry_after_s: float) -> ApiError:
-    """429 with ``Retry-After`` (whole seconds, at least 1) and the exact ``retry-after-ms``."""
-    ms = max(1, int(retry_after_s * 1000 + 0.999))
-    seconds = max(1, (ms + 999) // 1000)
-    return ApiError(
-        429,
-        error_body("TooManyRequests", TOO_MANY),
-        {"Retry-After": str(seconds), "retry-after-ms": str(ms)},
-    )
+def retry_after_value(seconds: float) -> str:
+    """``Retry-After``: whole seconds (rounded up) from 1 s on; below that (small time-scales) a
+    decimal such as ``0.1``, which azure-core parses as a float and sleeps for exactly."""
+    if seconds >= 1:
+        return str(math.ceil(seconds))
+    return f"{max(seconds, 0.001):.3f}".rstrip("0").rstrip(".")
+
+
+def too_many_requests(retry_after_s: float | None) -> ApiError:
+    """429 ``TooManyRequests``; with ``Retry-After`` and the exact ``retry-after-ms`` unless ``None``."""
+    error = ApiError(429, error_body("TooManyRequests", TOO_MANY))
+    if retry_after_s is not None:
+        ms = max(1, math.ceil(retry_after_s * 1000))
+        error.headers = {"Retry-After": retry_after_value(retry_after_s), "retry-after-ms": str(ms)}
+    return error

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import ApiError, too_many_requests
+from .errors import too_many_requests
 
 Window = tuple[int, float]  # (requests allowed, seconds)
 
@@ -98,6 +98,3 @@ class RateLimiter:
             raise too_many_requests(wait)
         for key, _ in keys:
             self._hits[key].append(now)
-
-    def retry_after_error(self, seconds: float) -> ApiError:
-        return too_many_requests(seconds * self.time_scale)

@@ -115,6 +115,12 @@ class SpecSet:
         status = str(exchange["status"])
         body = exchange["body"]
         where = f"{exchange['method']} {exchange['path']} -> {status}"
+        if operation == "Unknown":  # no such route: it must still answer a CommunicationErrorResponse
+            uri = self.operations["Chat_CreateChatThread"][0]
+            pointer = "/definitions/CommunicationErrorResponse"
+            if int(status) < 400 or body is None:
+                return [f"{where}: an unknown route must answer an error body"]
+            return [f"{where}: {e.json_path}: {e.message}" for e in self.validator(uri, pointer).iter_errors(body)]
         if operation not in self.operations:
             return [f"{where}: operation {operation!r} is not in the specs"]
         uri, responses = self.operations[operation]
