@@ -116,6 +116,15 @@ class InvocationResult:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
+def _as_annotated(value: Any, annotation: Any) -> Any:
+    """A queue message body as ``str``/``bytes`` when the parameter is annotated so, as the worker's
+    generic converter passes it; anything else unchanged."""
+    if isinstance(value, func.QueueMessage) and annotation in (str, bytes):
+        body = value.get_body()
+        return body.decode("utf-8") if annotation is str else body
+    return value
+
+
 class Invoker:
     """Runs functions and counts invocations, successes and failures."""
 
@@ -132,7 +141,7 @@ class Invoker:
         for binding in spec.bindings:
             name = str(binding["name"])
             if binding is trigger:
-                kwargs[name] = trigger_value
+                kwargs[name] = _as_annotated(trigger_value, spec.annotations.get(name))
             elif name == "$return":
                 continue
             elif str(binding.get("direction", "")).upper() == "OUT":

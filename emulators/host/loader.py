@@ -6,6 +6,7 @@ import importlib
 import inspect
 import json
 import sys
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ class FunctionSpec:
     user_function: Callable[..., Any]
     is_async: bool
     parameters: tuple[str, ...] = field(default=())
+    annotations: dict[str, Any] = field(default_factory=dict)
 
     @property
     def trigger(self) -> dict[str, Any]:
@@ -71,6 +73,14 @@ def load_app(spec: str, *, app_dir: str | Path | None = None) -> func.FunctionAp
     return app
 
 
+def _type_hints(function: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved parameter annotations (string annotations included); empty when they cannot be resolved."""
+    try:
+        return typing.get_type_hints(function)
+    except Exception:  # noqa: BLE001 - an unresolvable annotation only means no str/bytes adaptation
+        return {}
+
+
 def index_functions(app: func.FunctionApp) -> list[FunctionSpec]:
     """``app.get_functions()`` with its idempotency gotcha handled, read through function.json."""
     app.functions_bindings = {}  # get_functions() is not idempotent in azure-functions 1.x
@@ -89,6 +99,7 @@ def index_functions(app: func.FunctionApp) -> list[FunctionSpec]:
                 user_function=user_function,
                 is_async=inspect.iscoroutinefunction(user_function),
                 parameters=tuple(inspect.signature(user_function).parameters),
+                annotations=_type_hints(user_function),
             )
         )
     return specs

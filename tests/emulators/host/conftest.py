@@ -34,6 +34,7 @@ def sample_settings() -> dict[str, str]:
         "SAMPLE_SCHEDULE": "0 */5 * * * *",
         "SAMPLE_FLAKY_QUEUE": f"flaky-{suffix}",
         "SAMPLE_POISON_QUEUE": f"doomed-{suffix}",
+        "SAMPLE_TEXT_QUEUE": f"text-{suffix}",
     }
 
 

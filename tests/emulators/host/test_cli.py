@@ -51,6 +51,7 @@ def cli_env(storage_connection_string: str) -> dict[str, str]:
         "SAMPLE_SCHEDULE": "0 0 3 * * *",
         "SAMPLE_FLAKY_QUEUE": f"cli-flaky-{suffix}",
         "SAMPLE_POISON_QUEUE": f"cli-doomed-{suffix}",
+        "SAMPLE_TEXT_QUEUE": f"cli-text-{suffix}",
     }
 
 
@@ -105,7 +106,7 @@ def test_cli_prints_ready_line_serves_pumps_and_stops_on_sigterm(cli_env: dict[s
         ("tests.emulators.host.bad_apps.no_app", "exactly one FunctionApp"),
         ("tests.emulators.host.no_such_module", "cannot import"),
         # the %SETTING% expressions are not defined in this environment: all are named at once
-        (SAMPLE_APP, "SAMPLE_ROUTE, SAMPLE_SCHEDULE, SAMPLE_FLAKY_QUEUE, SAMPLE_POISON_QUEUE"),
+        (SAMPLE_APP, "SAMPLE_ROUTE, SAMPLE_SCHEDULE, SAMPLE_FLAKY_QUEUE, SAMPLE_POISON_QUEUE, SAMPLE_TEXT_QUEUE"),
     ],
 )
 def test_cli_refuses_apps_the_host_would_refuse(app: str, message: str) -> None:

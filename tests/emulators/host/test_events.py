@@ -154,3 +154,15 @@ async def test_webhook_refuses_bad_keys_unknown_functions_and_bad_bodies(
         assert response.status == 404  # not an Event Grid function
     async with client.post(url, params={"functionName": "on_event", "code": "system-key"}, data=b"[1]") as response:
         assert response.status == 400
+
+
+async def test_admin_endpoint_fires_a_queue_function_with_the_input_as_body(
+    make_host: HostFactory, client: aiohttp.ClientSession
+) -> None:
+    host = await make_host()
+    key = uuid.uuid4().hex
+    body = json.dumps({"key": key, "fail_times": 0})
+    async with client.post(f"{host.url}/admin/functions/flaky", json={"input": body}, headers=ADMIN) as response:
+        assert response.status == 202
+    (seen,) = await eventually(lambda: [r for r in recorded("flaky") if r["key"] == key])
+    assert (seen["raw"], seen["dequeue_count"]) == (body, 1)

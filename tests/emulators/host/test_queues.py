@@ -68,6 +68,7 @@ async def test_queues_are_created_and_names_resolved(
     assert queues == {
         "flaky": queue_settings["SAMPLE_FLAKY_QUEUE"],
         "always_fails": queue_settings["SAMPLE_POISON_QUEUE"],
+        "plain_text": queue_settings["SAMPLE_TEXT_QUEUE"],
     }
     async with QueueServiceClient.from_connection_string(queue_settings["AzureWebJobsStorage"]) as service:
         names = {q.name async for q in service.list_queues()}
@@ -199,3 +200,13 @@ async def test_status_endpoint_reports_queue_counters(
         "last_error": "RuntimeError: always fails",
     }
     assert status["totals"]["poisoned"] == 1
+
+
+async def test_str_annotated_parameter_gets_the_body(
+    make_host: HostFactory, queue_client: QueueFactory, queue_settings: dict[str, str]
+) -> None:
+    host = await queue_host(make_host)
+    marker = uuid.uuid4().hex
+    await queue_client(queue_settings["SAMPLE_TEXT_QUEUE"]).send_message(f"text {marker}")
+    await eventually(lambda: host.counters.snapshot()["functions"]["plain_text"]["successes"] == 1)
+    assert [r for r in recorded("plain_text") if marker in r["text"]] == [{"text": f"text {marker}", "type": "str"}]

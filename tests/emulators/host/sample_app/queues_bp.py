@@ -30,3 +30,9 @@ def flaky(msg: func.QueueMessage) -> None:
 async def always_fails(msg: func.QueueMessage) -> None:
     record("always_fails", body=msg.get_body().decode(), dequeue_count=msg.dequeue_count)
     raise RuntimeError("always fails")
+
+
+@bp.queue_trigger(arg_name="text", queue_name="%SAMPLE_TEXT_QUEUE%", connection="AzureWebJobsStorage")
+def plain_text(text: str) -> None:
+    """Annotated ``str``: the worker hands over the message body, not a QueueMessage."""
+    record("plain_text", text=text, type=type(text).__name__)
