@@ -181,7 +181,9 @@ class QueuePump:
             body = decode_body(str(message.content), self.options.message_encoding)
         except (binascii.Error, ValueError) as exc:
             self._counters.started(self.spec.name)
-            self._counters.failed(self.spec.name, f"message {message.id} is not valid base64: {exc}")
+            error = f"message {message.id} is not valid base64: {exc}"
+            self._counters.failed(self.spec.name, error)
+            log.warning("queue %s: %s (attempt %s)", self.queue_name, error, message.dequeue_count)
         else:
             try:
                 await self._invoker.invoke(self.spec, to_function_message(message, body))
