@@ -177,6 +177,8 @@ class Api:
             else:
                 call.caller = authenticate(emu, request)
             reply = route.handler(emu, call)
+            if decision.status_after is not None:
+                raise self._fault_error(decision.status_after.code, decision.status_after.retry_after)
         except ApiError as exc:
             reply = Reply(exc.status, exc.body, exc.headers)
         if lost:

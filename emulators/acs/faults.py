@@ -4,8 +4,10 @@ Spec format (``--faults`` or ``PUT /__admin/faults``): rules separated by ``;``,
 ``kind[:key=value[,key=value...]]``. Kinds: ``latency`` (``ms``), ``status`` (``code``
 429/500/503, ``retry_after`` seconds or ``none``), ``drop`` (connection reset before the
 request is processed), ``lost`` (the request is processed and stored, then the connection
-is reset). Common keys: ``p`` probability (default 1), ``ops`` operation-id globs joined by
-``|`` (default all API operations), ``n`` how many times it may fire (default unlimited).
+is reset). A ``status`` rule with ``after=1`` processes the request first and then answers
+the error (the write happened; an SDK retry duplicates it). Common keys: ``p`` probability
+(default 1), ``ops`` operation-id globs joined by ``|`` (default all API operations), ``n``
+how many times it may fire (default unlimited).
 Example: ``latency:ms=20,p=0.5;status:code=503,p=0.1;lost:ops=*SendChatMessage,n=1``.
 A JSON list of rule objects with the same keys is accepted too.
 """
@@ -37,6 +39,7 @@ class FaultRule:
     ms: float = 0.0
     code: int = 503
     retry_after: float | None = 1.0
+    after: bool = False
     fired: int = 0
 
     def matches(self, operation: str) -> bool:
@@ -65,13 +68,14 @@ def _rule_from_mapping(raw: dict[str, Any]) -> FaultRule:
         rule.code = int(raw.get("code", 503))
         retry_after = raw.get("retry_after", 1.0)
         rule.retry_after = None if retry_after in (None, "none", "") else float(retry_after)
+        rule.after = str(raw.get("after", "0")).lower() in ("1", "true", "yes")
     except (TypeError, ValueError) as exc:
         raise FaultSpecError(f"bad value in fault rule {raw!r}: {exc}") from exc
     if not 0.0 <= rule.p <= 1.0:
         raise FaultSpecError("p must be between 0 and 1")
     if kind == "status" and rule.code not in STATUS_CODES:
         raise FaultSpecError(f"status faults use codes {STATUS_CODES}")
-    unknown = set(raw) - {"kind", "p", "ops", "n", "ms", "code", "retry_after", "fired"}
+    unknown = set(raw) - {"kind", "p", "ops", "n", "ms", "code", "retry_after", "after", "fired"}
     if unknown:
         raise FaultSpecError(f"unknown fault keys {sorted(unknown)}")
     return rule
@@ -107,6 +111,7 @@ class Decision:
 
     delay_s: float = 0.0
     status: FaultRule | None = None
+    status_after: FaultRule | None = None
     drop: bool = False
     lost: bool = False
 
@@ -144,6 +149,8 @@ class FaultInjector:
             if rule.kind in ("drop", "status", "lost") and self._fires(rule, operation):
                 if rule.kind == "drop":
                     decision.drop = True
+                elif rule.kind == "status" and rule.after:
+                    decision.status_after = rule
                 elif rule.kind == "status":
                     decision.status = rule
                 else:

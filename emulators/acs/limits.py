@@ -79,6 +79,7 @@ class RateLimiter:
         limits = LIMITS.get(operation, ())
         now = self._clock()
         keys: list[tuple[tuple[str, str], Limit]] = []
+        full: list[str] = []
         wait = 0.0
         for limit in limits:
             key = (limit.name, {"resource": "", "user": user, "thread": thread}.get(limit.per, f"{user}|{thread}"))
@@ -91,10 +92,11 @@ class RateLimiter:
                 inside = [t for t in hits if t > now - window] if len(hits) >= allowed else []
                 if len(inside) >= allowed:
                     wait = max(wait, inside[-allowed] + window - now)
+                    full.append(limit.name)
             keys.append((key, limit))
         if wait > 0:
-            for _, limit in keys:
-                self.refused[limit.name] = self.refused.get(limit.name, 0) + 1
+            for name in dict.fromkeys(full):
+                self.refused[name] = self.refused.get(name, 0) + 1
             raise too_many_requests(wait)
         for key, _ in keys:
             self._hits[key].append(now)

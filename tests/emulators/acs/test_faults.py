@@ -125,3 +125,19 @@ def test_fault_spec_parsing() -> None:
     for bad in ("boom", "status:code=404", "latency:p=2", "lost:n", "drop:colour=red"):
         with pytest.raises(FaultSpecError):
             parse_spec(bad)
+
+
+def test_error_after_the_write_makes_the_sdk_retry_duplicate_the_message(acs: Acs, faults: Callable[..., Any]) -> None:
+    """Research §0.9: send_message has no idempotency key and a 503 is retried by azure-core."""
+    client, thread_id = _thread(acs)
+    faults("status:code=503,after=1,ops=ChatThread_SendChatMessage,n=1")
+    client.send_message("twice", retry_backoff_factor=0.01)
+    assert _texts(acs, thread_id) == ["twice", "twice"]
+
+
+def test_a_get_429_without_retry_after_is_still_retried(acs: Acs, faults: Callable[..., Any]) -> None:
+    """Unlike a POST, a GET is retried on 429 even without Retry-After (research §2.5)."""
+    client, _ = _thread(acs)
+    faults("status:code=429,retry_after=none,ops=ChatThread_GetChatThreadProperties,n=1")
+    assert client.get_properties(retry_backoff_factor=0.01).topic == "faults"
+    assert acs.admin("GET", "/faults")["rules"][0]["fired"] == 1

@@ -12,7 +12,7 @@ from emulators.acs.errors import ApiError
 from emulators.acs.limits import LIMITS, RateLimiter
 
 from .conftest import Acs
-from .wire import bearer
+from .wire import bearer, hmac_headers
 
 CHAT = "?api-version=2024-03-07"
 
@@ -130,6 +130,28 @@ def test_send_limit_over_the_wire_gives_429_and_retry_after(acs_factory: Callabl
     counters = server.admin("GET", "/counters")
     assert counters["counters"]["POST /chat/threads/{chatThreadId}/messages"] == {"201": 10, "429": 1}
     assert counters["rateLimited"] == {"message_write": 1}
+
+
+def test_list_messages_and_identity_limits_over_the_wire(acs_factory: Callable[..., Acs]) -> None:
+    """At time-scale 10 the windows are 100 s and 300 s long, so the counts are exact on any machine."""
+    server = acs_factory("--time-scale", "10")
+    _, token = server.user()
+    thread_id = bearer(server, token, "POST", "/chat/threads" + CHAT, {"topic": "reads"}).json()["chatThread"]["id"]
+    reads = [bearer(server, token, "GET", f"/chat/threads/{thread_id}/messages" + CHAT).status_code for _ in range(51)]
+    assert reads == [200] * 50 + [429]
+    session = requests.Session()
+    statuses = []
+    for _ in range(1000):  # the ready user above was the first of the 1000 allowed
+        body = b""
+        path = "/identities?api-version=2023-10-01"
+        headers = hmac_headers(server, "POST", path, body)
+        statuses.append(
+            session.post(
+                server.endpoint + path, data=body, headers=headers, verify=server.bundle, timeout=30
+            ).status_code
+        )
+    assert statuses == [201] * 999 + [429]
+    assert server.admin("GET", "/counters")["rateLimited"] == {"list_messages_user": 1, "identity_create": 1}
 
 
 def test_create_thread_limit_through_the_sdk_without_retries(acs_factory: Callable[..., Acs]) -> None:
