@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+INFRA_VENV := .venv-infra
 
-.PHONY: setup demo test lint typecheck pytest clean
+.PHONY: setup infra-venv demo test lint typecheck pytest clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed infra-venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +16,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-fund --no-audit --loglevel=error
+	touch $@
+
+# Offline infra checks (tests/infra): pycep-parser 0.7.1 and checkov (which pins pycep-parser 0.5.1)
+# cannot share an environment, so each gets its own venv under .venv-infra/.
+infra-venv: $(INFRA_VENV)/.installed
+
+$(INFRA_VENV)/.installed: infra/requirements-pycep.txt infra/requirements-checkov.txt
+	test -x $(INFRA_VENV)/pycep/bin/python || $(PYTHON) -m venv $(INFRA_VENV)/pycep
+	$(INFRA_VENV)/pycep/bin/python -m pip install --quiet -r infra/requirements-pycep.txt
+	test -x $(INFRA_VENV)/checkov/bin/python || $(PYTHON) -m venv $(INFRA_VENV)/checkov
+	$(INFRA_VENV)/checkov/bin/python -m pip install --quiet -r infra/requirements-checkov.txt
 	touch $@
 
 demo: setup
@@ -32,4 +44,4 @@ typecheck: setup
 	$(PY) -m mypy --strict shared function_app.py
 
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(INFRA_VENV) node_modules .mypy_cache .pytest_cache .ruff_cache .hypothesis

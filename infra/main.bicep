@@ -1,0 +1,222 @@
+// One-command deployment of the Twilio -> ACS migrator with `azd up`:
+// a resource group holding the Function App (Flex Consumption, Python 3.11), its
+// storage, monitoring, Key Vault, the ACS resource and the Event Grid system topic on
+// it. The Event Grid subscription to the app's function is created by the azd
+// postdeploy hook (infra/hooks/postdeploy.*) once the function exists.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; every resource name is derived from it.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for everything except ACS and its system topic, which are global.')
+param location string
+
+@description('Where ACS stores chat data at rest, e.g. "United States", "Europe", "UK".')
+param acsDataLocation string = 'United States'
+
+@description('Object id of the user running azd; granted the app\'s storage roles for local debugging. Empty to skip.')
+param principalId string = ''
+
+@description('Twilio account SID (AC followed by 32 hex characters).')
+param twilioAccountSid string
+
+@secure()
+@description('Twilio auth token; written to Key Vault only, never to an output.')
+param twilioAuthToken string
+
+@description('Optional Twilio API key SID (SK...); when set the app authenticates with the key pair.')
+param twilioApiKeySid string = ''
+
+@secure()
+@description('Secret of the Twilio API key; required when twilioApiKeySid is set. Key Vault only.')
+param twilioApiKeySecret string = ''
+
+@description('Upper bound on Function App instances.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Memory per Function App instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+var tags = {
+  'azd-env-name': environmentName
+}
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var functionAppName = 'func-${resourceToken}'
+var deploymentContainerName = 'app-package-${resourceToken}'
+
+// Names of the state the app keeps; the defaults of shared/settings.py ResourceNames.
+var stateNames = {
+  identityTable: 'identities'
+  conversationTable: 'conversations'
+  messageTable: 'messages'
+  runTable: 'runs'
+  subscriptionTable: 'subscriptions'
+  deadLetterTable: 'deadletters'
+  migrationQueue: 'migration-work'
+  deliveryQueue: 'event-deliveries'
+  mediaContainer: 'twilio-media'
+}
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    tableNames: [
+      stateNames.identityTable
+      stateNames.conversationTable
+      stateNames.messageTable
+      stateNames.runTable
+      stateNames.subscriptionTable
+      stateNames.deadLetterTable
+    ]
+    queueNames: [
+      stateNames.migrationQueue
+      stateNames.deliveryQueue
+    ]
+    containerNames: [
+      stateNames.mediaContainer
+      deploymentContainerName
+    ]
+  }
+}
+
+module communication 'modules/communication.bicep' = {
+  name: 'communication'
+  scope: rg
+  params: {
+    name: 'acs-${resourceToken}'
+    systemTopicName: 'evgt-acs-${resourceToken}'
+    dataLocation: acsDataLocation
+    tags: tags
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    communicationServiceName: communication.outputs.name
+    twilioAuthToken: twilioAuthToken
+    storeTwilioApiKeySecret: !empty(twilioApiKeySid)
+    twilioApiKeySecret: twilioApiKeySecret
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    managedIdentityPrincipalId: identity.outputs.principalId
+    userPrincipalId: principalId
+  }
+}
+
+// Every setting shared/settings.py reads, plus what the Functions host itself reads.
+// tests/infra/test_settings_deployed.py keeps this in step with the code and the README.
+var appSettings = {
+  // Host storage and the app's state, with the managed identity (no keys).
+  AzureWebJobsStorage__accountName: storage.outputs.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+  AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
+  // Telemetry with Entra ID: the component has local auth off.
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+  // Twilio: secrets through Key Vault references.
+  TWILIO_ACCOUNT_SID: twilioAccountSid
+  TWILIO_AUTH_TOKEN: keyVault.outputs.twilioAuthTokenReference
+  TWILIO_API_KEY_SID: twilioApiKeySid
+  TWILIO_API_KEY_SECRET: empty(twilioApiKeySid) ? '' : keyVault.outputs.twilioApiKeySecretReference
+  // ACS.
+  ACS_CONNECTION_STRING: keyVault.outputs.acsConnectionStringReference
+  // State names (created above, so the first request does not create them).
+  IDENTITY_TABLE: stateNames.identityTable
+  CONVERSATION_TABLE: stateNames.conversationTable
+  MESSAGE_TABLE: stateNames.messageTable
+  RUN_TABLE: stateNames.runTable
+  SUBSCRIPTION_TABLE: stateNames.subscriptionTable
+  DEAD_LETTER_TABLE: stateNames.deadLetterTable
+  MIGRATION_QUEUE: stateNames.migrationQueue
+  DELIVERY_QUEUE: stateNames.deliveryQueue
+  MEDIA_CONTAINER: stateNames.mediaContainer
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  scope: rg
+  dependsOn: [
+    rbac
+  ]
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    appSettings: appSettings
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+}
+
+// Read by azd and the postdeploy hook. No secret is ever an output.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output ACS_RESOURCE_NAME string = communication.outputs.name
+output ACS_ENDPOINT string = communication.outputs.endpoint
+output EVENTGRID_SYSTEM_TOPIC_NAME string = communication.outputs.systemTopicName
