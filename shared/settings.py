@@ -168,6 +168,18 @@ class TokenSettings:
 
 
 @dataclass(frozen=True)
+class FanoutSettings:
+    """The event fan-out: delivery retries, and which subscriber URLs are allowed (SSRF guard)."""
+
+    allow_http: bool = False  # development only: accept http:// subscriber URLs
+    allow_private_targets: bool = False  # development only: loopback, private, link-local, CGNAT targets
+    max_attempts: int = 8  # delivery attempts before a dead letter
+    retry_base_seconds: float = 10.0  # first retry delay; doubles per attempt
+    retry_max_seconds: float = 3600.0  # cap of the retry delay
+    cache_seconds: float = 5.0  # how long subscriptions and id lookups are cached per instance
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the app is configured with, built once at the composition root."""
 
@@ -175,6 +187,7 @@ class Settings:
     twilio: TwilioSettings
     acs: AcsSettings
     names: ResourceNames = field(default_factory=ResourceNames)
+    fanout: FanoutSettings = field(default_factory=FanoutSettings)
     tokens: TokenSettings = field(default_factory=TokenSettings)
 
 
@@ -437,6 +450,42 @@ def _load_tokens(reader: _Reader) -> TokenSettings:
     )
 
 
+def _fanout_flag(value: str) -> bool | None:
+    return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(value.lower())
+
+
+def _fanout_number(low: float, high: float) -> Callable[[str], float | None]:
+    def check(value: str) -> float | None:
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if low <= number <= high else None
+
+    return check
+
+
+def _load_fanout(reader: _Reader) -> FanoutSettings:
+    defaults = FanoutSettings()
+
+    def flag(name: str, default: bool) -> bool:
+        value = reader.checked(name, reader.raw(name), _fanout_flag, "true or false")
+        return default if value is None else value
+
+    def number(name: str, default: float, low: float, high: float) -> float:
+        value = reader.checked(name, reader.raw(name), _fanout_number(low, high), f"a number from {low:g} to {high:g}")
+        return default if value is None else value
+
+    return FanoutSettings(
+        allow_http=flag("FANOUT_ALLOW_HTTP", defaults.allow_http),
+        allow_private_targets=flag("FANOUT_ALLOW_PRIVATE_TARGETS", defaults.allow_private_targets),
+        max_attempts=int(number("FANOUT_MAX_ATTEMPTS", defaults.max_attempts, 1, 50)),
+        retry_base_seconds=number("FANOUT_RETRY_BASE_SECONDS", defaults.retry_base_seconds, 0, 3600),
+        retry_max_seconds=number("FANOUT_RETRY_MAX_SECONDS", defaults.retry_max_seconds, 0, 7 * 24 * 3600),
+        cache_seconds=number("FANOUT_CACHE_SECONDS", defaults.cache_seconds, 0, 3600),
+    )
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build ``Settings`` from ``environ``; raise ``SettingsError`` naming every bad setting."""
     reader = _Reader(environ)
@@ -445,6 +494,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         twilio=_load_twilio(reader),
         acs=_load_acs(reader),
         names=_load_names(reader),
+        fanout=_load_fanout(reader),
         tokens=_load_tokens(reader),
     )
     if reader.problems:
