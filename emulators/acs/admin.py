@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from . import snapshot as snapshot_state
 from .emulator import Emulator
 from .faults import FaultSpecError, parse_spec
 from .formats import identity_time
@@ -61,8 +62,19 @@ def add_routes(app: web.Application, emu: Emulator, prefix: str) -> None:
                 },
                 "faults": [r.to_json() for r in emu.faults.rules],
                 "events": {"logged": len(emu.delivery.log), "pending": emu.delivery.pending()},
+                "state": snapshot_state.dump(emu.store),
             }
         )
+
+    async def restore(request: web.Request) -> web.Response:
+        """Replace the state with the ``state`` of an earlier snapshot (same seed keeps tokens valid)."""
+        try:
+            body = await _body(request)
+            snapshot_state.restore(emu.store, body.get("state", body))
+        except (ValueError, KeyError, TypeError) as exc:
+            return _bad(f"not a snapshot: {exc!r}")
+        emu.limiter.reset()
+        return _json({"restored": True, "users": len(emu.store.users), "threads": len(emu.store.threads)})
 
     async def list_threads(_: web.Request) -> web.Response:
         return _json({"threads": [t.admin_view() for t in emu.store.threads.values()]})
@@ -171,6 +183,7 @@ def add_routes(app: web.Application, emu: Emulator, prefix: str) -> None:
     app.router.add_get(f"{prefix}/health", health)
     app.router.add_post(f"{prefix}/reset", reset)
     app.router.add_get(f"{prefix}/snapshot", snapshot)
+    app.router.add_put(f"{prefix}/snapshot", restore)
     app.router.add_get(f"{prefix}/threads", list_threads)
     app.router.add_get(f"{prefix}/threads/{{thread_id}}", one_thread)
     app.router.add_get(f"{prefix}/counters", counters)

@@ -100,3 +100,26 @@ def test_admin_tokens_route_and_bad_input(acs: Acs) -> None:
     assert bearer(acs, minted["token"], "GET", "/chat/threads?api-version=2024-03-07").status_code == 200
     bad = requests.put(acs.info["admin"] + "/faults", json={"spec": "explode"}, verify=acs.bundle, timeout=30)
     assert bad.status_code == 400
+
+
+def test_snapshot_restores_into_a_restarted_stand_in_with_the_same_seed(acs_factory: Callable[..., Acs]) -> None:
+    first = acs_factory("--seed", "11", "--time-scale", "0.01")
+    _, token = first.user()
+    chat = first.chat(token)
+    thread_id = chat.create_chat_thread("survives restart").chat_thread.id
+    client = chat.get_chat_thread_client(thread_id)
+    kept = client.send_message("kept", metadata={"k": "v"}).id
+    gone = client.send_message("deleted later").id
+    client.delete_message(gone)
+    saved = first.admin("GET", "/snapshot")
+    second = acs_factory("--seed", "11", "--time-scale", "0.01")
+    restored = second.admin("PUT", "/snapshot", json=saved)
+    assert restored == {"restored": True, "users": 1, "threads": 1}
+    again = second.chat(token).get_chat_thread_client(thread_id)  # the old token still works
+    assert again.get_message(kept).metadata == {"k": "v"}
+    assert again.get_message(gone).deleted_on is not None
+    assert again.send_message("after restore").id > kept
+    assert [m.sequence_id for m in again.list_messages()][:2] == ["5", "4"]
+    assert second.admin("GET", "/snapshot")["state"]["threads"][0]["messages"][3]["content"] == {
+        "message": "deleted later"
+    }
