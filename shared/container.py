@@ -17,6 +17,7 @@ from . import __version__, acs_clients
 from .acs_identity import AcsIdentityService
 from .auth import BearerVerifier, CallerAuthenticator
 from .errors import ServiceUnavailableError
+from .fanout.services import FanoutServices, build_fanout
 from .health import HealthService
 from .settings import Settings, SettingsError, load_settings
 from .state import (
@@ -122,6 +123,15 @@ class AppContainer:
             identities=self.acs_identity,
             endpoint=self.settings.acs.endpoint,
             default_expires_in=timedelta(minutes=self.settings.tokens.default_expires_in_minutes),
+        )
+
+    @functools.cached_property
+    def fanout(self) -> FanoutServices:
+        """The event fan-out: subscriptions, dispatcher, deliverer, dead letters."""
+        return build_fanout(
+            self.settings, subscriptions=self.subscriptions, dead_letters=self.dead_letters,
+            conversations=self.conversations, identities=self.identities, messages=self.messages,
+            queue=self.delivery_queue,
         )
 
     @functools.cached_property

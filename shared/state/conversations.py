@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from azure.core.exceptions import ResourceExistsError
+from azure.data.tables import TableServiceClient
 
 from ..errors import AlreadyExistsError, ConcurrentUpdateError, LeaseHeldError, NotFoundError
 from .keys import escape_key, unescape_key
 from .tables import Entity, TableStore, etag_of, int64, read_datetime, read_int, utcnow
 
 _ROW = "conversation"
+_THREAD_ROW = "thread"  # reverse rows: PK "t:<thread id>" -> the conversation SID
 
 
 class ConversationNotFoundError(NotFoundError):
@@ -96,8 +98,39 @@ def _from_entity(entity: Entity) -> ConversationRecord:
     )
 
 
+def _thread_key(thread_id: str) -> str:
+    return "t:" + escape_key(thread_id, what="thread id")
+
+
 class ConversationStore(TableStore):
-    """Reads and writes conversation rows; ``update_conversation`` and leases are ETag-guarded."""
+    """Reads and writes conversation rows; ``update_conversation`` and leases are ETag-guarded.
+
+    Whenever a row carries a thread id, a reverse row ``t:<thread id>`` names its conversation,
+    so ``find_conversation_for_thread`` is one point read (the fan-out maps ACS events back).
+    """
+
+    def __init__(self, service: TableServiceClient, table_name: str) -> None:
+        super().__init__(service, table_name)
+        self._linked: set[tuple[str, str]] = set()  # (thread id, conversation SID) written by this instance
+
+    def _link_thread(self, record: ConversationRecord) -> None:
+        if record.thread_id is None or (record.thread_id, record.conversation_sid) in self._linked:
+            return
+        self._upsert({
+            "PartitionKey": _thread_key(record.thread_id),
+            "RowKey": _THREAD_ROW,
+            "ConversationKey": _key(record.conversation_sid),
+        })
+        self._linked.add((record.thread_id, record.conversation_sid))
+
+    def find_conversation_for_thread(self, thread_id: str) -> ConversationRecord | None:
+        """The conversation migrated into ACS thread ``thread_id``, or None when there is none."""
+        link = self._get(_thread_key(thread_id), _THREAD_ROW)
+        if link is None:
+            return None
+        entity = self._get(str(link["ConversationKey"]), _ROW)
+        record = _from_entity(entity) if entity is not None else None
+        return record if record is not None and record.thread_id == thread_id else None
 
     def get_conversation(self, conversation_sid: str) -> ConversationRecord:
         """The row for ``conversation_sid``; raises ``ConversationNotFoundError``."""
@@ -113,13 +146,17 @@ class ConversationStore(TableStore):
     def create_conversation(self, record: ConversationRecord) -> ConversationRecord:
         """Insert a new row; raises ``AlreadyExistsError`` when the conversation has one."""
         try:
-            return _from_entity(self._create(_to_entity(record)))
+            created = _from_entity(self._create(_to_entity(record)))
         except ResourceExistsError:
             raise AlreadyExistsError(f"The conversation {record.conversation_sid} already has a row.") from None
+        self._link_thread(created)
+        return created
 
     def upsert_conversation(self, record: ConversationRecord) -> ConversationRecord:
         """Write the row whatever is there (no ETag check)."""
-        return _from_entity(self._upsert(_to_entity(record)))
+        written = _from_entity(self._upsert(_to_entity(record)))
+        self._link_thread(written)
+        return written
 
     def update_conversation(self, record: ConversationRecord) -> ConversationRecord:
         """Replace the row only if it still has ``record.etag``; raises ``ConcurrentUpdateError``."""
@@ -127,7 +164,9 @@ class ConversationStore(TableStore):
             raise ValueError("update_conversation needs a record read from the store (it has no ETag)")
         entity = _to_entity(replace(record, updated_at=utcnow()))
         what = f"Conversation {record.conversation_sid}"
-        return _from_entity(self._replace_if_unchanged(entity, record.etag, what=what))
+        updated = _from_entity(self._replace_if_unchanged(entity, record.etag, what=what))
+        self._link_thread(updated)
+        return updated
 
     def acquire_lease(
         self, conversation_sid: str, *, owner: str, duration: timedelta, now: datetime | None = None
@@ -167,7 +206,11 @@ class ConversationStore(TableStore):
                 continue
 
     def delete_conversation(self, conversation_sid: str) -> None:
-        """Remove the row; succeeds when it is already gone."""
+        """Remove the row (and its thread link); succeeds when it is already gone."""
+        existing = self.find_conversation(conversation_sid)
+        if existing is not None and existing.thread_id is not None:
+            self._delete(_thread_key(existing.thread_id), _THREAD_ROW)
+            self._linked.discard((existing.thread_id, conversation_sid))
         self._delete(_key(conversation_sid), _ROW)
 
     def list_conversations(self, *, status: str | None = None) -> Iterator[ConversationRecord]:

@@ -15,6 +15,8 @@ from .keys import escape_key
 from .tables import Entity, TableStore, int64, read_datetime, read_int, utcnow
 
 _INDEX_WIDTH = 10
+_REVERSE_PREFIX = "m:"  # reverse rows in the same partition: "m:<ACS message id>" -> index
+_INDEX_ROWS_BELOW = ":"  # index rows are digits only, so they all sort below ":"
 
 
 class MessageNotFoundError(NotFoundError):
@@ -69,17 +71,40 @@ def _from_entity(conversation_sid: str, entity: Entity) -> MessageMapping:
     )
 
 
+def _reverse_entity(mapping: MessageMapping, acs_message_id: str) -> Entity:
+    """The reverse row: ACS message id -> Twilio index (written beside the index row)."""
+    return {
+        "PartitionKey": escape_key(mapping.conversation_sid, what="conversation SID"),
+        "RowKey": _REVERSE_PREFIX + escape_key(acs_message_id, what="ACS message id"),
+        "Index": int64(mapping.index),
+        "TwilioMessageSid": mapping.twilio_message_sid,
+    }
+
+
 class MessageMapStore(TableStore):
     """Reads and writes message map rows."""
 
     def upsert_messages(self, conversation_sid: str, mappings: Iterable[MessageMapping]) -> int:
         """Write mappings of one conversation in batches of at most 100; returns how many."""
         entities = []
+        reverse: list[Entity] = []
         for mapping in mappings:
             if mapping.conversation_sid != conversation_sid:
                 raise ValueError("every mapping in one call must belong to the same conversation")
             entities.append(_to_entity(mapping))
-        return self._upsert_batch(entities)
+            reverse.extend(_reverse_entity(mapping, acs_id) for acs_id in mapping.acs_message_ids)
+        count = len(entities)
+        self._upsert_batch(entities + reverse)
+        return count
+
+    def find_message_by_acs_id(self, conversation_sid: str, acs_message_id: str) -> MessageMapping | None:
+        """The mapping whose ACS message (or one of its parts) is ``acs_message_id``, or None."""
+        pk = escape_key(conversation_sid, what="conversation SID")
+        link = self._get(pk, _REVERSE_PREFIX + escape_key(acs_message_id, what="ACS message id"))
+        if link is None:
+            return None
+        entity = self._get(pk, _row_key(read_int(link, "Index")))
+        return _from_entity(conversation_sid, entity) if entity is not None else None
 
     def get_message(self, conversation_sid: str, index: int) -> MessageMapping:
         """The mapping of message ``index``; raises ``MessageNotFoundError``."""
@@ -94,14 +119,20 @@ class MessageMapStore(TableStore):
         """The conversation's mappings in index order, optionally only those after ``after_index``."""
         pk = escape_key(conversation_sid, what="conversation SID")
         if after_index is None:
-            rows = self._query("PartitionKey eq @pk", {"pk": pk}, results_per_page=results_per_page)
+            rows = self._query("PartitionKey eq @pk and RowKey lt @hi", {"pk": pk, "hi": _INDEX_ROWS_BELOW},
+                               results_per_page=results_per_page)
         else:
             rows = self._query(
-                "PartitionKey eq @pk and RowKey gt @rk", {"pk": pk, "rk": _row_key(after_index)},
+                "PartitionKey eq @pk and RowKey gt @rk and RowKey lt @hi",
+                {"pk": pk, "rk": _row_key(after_index), "hi": _INDEX_ROWS_BELOW},
                 results_per_page=results_per_page,
             )
         return (_from_entity(conversation_sid, e) for e in rows)
 
     def delete_messages(self, conversation_sid: str) -> int:
-        """Remove every mapping of the conversation; returns how many."""
-        return self._delete_partition(escape_key(conversation_sid, what="conversation SID"))
+        """Remove every mapping of the conversation (and its reverse rows); returns how many mappings."""
+        pk = escape_key(conversation_sid, what="conversation SID")
+        mappings = sum(1 for _ in self._query("PartitionKey eq @pk and RowKey lt @hi",
+                                              {"pk": pk, "hi": _INDEX_ROWS_BELOW}, select=["RowKey"]))
+        self._delete_partition(pk)
+        return mappings

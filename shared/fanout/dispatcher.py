@@ -1,0 +1,93 @@
+"""Event Grid event in, one queued delivery per matching subscription out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..state import DeadLetter, DeadLetterStore, Subscription, SubscriptionStore
+from ..state.queues import WorkQueue
+from .cloudevents_format import to_cloud_event
+from .deliveries import DeliveryMessage, delivery_id_for
+from .events import AcsEvent
+from .matching import matches
+from .twilio_format import TwilioTranslator
+
+logger = logging.getLogger(__name__)
+
+
+class FanoutDispatcher:
+    """Translates each event once per format and enqueues a delivery for every matching subscription."""
+
+    def __init__(
+        self,
+        *,
+        subscriptions: SubscriptionStore,
+        queue: WorkQueue,
+        dead_letters: DeadLetterStore,
+        translator: TwilioTranslator,
+        cache_seconds: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._subscriptions = subscriptions
+        self._queue = queue
+        self._dead_letters = dead_letters
+        self._translator = translator
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._cached: tuple[float, list[Subscription]] | None = None
+        self._lock = threading.Lock()
+
+    def _enabled_subscriptions(self) -> list[Subscription]:
+        now = time.monotonic()
+        with self._lock:
+            if self._cached is not None and self._cached[0] > now:
+                return self._cached[1]
+        subs = list(self._subscriptions.list_subscriptions(enabled_only=True))
+        if self._cache_seconds > 0:
+            with self._lock:
+                self._cached = (now + self._cache_seconds, subs)
+        return subs
+
+    def dispatch(self, event: AcsEvent) -> list[str]:
+        """Enqueue one delivery per matching subscription; returns their delivery ids.
+
+        Raises if the queue cannot be written, so that Event Grid redelivers the event
+        (redeliveries get the same delivery ids, so subscribers can drop duplicates).
+        """
+        if not event.is_chat:
+            logger.info("event %s of type %s is not a chat event; ignored", event.id, event.event_type)
+            return []
+        bodies: dict[str, dict[str, Any] | None] = {}
+        sent: list[str] = []
+        enqueued_at = self._clock()
+        for sub in self._enabled_subscriptions():
+            if not matches(sub, event):
+                continue
+            if sub.format not in bodies:
+                bodies[sub.format] = (
+                    self._translator.translate(event) if sub.format == "twilio" else to_cloud_event(event)
+                )
+            body = bodies[sub.format]
+            if body is None:
+                continue
+            message = DeliveryMessage(
+                delivery_id=delivery_id_for(sub.subscription_id, event.id), subscription_id=sub.subscription_id,
+                event_id=event.id, event_type=event.event_type, format=sub.format, body=body,
+                enqueued_at=enqueued_at,
+            )
+            try:
+                self._queue.send(message.to_json())
+            except ValueError as exc:  # too large for a queue message: keep it where an operator sees it
+                self._dead_letters.upsert_dead_letter(DeadLetter(
+                    delivery_id=message.delivery_id, subscription_id=sub.subscription_id, event_id=event.id,
+                    event_type=event.event_type, attempts=0, last_status=None,
+                    last_error=f"not enqueued: {exc}", body_excerpt=message.text()[:1024], payload="",
+                ))
+                logger.warning("delivery %s is too large for the queue; dead-lettered", message.delivery_id)
+                continue
+            sent.append(message.delivery_id)
+        return sent

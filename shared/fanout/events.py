@@ -1,0 +1,127 @@
+"""ACS chat events from Event Grid, in either schema (EventGridSchema or CloudEvents 1.0), as one shape."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import azure.functions as func
+
+from ..errors import BadRequestError
+
+PREFIX = "Microsoft.Communication."
+MIGRATED_FROM_KEY = "migratedFrom"
+MIGRATED_FROM_VALUE = "twilio"
+
+# Chat event types the fan-out knows (research acs.md §5.1): thread-level first, then per-user.
+THREAD_LEVEL_TYPES = (
+    "ChatMessageReceivedInThread",
+    "ChatMessageEditedInThread",
+    "ChatMessageDeletedInThread",
+    "ChatThreadCreated",
+    "ChatThreadPropertiesUpdated",
+    "ChatThreadDeleted",
+    "ChatThreadParticipantAdded",
+    "ChatThreadParticipantRemoved",
+)
+PER_USER_TYPES = (
+    "ChatMessageReceived",
+    "ChatMessageEdited",
+    "ChatMessageDeleted",
+    "ChatThreadCreatedWithUser",
+    "ChatThreadPropertiesUpdatedPerUser",
+    "ChatThreadWithUserDeleted",
+    "ChatParticipantAddedToThreadWithUser",
+    "ChatParticipantRemovedFromThreadWithUser",
+)
+CHAT_EVENT_TYPES = tuple(PREFIX + t for t in THREAD_LEVEL_TYPES + PER_USER_TYPES)
+
+
+@dataclass(frozen=True)
+class AcsEvent:
+    """One ACS event, whichever schema it came in: ``event_type`` is the full name."""
+
+    id: str
+    event_type: str
+    source: str  # EventGridSchema ``topic`` or CloudEvents ``source``
+    subject: str
+    time: str | None  # ISO 8601 as sent
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def short_type(self) -> str:
+        """``ChatMessageReceivedInThread`` for ``Microsoft.Communication.ChatMessageReceivedInThread``."""
+        return self.event_type.removeprefix(PREFIX)
+
+    @property
+    def is_chat(self) -> bool:
+        return self.event_type in CHAT_EVENT_TYPES
+
+    @property
+    def thread_id(self) -> str | None:
+        value = self.data.get("threadId")
+        return str(value) if value else None
+
+    @property
+    def is_migrated(self) -> bool:
+        """True for events about messages the migration wrote (metadata ``migratedFrom=twilio``)."""
+        metadata = self.data.get("metadata")
+        return isinstance(metadata, Mapping) and metadata.get(MIGRATED_FROM_KEY) == MIGRATED_FROM_VALUE
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "eventType": self.event_type, "source": self.source, "subject": self.subject,
+                "time": self.time, "data": self.data}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> AcsEvent:
+        return cls(id=str(raw["id"]), event_type=str(raw["eventType"]), source=str(raw.get("source") or ""),
+                   subject=str(raw.get("subject") or ""), time=raw.get("time"), data=dict(raw.get("data") or {}))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.isoformat()
+
+
+def _data(value: Any) -> dict[str, Any]:
+    if isinstance(value, (str, bytes)):
+        value = json.loads(value)
+    if not isinstance(value, dict):
+        raise BadRequestError("The event's data is not a JSON object.", target="data")
+    return value
+
+
+def _required(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise BadRequestError(f"The event has no {name}.", target=name)
+    return value
+
+
+def parse_event(raw: func.EventGridEvent | func.CloudEvent | Mapping[str, Any]) -> AcsEvent:
+    """An ``AcsEvent`` from the trigger's object or a decoded JSON event; ``BadRequestError`` if malformed."""
+    if isinstance(raw, func.CloudEvent):
+        return AcsEvent(
+            id=_required(raw.id, "id"), event_type=_required(raw.type, "type"), source=raw.source or "",
+            subject=raw.subject or "", time=_iso(raw.time), data=_data(raw.get_json()),
+        )
+    if isinstance(raw, func.EventGridEvent):
+        return AcsEvent(
+            id=_required(raw.id, "id"), event_type=_required(raw.event_type, "eventType"), source=raw.topic or "",
+            subject=raw.subject or "", time=_iso(raw.event_time), data=_data(raw.get_json()),
+        )
+    if "specversion" in raw:
+        return AcsEvent(
+            id=_required(raw.get("id"), "id"), event_type=_required(raw.get("type"), "type"),
+            source=str(raw.get("source") or ""), subject=str(raw.get("subject") or ""), time=raw.get("time"),
+            data=_data(raw.get("data")),
+        )
+    return AcsEvent(
+        id=_required(raw.get("id"), "id"), event_type=_required(raw.get("eventType"), "eventType"),
+        source=str(raw.get("topic") or ""), subject=str(raw.get("subject") or ""), time=raw.get("eventTime"),
+        data=_data(raw.get("data")),
+    )

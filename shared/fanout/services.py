@@ -1,0 +1,56 @@
+"""The fan-out's services, wired once from settings and stores (the container calls ``build_fanout``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from ..settings import Settings
+from ..state import ConversationStore, DeadLetterStore, IdentityStore, MessageMapStore, SubscriptionStore
+from ..state.queues import WorkQueue
+from .dead_letters import DeadLetterService
+from .deliverer import TIMEOUT_SECONDS, Deliverer
+from .dispatcher import FanoutDispatcher
+from .lookups import IdLookups
+from .ssrf import UrlGuard
+from .subscriptions import SubscriptionService
+from .twilio_format import TwilioTranslator
+
+
+@dataclass(frozen=True)
+class FanoutServices:
+    subscriptions: SubscriptionService
+    dispatcher: FanoutDispatcher
+    deliverer: Deliverer
+    dead_letters: DeadLetterService
+
+
+def build_fanout(
+    settings: Settings,
+    *,
+    subscriptions: SubscriptionStore,
+    dead_letters: DeadLetterStore,
+    conversations: ConversationStore,
+    identities: IdentityStore,
+    messages: MessageMapStore,
+    queue: WorkQueue,
+) -> FanoutServices:
+    """Everything the fan-out's triggers call, sharing one guard and one pooled HTTP client."""
+    options = settings.fanout
+    guard = UrlGuard(allow_http=options.allow_http, allow_private=options.allow_private_targets)
+    lookups = IdLookups(conversations=conversations, identities=identities, messages=messages,
+                        cache_seconds=options.cache_seconds)
+    translator = TwilioTranslator(account_sid=settings.twilio.account_sid, lookups=lookups)
+    http = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False,
+                        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
+    return FanoutServices(
+        subscriptions=SubscriptionService(store=subscriptions, guard=guard),
+        dispatcher=FanoutDispatcher(subscriptions=subscriptions, queue=queue, dead_letters=dead_letters,
+                                    translator=translator, cache_seconds=options.cache_seconds),
+        deliverer=Deliverer(subscriptions=subscriptions, queue=queue, dead_letters=dead_letters, guard=guard,
+                            http=http, max_attempts=options.max_attempts,
+                            retry_base_seconds=options.retry_base_seconds,
+                            retry_max_seconds=options.retry_max_seconds),
+        dead_letters=DeadLetterService(store=dead_letters, queue=queue),
+    )

@@ -1,0 +1,80 @@
+"""The admin side of subscriptions: validate a request body, check the URL, store, list, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import BadRequestError
+from ..settings import Secret
+from ..state import Subscription, SubscriptionStore
+from ..state.subscriptions import new_subscription_id
+from .matching import FORMATS, known_event_types
+from .ssrf import UrlGuard
+
+_FIELDS = frozenset({"url", "format", "eventTypes", "secret", "includeMigrated"})
+MIN_SECRET_CHARS = 16
+MAX_SECRET_CHARS = 256
+
+
+def parse_subscription_request(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The create request's fields, type-checked; ``BadRequestError`` naming the first bad one."""
+    unknown = sorted(set(body) - _FIELDS)
+    if unknown:
+        raise BadRequestError(f"Unknown field(s) {', '.join(unknown)}; expected {', '.join(sorted(_FIELDS))}.",
+                              target=unknown[0])
+    url = body.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise BadRequestError("url is required: the subscriber's https URL.", target="url")
+    fmt = body.get("format")
+    if fmt not in FORMATS:
+        raise BadRequestError("format is required: twilio or cloudevents.", target="format")
+    secret = body.get("secret")
+    if not isinstance(secret, str) or not MIN_SECRET_CHARS <= len(secret) <= MAX_SECRET_CHARS:
+        raise BadRequestError(
+            f"secret is required: {MIN_SECRET_CHARS}-{MAX_SECRET_CHARS} characters the subscriber verifies with.",
+            target="secret",
+        )
+    event_types = body.get("eventTypes", [])
+    if event_types is None:
+        event_types = []
+    if not isinstance(event_types, list) or not all(isinstance(t, str) for t in event_types):
+        raise BadRequestError("eventTypes must be a list of event type names.", target="eventTypes")
+    known = known_event_types(fmt)
+    unknown_types = [t for t in event_types if t not in known]
+    if unknown_types:
+        raise BadRequestError(
+            f"eventTypes has {unknown_types[0]!r}, which is not a {fmt} event type; use: {', '.join(known)}.",
+            target="eventTypes",
+        )
+    include_migrated = body.get("includeMigrated", False)
+    if not isinstance(include_migrated, bool):
+        raise BadRequestError("includeMigrated must be true or false.", target="includeMigrated")
+    return {"url": url.strip(), "format": fmt, "secret": secret, "event_types": tuple(dict.fromkeys(event_types)),
+            "include_migrated": include_migrated}
+
+
+class SubscriptionService:
+    """Creates (after the SSRF check), lists, reads and deletes subscriptions."""
+
+    def __init__(self, *, store: SubscriptionStore, guard: UrlGuard) -> None:
+        self._store = store
+        self._guard = guard
+
+    def create_subscription(self, body: Mapping[str, Any]) -> Subscription:
+        fields = parse_subscription_request(body)
+        self._guard.check(fields["url"])
+        return self._store.create_subscription(Subscription(
+            subscription_id=new_subscription_id(), url=fields["url"], format=fields["format"],
+            secret=Secret(fields["secret"]), event_types=fields["event_types"],
+            include_migrated=fields["include_migrated"],
+        ))
+
+    def list_subscriptions(self) -> list[Subscription]:
+        return list(self._store.list_subscriptions())
+
+    def get_subscription(self, subscription_id: str) -> Subscription:
+        return self._store.get_subscription(subscription_id)
+
+    def delete_subscription(self, subscription_id: str) -> None:
+        self._store.delete_subscription(subscription_id)

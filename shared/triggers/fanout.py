@@ -1,0 +1,106 @@
+"""The event fan-out: ACS Event Grid events -> delivery queue -> subscribers; admin routes (function key).
+
+* ``fanout_acs_event`` (Event Grid): one queued delivery per matching subscription, then returns.
+* ``fanout_deliver`` (queue ``%DELIVERY_QUEUE%``): one POST per message; retries are new messages.
+* ``POST/GET /api/subscriptions``, ``GET/DELETE /api/subscriptions/{id}``,
+  ``GET /api/deliveries/dead``, ``POST /api/deliveries/replay``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from ..container import AppContainer
+from ..errors import AppError, BadRequestError
+from ..fanout.dead_letters import dead_letter_view
+from ..fanout.deliveries import DeliveryMessage
+from ..fanout.events import parse_event
+from ..http import handle_errors, json_response, read_json_object
+from . import new_blueprint
+
+logger = logging.getLogger(__name__)
+MAX_LIST = 1000
+
+
+def _limit(req: func.HttpRequest) -> int:
+    raw = req.params.get("limit")
+    if raw is None:
+        return 100
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIST:
+        raise BadRequestError(f"limit must be a whole number from 1 to {MAX_LIST}.", target="limit")
+    return int(raw)
+
+
+def build_blueprint(container: AppContainer) -> func.Blueprint:
+    bp = new_blueprint()
+
+    @bp.function_name("fanout_acs_event")
+    @bp.event_grid_trigger(arg_name="event")
+    def fanout_acs_event(event: func.EventGridEvent) -> None:
+        """Enqueue deliveries; a malformed event is logged and dropped (retrying cannot fix it)."""
+        try:
+            parsed = parse_event(event)
+        except AppError as error:
+            logger.warning("Event Grid event dropped: %s", error.message)
+            return
+        ids = container.fanout.dispatcher.dispatch(parsed)
+        logger.info("event %s (%s): %d delivery(ies) enqueued", parsed.id, parsed.short_type, len(ids))
+
+    @bp.function_name("fanout_deliver")
+    @bp.queue_trigger(arg_name="msg", queue_name="%DELIVERY_QUEUE%", connection="AzureWebJobsStorage")
+    def fanout_deliver(msg: func.QueueMessage) -> None:
+        """POST one delivery; a malformed message is logged and dropped (it can never be delivered)."""
+        try:
+            message = DeliveryMessage.parse(msg.get_body().decode("utf-8", "replace"))
+        except BadRequestError as error:
+            logger.error("delivery message %s dropped: %s", msg.id, error.message)
+            return
+        container.fanout.deliverer.deliver(message)
+
+    @bp.function_name("subscriptions_create")
+    @bp.route(route="subscriptions", methods=["POST"])
+    @handle_errors
+    def subscriptions_create(req: func.HttpRequest) -> func.HttpResponse:
+        sub = container.fanout.subscriptions.create_subscription(read_json_object(req))
+        return json_response(sub.public_view(), status=201)
+
+    @bp.function_name("subscriptions_list")
+    @bp.route(route="subscriptions", methods=["GET"])
+    @handle_errors
+    def subscriptions_list(req: func.HttpRequest) -> func.HttpResponse:
+        subs = container.fanout.subscriptions.list_subscriptions()
+        return json_response({"value": [s.public_view() for s in subs]})
+
+    @bp.function_name("subscriptions_get")
+    @bp.route(route="subscriptions/{id}", methods=["GET"])
+    @handle_errors
+    def subscriptions_get(req: func.HttpRequest) -> func.HttpResponse:
+        sub = container.fanout.subscriptions.get_subscription(req.route_params.get("id", ""))
+        return json_response(sub.public_view())
+
+    @bp.function_name("subscriptions_delete")
+    @bp.route(route="subscriptions/{id}", methods=["DELETE"])
+    @handle_errors
+    def subscriptions_delete(req: func.HttpRequest) -> func.HttpResponse:
+        container.fanout.subscriptions.delete_subscription(req.route_params.get("id", ""))
+        return func.HttpResponse(status_code=204)
+
+    @bp.function_name("deliveries_dead")
+    @bp.route(route="deliveries/dead", methods=["GET"])
+    @handle_errors
+    def deliveries_dead(req: func.HttpRequest) -> func.HttpResponse:
+        letters = container.fanout.dead_letters.list_dead_letters(
+            subscription_id=req.params.get("subscriptionId") or None, limit=_limit(req)
+        )
+        return json_response({"value": [dead_letter_view(letter) for letter in letters]})
+
+    @bp.function_name("deliveries_replay")
+    @bp.route(route="deliveries/replay", methods=["POST"])
+    @handle_errors
+    def deliveries_replay(req: func.HttpRequest) -> func.HttpResponse:
+        ids = container.fanout.dead_letters.replay(read_json_object(req))
+        return json_response({"replayed": len(ids), "deliveryIds": ids}, status=202)
+
+    return bp
