@@ -195,6 +195,8 @@ def _plan(rng: random.Random, profile: str, *, services: list[tuple[str, str]], 
                 parts.append(ParticipantPlan(identity=None, address=phone, proxy="+15017122661"))
         authors = [p.identity or p.address or "system" for p in parts]
         count = rng.randint(*messages)
+        if not rich and n % 10 == 0:
+            count += 1  # one deletion below keeps the net total at exactly messages x conversations
         msgs: list[MessagePlan] = []
         moment = created + timedelta(minutes=5)
         for i in range(count):
@@ -225,7 +227,9 @@ def _plan(rng: random.Random, profile: str, *, services: list[tuple[str, str]], 
             msg = MessagePlan(author=author, body=body, attributes=attributes, date=moment, media=media)
             if rich and i > 0 and (rng.random() < 0.06 or i == 4):
                 msg.edit_body = (body or "") + " (edited ✏️)"
-            if i not in (0, count - 1) and (rng.random() < (0.05 if rich else 0.01) or i == 5):
+            if rich and i not in (0, count - 1) and (rng.random() < 0.05 or i == 5):
+                msg.delete = True
+            if not rich and n % 10 == 0 and i == 50:
                 msg.delete = True
             msgs.append(msg)
         for p in parts:

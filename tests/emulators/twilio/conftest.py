@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -87,17 +86,17 @@ def receiver() -> Iterator[Receiver]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
             host = self.headers["Host"]
-            path, _, query = self.path.partition("?")
+            _path, _, query = self.path.partition("?")
             params = dict(parse_qsl(body if self.command == "POST" else query, keep_blank_values=True))
             store.append(Received(self.command, f"http://{host}{self.path}", dict(self.headers.items()), params))
             self.send_response(holder["r"].status)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        do_POST = _handle  # noqa: N815
-        do_GET = _handle  # noqa: N815
+        do_POST = _handle
+        do_GET = _handle
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -111,7 +110,3 @@ def receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
 
-
-def run(coro: Any) -> Any:
-    """Run a coroutine from sync code (used sparingly)."""
-    return asyncio.run(coro)

@@ -14,13 +14,15 @@ def test_wrong_token_gets_twilios_401_on_fetch_and_list(twilio: StandIn) -> None
     bad = twilio.client(password="not-the-token")
     with pytest.raises(TwilioRestException) as err:
         bad.conversations.v1.conversations("CH" + "0" * 32).fetch()
-    assert err.value.status == 401 and err.value.code == 20003
+    assert err.value.status == 401
+    assert err.value.code == 20003
     with pytest.raises(TwilioException) as listed:
         bad.conversations.v1.conversations.list()
     response = listed.value.args[1]
     assert response.status_code == 401
     body = httpx.Response(401, content=response.text).json()
-    assert body["code"] == 20003 and body["status"] == 401
+    assert body["code"] == 20003
+    assert body["status"] == 401
     assert body["more_info"] == "https://www.twilio.com/docs/errors/20003"
 
 
@@ -29,7 +31,8 @@ def test_missing_and_bearer_credentials(twilio: StandIn) -> None:
     assert anonymous.status_code == 401
     assert anonymous.headers["WWW-Authenticate"].startswith("Basic")
     bearer = httpx.get(f"{twilio.url}/v1/Services", headers={"Authorization": "Bearer abc"})
-    assert bearer.status_code == 401 and bearer.json()["code"] == 20003
+    assert bearer.status_code == 401
+    assert bearer.json()["code"] == 20003
     wrong_sid = httpx.get(f"{twilio.url}/v1/Services", auth=("AC" + "f" * 32, twilio.auth_token))
     assert wrong_sid.status_code == 401
 
@@ -63,6 +66,8 @@ async def test_api_key_auth_async(twilio: StandIn) -> None:
 def test_unknown_route_is_twilio_404_and_405(twilio: StandIn) -> None:
     with httpx.Client(auth=(twilio.account_sid, twilio.auth_token)) as http:
         missing = http.get(f"{twilio.url}/v1/Nope")
-        assert missing.status_code == 404 and missing.json()["code"] == 20404
+        assert missing.status_code == 404
+        assert missing.json()["code"] == 20404
         wrong_method = http.put(f"{twilio.url}/v1/Conversations")
-        assert wrong_method.status_code == 405 and wrong_method.json()["status"] == 405
+        assert wrong_method.status_code == 405
+        assert wrong_method.json()["status"] == 405

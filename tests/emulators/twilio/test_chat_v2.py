@@ -18,7 +18,8 @@ def test_public_and_private_channels_and_the_conversation_identity(client) -> No
     public = chat.channels.create(friendly_name="lobby", unique_name="lobby", type="public",
                                   created_by="alice", date_created=datetime(2021, 6, 1, tzinfo=UTC))
     private = chat.channels.create(friendly_name="secret", type="private", attributes='{"vip":true}')
-    assert public.type == "public" and public.created_by == "alice"
+    assert public.type == "public"
+    assert public.created_by == "alice"
     assert public.date_created == datetime(2021, 6, 1, tzinfo=UTC)
     assert [c.sid for c in chat.channels.list()] == [public.sid]  # Type defaults to public
     assert [c.sid for c in chat.channels.list(type=["private"])] == [private.sid]
@@ -49,7 +50,10 @@ def test_members_messages_media_and_edits(client, twilio: StandIn) -> None:
     assert [m.identity for m in ch.members.list(identity=["ben"])] == ["ben"]
     m0 = ch.messages.create(from_="ann", body="hello 👋", attributes='{"k":"v"}',
                             date_created=datetime(2020, 1, 1, 10, tzinfo=UTC))
-    assert m0._from == "ann" and m0.type == "text" and m0.media is None and m0.was_edited is False
+    assert m0._from == "ann"
+    assert m0.type == "text"
+    assert m0.media is None
+    assert m0.was_edited is False
     with httpx.Client(auth=(twilio.account_sid, twilio.auth_token)) as http:
         media = http.post(f"{twilio.url}/v1/Services/{svc.sid}/Media", content=b"\x89PNG fake",
                           headers={"Content-Type": "image/png"}, params={"Filename": "pic.png"}).json()
@@ -57,17 +61,21 @@ def test_members_messages_media_and_edits(client, twilio: StandIn) -> None:
     assert m1.type == "media"
     assert m1.media == {"sid": media["sid"], "size": 9, "content_type": "image/png", "filename": "pic.png"}
     edited = ch.messages(m0.sid).update(body="hello (edited)", last_updated_by="ann")
-    assert edited.was_edited is True and edited.last_updated_by == "ann"
+    assert edited.was_edited is True
+    assert edited.last_updated_by == "ann"
     ch.messages.create(from_="ann", body="third")
     ch.messages(m1.sid).delete()
     assert [m.index for m in ch.messages.list(order="desc")] == [2, 0]
     consumed = ch.members(ann.sid).update(last_consumed_message_index=2)
-    assert consumed.last_consumed_message_index == 2 and consumed.last_consumption_timestamp is not None
+    assert consumed.last_consumed_message_index == 2
+    assert consumed.last_consumption_timestamp is not None
     assert ch.members("ann").fetch().sid == ann.sid
     fetched = ch.fetch()
-    assert fetched.members_count == 2 and fetched.messages_count == 2
+    assert fetched.members_count == 2
+    assert fetched.messages_count == 2
     user = chat.users("ann").fetch()
-    assert user.friendly_name == "Ann" and user.joined_channels_count == 1
+    assert user.friendly_name == "Ann"
+    assert user.joined_channels_count == 1
     assert [uc.channel_sid for uc in chat.users(user.sid).user_channels.list()] == [channel.sid]
     assert chat.users(user.sid).update(friendly_name="Ann B").friendly_name == "Ann B"
     roles = chat.roles.list()

@@ -19,7 +19,8 @@ def _name(prefix: str) -> str:
 
 def test_services_create_list_fetch_delete(client) -> None:
     svc = client.conversations.v1.services.create(friendly_name="Support")
-    assert svc.sid.startswith("IS") and len(svc.sid) == 34
+    assert svc.sid.startswith("IS")
+    assert len(svc.sid) == 34
     assert isinstance(svc.date_created, datetime)
     assert svc.sid in {s.sid for s in client.conversations.v1.services.list()}
     assert client.conversations.v1.services(svc.sid).fetch().friendly_name == "Support"
@@ -27,7 +28,8 @@ def test_services_create_list_fetch_delete(client) -> None:
     assert client.conversations.v1.services(svc.sid).delete() is True
     with pytest.raises(TwilioRestException) as err:
         client.conversations.v1.services(svc.sid).fetch()
-    assert err.value.status == 404 and err.value.code == 20404
+    assert err.value.status == 404
+    assert err.value.code == 20404
 
 
 def test_conversation_lifecycle_and_unique_name(client, twilio: StandIn) -> None:
@@ -36,20 +38,25 @@ def test_conversation_lifecycle_and_unique_name(client, twilio: StandIn) -> None
         friendly_name="Home Repair Visit ✨", unique_name=unique, attributes=json.dumps({"topic": "feedback"}),
         timers_inactive="PT1H", timers_closed="P1D",
     )
-    assert conv.sid.startswith("CH") and conv.state == "active"
+    assert conv.sid.startswith("CH")
+    assert conv.state == "active"
     assert conv.url == f"{twilio.url}/v1/Conversations/{conv.sid}"
     assert set(conv.timers) == {"date_inactive", "date_closed"}
     fetched = client.conversations.v1.conversations(unique).fetch()
-    assert fetched.sid == conv.sid and json.loads(fetched.attributes) == {"topic": "feedback"}
+    assert fetched.sid == conv.sid
+    assert json.loads(fetched.attributes) == {"topic": "feedback"}
     assert fetched.chat_service_sid == client.conversations.v1.configuration().fetch().default_chat_service_sid
 
     updated = client.conversations.v1.conversations(conv.sid).update(friendly_name="renamed", state="inactive")
-    assert updated.friendly_name == "renamed" and updated.state == "inactive"
+    assert updated.friendly_name == "renamed"
+    assert updated.state == "inactive"
     closed = client.conversations.v1.conversations(conv.sid).update(state="closed")
-    assert closed.state == "closed" and closed.timers == {}
+    assert closed.state == "closed"
+    assert closed.timers == {}
     with pytest.raises(TwilioRestException) as err:
         client.conversations.v1.conversations(conv.sid).update(friendly_name="again")
-    assert err.value.status == 400 and err.value.code == 50377
+    assert err.value.status == 400
+    assert err.value.code == 50377
 
     with pytest.raises(TwilioRestException) as dup:
         client.conversations.v1.conversations.create(unique_name=unique)
@@ -58,7 +65,8 @@ def test_conversation_lifecycle_and_unique_name(client, twilio: StandIn) -> None
     assert client.conversations.v1.conversations(conv.sid).delete() is True
     with pytest.raises(TwilioRestException) as gone:
         client.conversations.v1.conversations(unique).fetch()
-    assert gone.value.code == 20404 and "was not found" in gone.value.msg
+    assert gone.value.code == 20404
+    assert "was not found" in gone.value.msg
 
 
 def test_conversation_list_filters_state_and_dates(client) -> None:
@@ -82,7 +90,8 @@ def test_participants_chat_sms_whatsapp_and_read_horizon(client) -> None:
     sms = parts.create(messaging_binding_address="+15558675310", messaging_binding_proxy_address="+15017122661")
     wa = parts.create(messaging_binding_address="whatsapp:+15558675311",
                       messaging_binding_proxy_address="whatsapp:+15017122662")
-    assert alice.messaging_binding is None and alice.identity == "alice@example.com"
+    assert alice.messaging_binding is None
+    assert alice.identity == "alice@example.com"
     assert sms.identity is None
     assert sms.messaging_binding == {"type": "sms", "address": "+15558675310", "proxy_address": "+15017122661"}
     assert wa.messaging_binding["type"] == "whatsapp"
@@ -92,7 +101,8 @@ def test_participants_chat_sms_whatsapp_and_read_horizon(client) -> None:
     msgs = client.conversations.v1.conversations(conv.sid).messages
     first = msgs.create(author="alice@example.com", body="hello")
     assert first.participant_sid == alice.sid
-    assert first.delivery is not None and first.delivery["total"] == 2  # two non-chat participants
+    assert first.delivery is not None
+    assert first.delivery["total"] == 2  # two non-chat participants
     receipts = msgs(first.sid).delivery_receipts.list()
     assert {r.participant_sid for r in receipts} == {sms.sid, wa.sid}
     assert msgs(first.sid).delivery_receipts(receipts[0].sid).fetch().status in ("sent", "delivered", "read")
@@ -114,12 +124,14 @@ def test_messages_history_edit_delete_and_index_gaps(client) -> None:
                            date_created=datetime(2023, 3, 1, 8, i, tzinfo=UTC)) for i in range(5)]
     assert [m.index for m in created] == [0, 1, 2, 3, 4]
     assert created[2].date_created == datetime(2023, 3, 1, 8, 2, tzinfo=UTC)
-    assert created[0].author == "bob" and created[0].participant_sid is None
+    assert created[0].author == "bob"
+    assert created[0].participant_sid is None
     system = msgs.create(body="no author")
     assert system.author == "system"
 
     edited = msgs(created[1].sid).update(body="m1 edited ✏️")
-    assert edited.body == "m1 edited ✏️" and edited.date_updated >= edited.date_created
+    assert edited.body == "m1 edited ✏️"
+    assert edited.date_updated >= edited.date_created
     assert msgs(created[2].sid).delete() is True
     after = msgs.create(author="bob", body="after delete")
     assert after.index == 6
@@ -138,7 +150,8 @@ def test_users_roles_user_conversations_participant_conversations(client) -> Non
     svc = client.conversations.v1.services.create(friendly_name="people-svc")
     s = client.conversations.v1.services(svc.sid)
     user = s.users.create(identity="carol", friendly_name="Carol Ä", attributes='{"dept":"ops"}')
-    assert user.sid.startswith("US") and user.friendly_name == "Carol Ä"
+    assert user.sid.startswith("US")
+    assert user.friendly_name == "Carol Ä"
     assert s.users("carol").fetch().sid == user.sid
     assert s.users(user.sid).update(friendly_name="Carol B").friendly_name == "Carol B"
     roles = s.roles.list()
@@ -155,11 +168,14 @@ def test_users_roles_user_conversations_participant_conversations(client) -> Non
     ucs = s.users(user.sid).user_conversations.list()
     assert [u.conversation_sid for u in ucs] == [conv.sid]
     uc = s.users(user.sid).user_conversations(conv.sid).update(last_read_message_index=0)
-    assert uc.last_read_message_index == 0 and uc.unread_messages_count == 1
+    assert uc.last_read_message_index == 0
+    assert uc.unread_messages_count == 1
     pcs = s.participant_conversations.list(identity="carol")
-    assert [p.conversation_sid for p in pcs] == [conv.sid] and pcs[0].participant_sid == part.sid
+    assert [p.conversation_sid for p in pcs] == [conv.sid]
+    assert pcs[0].participant_sid == part.sid
     implicit = s.conversations(conv.sid).participants.create(identity="dave")
-    assert s.users("dave").fetch().identity == "dave" and implicit.identity == "dave"  # user created implicitly
+    assert s.users("dave").fetch().identity == "dave"
+    assert implicit.identity == "dave"  # user created implicitly
     assert s.roles(role.sid).delete() is True
     assert s.users(user.sid).delete() is True
 
@@ -170,14 +186,17 @@ def test_configuration_and_webhook_configuration(client, twilio: StandIn) -> Non
     assert cfg.url == f"{twilio.url}/v1/Configuration"
     hooks = client.conversations.v1.configuration.webhooks().update(
         method="POST", filters=["onMessageAdded"], post_webhook_url="http://127.0.0.1:9/none", target="webhook")
-    assert hooks.filters == ["onMessageAdded"] and hooks.method == "POST"
+    assert hooks.filters == ["onMessageAdded"]
+    assert hooks.method == "POST"
     client.conversations.v1.configuration.webhooks().update(post_webhook_url="", filters=[""])
     svc = client.conversations.v1.services.create(friendly_name="cfg")
     scfg = client.conversations.v1.services(svc.sid).configuration().fetch()
-    assert scfg.chat_service_sid == svc.sid and scfg.default_conversation_role_sid.startswith("RL")
+    assert scfg.chat_service_sid == svc.sid
+    assert scfg.default_conversation_role_sid.startswith("RL")
     swh = client.conversations.v1.services(svc.sid).configuration.webhooks().update(
         post_webhook_url="https://example.com/post", filters=["onMessageAdded", "onConversationAdded"], method="GET")
-    assert swh.method == "GET" and swh.post_webhook_url == "https://example.com/post"
+    assert swh.method == "GET"
+    assert swh.post_webhook_url == "https://example.com/post"
 
 
 def test_conversation_scoped_webhooks_crud(client) -> None:
@@ -185,7 +204,8 @@ def test_conversation_scoped_webhooks_crud(client) -> None:
     hooks = client.conversations.v1.conversations(conv.sid).webhooks
     hook = hooks.create(target="webhook", configuration_url="https://example.com/h",
                         configuration_method="POST", configuration_filters=["onMessageAdded"])
-    assert hook.sid.startswith("WH") and hook.configuration["filters"] == ["onMessageAdded"]
+    assert hook.sid.startswith("WH")
+    assert hook.configuration["filters"] == ["onMessageAdded"]
     studio = hooks.create(target="studio", configuration_flow_sid="FW" + "a" * 32)
     assert studio.configuration == {"flow_sid": "FW" + "a" * 32}
     assert len(hooks.list()) == 2
@@ -218,7 +238,8 @@ async def test_async_client_round_trip(twilio: StandIn) -> None:
         updated = await client.conversations.v1.conversations(conv.sid).messages(msg.sid).update_async(body="edit")
         assert updated.body == "edit"
         fetched = await client.conversations.v1.conversations(conv.sid).fetch_async()
-        assert fetched.friendly_name == "async ✓" and isinstance(fetched.date_created, datetime)
+        assert fetched.friendly_name == "async ✓"
+        assert isinstance(fetched.date_created, datetime)
         listed = await client.conversations.v1.conversations(conv.sid).messages.list_async()
         assert [m.sid for m in listed] == [msg.sid]
         streamed = [p async for p in await client.conversations.v1.conversations(conv.sid).participants.stream_async()]

@@ -33,12 +33,14 @@ def test_429_surfaces_as_twilio_rest_exception_and_list_twilio_exception(faulty:
     faulty.set_faults("read:429=1,retry_after=2")
     with pytest.raises(TwilioRestException) as err:
         client.conversations.v1.conversations(conv.sid).fetch()
-    assert err.value.status == 429 and err.value.code == 20429
+    assert err.value.status == 429
+    assert err.value.code == 20429
     with pytest.raises(TwilioException) as listed:
         client.conversations.v1.conversations(conv.sid).messages.list()
     assert not isinstance(listed.value, TwilioRestException)
     response = listed.value.args[1]
-    assert response.status_code == 429 and '"code": 20429' in response.text
+    assert response.status_code == 429
+    assert '"code": 20429' in response.text
     assert response.headers.get("Retry-After") == "2"
     # writes are a different class and still go through
     assert client.conversations.v1.conversations(conv.sid).messages.create(body="ok").index == 0
@@ -51,7 +53,8 @@ async def test_429_async(faulty: StandIn) -> None:
         client = faulty.async_client(http)
         with pytest.raises(TwilioRestException) as err:
             await client.conversations.v1.configuration().fetch_async()
-        assert err.value.status == 429 and err.value.code == 20429
+        assert err.value.status == 429
+        assert err.value.code == 20429
         with pytest.raises(TwilioException) as listed:
             await client.conversations.v1.conversations.list_async()
         assert listed.value.args[1].status_code == 429
@@ -68,7 +71,8 @@ def test_500_and_503_on_writes(faulty: StandIn) -> None:
         client.conversations.v1.conversations.create(friendly_name="x")
     assert err503.value.status == 503
     counters = faulty.admin("GET", "counters")["by_route"]["POST /v1/Conversations"]
-    assert counters["500"] >= 1 and counters["503"] >= 1
+    assert counters["500"] >= 1
+    assert counters["503"] >= 1
 
 
 def test_dropped_connection(spec_checker: SpecChecker) -> None:
@@ -89,7 +93,8 @@ def test_concurrency_ceiling_with_latency(spec_checker: SpecChecker) -> None:
             return sorted(r.status_code for r in responses)
 
         statuses = asyncio.run(burst())
-        assert statuses.count(200) >= 2 and statuses.count(429) >= 1
+        assert statuses.count(200) >= 2
+        assert statuses.count(429) >= 1
         assert server.admin("GET", "counters")["max_in_flight"] <= 2
 
 
@@ -103,7 +108,8 @@ def test_write_limit_per_conversation_and_time_scale(spec_checker: SpecChecker) 
             msgs.create(body=str(i))
         with pytest.raises(TwilioRestException) as err:
             msgs.create(body="one too many")
-        assert err.value.status == 429 and err.value.code == 20429
+        assert err.value.status == 429
+        assert err.value.code == 20429
         other = client.conversations.v1.conversations.create(friendly_name="quiet")
         assert client.conversations.v1.conversations(other.sid).messages.create(body="fine").index == 0
         assert len(msgs.list()) == 3  # reads are not limited
@@ -142,8 +148,10 @@ def test_fault_spec_parsing() -> None:
     assert cfg.rates["list"]["503"] == 0.01
     assert (cfg.latency, cfg.jitter, cfg.concurrency) == (0.005, 0.01, 50)
     as_json = parse_fault_spec('{"write:429": 0.5, "latency": "0.2s", "service_aps": 0}')
-    assert as_json.rates["create"]["429"] == 0.5 and "fetch" not in as_json.rates
-    assert as_json.latency == 0.2 and as_json.service_aps == 0
+    assert as_json.rates["create"]["429"] == 0.5
+    assert "fetch" not in as_json.rates
+    assert as_json.latency == 0.2
+    assert as_json.service_aps == 0
     assert parse_fault_spec("") == FaultConfig()
     for bad in ("429=2", "nope=1", "teapot:429=0.1", "latency=fast", "429"):
         with pytest.raises(ValueError, match=r".+"):
@@ -157,6 +165,7 @@ def test_bad_fault_flag_stops_the_server() -> None:
 
 def test_admin_rejects_bad_spec(faulty: StandIn) -> None:
     response = faulty.http.post("/_admin/faults", content="429=lots")
-    assert response.status_code == 400 and response.json()["code"] == 20001
+    assert response.status_code == 400
+    assert response.json()["code"] == 20001
     shown = faulty.set_faults('{"spec": "update:500=0.5"}')
     assert shown["rates"]["update"] == {"500": 0.5}

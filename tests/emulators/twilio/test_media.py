@@ -36,12 +36,14 @@ def test_message_media_download_through_the_temporary_link(client, twilio: Stand
     # The exporter's flow: media JSON with Basic auth, then the direct link with no auth at all.
     with httpx.Client(auth=(twilio.account_sid, twilio.auth_token)) as http:
         meta = http.get(f"{twilio.url}/v1/Services/{service_sid}/Media/{pdf['sid']}").json()
-    assert meta["message_sid"] == msg.sid and meta["channel_sid"] == conv.sid
+    assert meta["message_sid"] == msg.sid
+    assert meta["channel_sid"] == conv.sid
     assert meta["links"]["content"] == f"/v1/Services/{service_sid}/Media/{pdf['sid']}/Content"
     direct = meta["links"]["content_direct_temporary"]
     assert direct.startswith(f"{twilio.url}/")
     raw = httpx.get(direct)
-    assert raw.status_code == 200 and raw.content == PDF
+    assert raw.status_code == 200
+    assert raw.content == PDF
     assert raw.headers["Content-Type"].startswith("application/pdf")
     tampered = httpx.get(direct.replace("Signature=", "Signature=0"))
     assert tampered.status_code == 403
@@ -59,7 +61,8 @@ def test_multipart_upload(twilio: StandIn, client) -> None:
                              files={"Media": ("scan.pdf", PDF, "application/pdf")})
     assert response.status_code == 201
     body = response.json()
-    assert body["filename"] == "scan.pdf" and body["content_type"] == "application/pdf"
+    assert body["filename"] == "scan.pdf"
+    assert body["content_type"] == "application/pdf"
     assert body["size"] == len(PDF)
 
 
@@ -72,7 +75,8 @@ def test_direct_link_expires(spec_checker: SpecChecker) -> None:
         link = media["links"]["content_direct_temporary"]
         time.sleep(0.5)
         expired = httpx.get(link)
-        assert expired.status_code == 403 and b"expired" in expired.content
+        assert expired.status_code == 403
+        assert b"expired" in expired.content
         with httpx.Client(auth=(server.account_sid, server.auth_token)) as http:
             fresh = http.get(f"{server.url}/v1/Services/{service_sid}/Media/{media['sid']}").json()
         assert httpx.get(fresh["links"]["content_direct_temporary"]).content == PNG

@@ -57,10 +57,13 @@ def test_meta_envelope_and_tokens(twilio: StandIn, thousand: str) -> None:
     page = msgs.page(order="desc", page_size=5)
     body = page._payload
     meta = body["meta"]
-    assert meta["key"] == "messages" and meta["page"] == 0 and meta["page_size"] == 5
+    assert meta["key"] == "messages"
+    assert meta["page"] == 0
+    assert meta["page_size"] == 5
     base = f"{twilio.url}/v1/Conversations/{thousand}/Messages"
     assert meta["first_page_url"] == f"{base}?Order=desc&PageSize=5&Page=0"
-    assert meta["url"] == meta["first_page_url"] and meta["previous_page_url"] is None
+    assert meta["url"] == meta["first_page_url"]
+    assert meta["previous_page_url"] is None
     assert meta["next_page_url"].startswith(f"{base}?Order=desc&PageSize=5&Page=1&PageToken=PT")
     second = page.next_page()
     assert [m.index for m in second] == [994, 993, 992, 991, 990]
@@ -69,9 +72,11 @@ def test_meta_envelope_and_tokens(twilio: StandIn, thousand: str) -> None:
     assert [m.index for m in back] == [999, 998, 997, 996, 995]
     with httpx.Client(auth=(twilio.account_sid, twilio.auth_token)) as http:
         default = http.get(base, headers={"Content-Type": "application/x-www-form-urlencoded"}).json()
-        assert default["meta"]["page_size"] == 50 and len(default["messages"]) == 50
+        assert default["meta"]["page_size"] == 50
+        assert len(default["messages"]) == 50
         clamped = http.get(base, params={"PageSize": 500}).json()
-        assert clamped["meta"]["page_size"] == 100 and len(clamped["messages"]) == 100
+        assert clamped["meta"]["page_size"] == 100
+        assert len(clamped["messages"]) == 100
         assert http.get(base, params={"PageSize": 0}).status_code == 400
         assert http.get(base, params={"PageToken": "garbage"}).status_code == 400
         via_localhost = http.get(base.replace("127.0.0.1", "localhost")).json()

@@ -211,7 +211,7 @@ def test_example_and_stand_in_bodies_deserialize_alike(path: Path, kind: str, tw
         if value is None or mine is None:
             continue
         populated += 1
-        assert type(mine) is type(value), f"{name}: stand-in gives {type(mine).__name__}, example {type(value).__name__}"
+        assert type(mine) is type(value), f"{name}: ours {type(mine).__name__}, example {type(value).__name__}"
         if isinstance(value, dict) and name not in ("links", "configuration", "timers", "bindings", "notifications"):
             assert set(mine) <= set(value) | {"projected_address", "proxy_address", "address"}, name
         if isinstance(value, datetime):

@@ -53,14 +53,21 @@ def test_service_webhook_fires_signed_events_only_when_enabled(client, twilio: S
         assert validator.validate(event.url, event.params, event.headers["X-Twilio-Signature"])
         assert not validator.validate(event.url, {**event.params, "Body": "forged"},
                                       event.headers["X-Twilio-Signature"])
-        assert event.params["AccountSid"] == twilio.account_sid and event.params["Source"] == "API"
+        assert event.params["AccountSid"] == twilio.account_sid
+        assert event.params["Source"] == "API"
         assert event.params["ConversationSid"] == conv.sid
     added = events[2].params
-    assert added["Body"] == "héllo 🎉" and added["Author"] == "alice" and added["Index"] == "0"
-    assert added["MessageSid"] == msg.sid and added["ParticipantSid"] == part.sid
-    assert "DateRemoved" in events[4].params and events[3].params["Body"] == "edited"
-    assert events[1].params["Identity"] == "alice" and events[1].params["MessagingBinding.Type"] == "CHAT"
-    assert events[0].params["FriendlyName"] == "loud" and events[0].params["State"] == "active"
+    assert added["Body"] == "héllo 🎉"
+    assert added["Author"] == "alice"
+    assert added["Index"] == "0"
+    assert added["MessageSid"] == msg.sid
+    assert added["ParticipantSid"] == part.sid
+    assert "DateRemoved" in events[4].params
+    assert events[3].params["Body"] == "edited"
+    assert events[1].params["Identity"] == "alice"
+    assert events[1].params["MessagingBinding.Type"] == "CHAT"
+    assert events[0].params["FriendlyName"] == "loud"
+    assert events[0].params["State"] == "active"
     log = twilio.admin("GET", "webhooks", params={"wait": "1"})["deliveries"]
     assert any(d["url"] == receiver.url and d["status"] == 200 for d in log)
 
@@ -80,7 +87,8 @@ def test_conversation_scoped_webhook_with_filters_and_media(client, twilio: Stan
     events = _events(receiver, 1)
     assert len(events) == 1  # onParticipantAdded was filtered out
     params = events[0].params
-    assert params["EventType"] == "onMessageAdded" and params["WebhookSid"] == hook.sid
+    assert params["EventType"] == "onMessageAdded"
+    assert params["WebhookSid"] == hook.sid
     assert json.loads(params["Media"]) == [{"Sid": media["sid"], "Filename": "a.gif", "ContentType": "image/gif",
                                             "Size": 8}]
     assert RequestValidator(twilio.auth_token).validate(events[0].url, params, events[0].headers["X-Twilio-Signature"])
@@ -93,7 +101,8 @@ def test_get_method_signs_the_query_string(client, twilio: StandIn, receiver: Re
         configuration_filters=["onParticipantAdded"])
     client.conversations.v1.conversations(conv.sid).participants.create(identity="getter", **ENABLED)
     event = _events(receiver, 1)[0]
-    assert event.method == "GET" and event.params["EventType"] == "onParticipantAdded"
+    assert event.method == "GET"
+    assert event.params["EventType"] == "onParticipantAdded"
     assert event.params["tenant"] == "a"
     assert RequestValidator(twilio.auth_token).validate(event.url, {}, event.headers["X-Twilio-Signature"])
 
