@@ -119,3 +119,15 @@ class AcsAdmin:
 @pytest.fixture(scope="session")
 def acs_admin(acs_standin: RunningService) -> AcsAdmin:
     return AcsAdmin(acs_standin)
+
+
+def identity_counts(admin: AcsAdmin) -> dict[str, int]:
+    """How many ACS users the stand-in has created and deleted (successful calls) so far."""
+    response = admin.session.get(f"{admin.base}/counters", verify=admin.verify, timeout=30)
+    response.raise_for_status()
+    counters: dict[str, dict[str, int]] = response.json()["counters"]
+    created = sum(v.get("201", 0) for k, v in counters.items()
+                  if k.split()[:1] == ["POST"] and k.endswith("/identities"))
+    deleted = sum(v.get("204", 0) for k, v in counters.items()
+                  if k.split()[:1] == ["DELETE"] and "/identities/" in k)
+    return {"created": created, "deleted": deleted}

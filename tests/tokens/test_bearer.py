@@ -61,7 +61,7 @@ def test_a_token_from_another_issuer_is_refused(token_app: TokenApp, issuer: Loc
 
 def test_alg_none_is_refused(token_app: TokenApp, issuer: LocalIssuer) -> None:
     claims = {"iss": issuer.issuer, "aud": issuer.audience, "sub": "mallory", "exp": int(time.time()) + 600}
-    token = jwt.encode(claims, None, algorithm="none", headers={"kid": issuer.key.kid})
+    token = jwt.encode(claims, "", algorithm="none", headers={"kid": issuer.key.kid})
     _refused(token_app, token, "algorithm this app does not accept")
     unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': issuer.key.kid})}.{_b64(claims)}."
     _refused(token_app, unsigned, "algorithm this app does not accept")
