@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from azure.data.tables import TableServiceClient
 
@@ -31,6 +32,9 @@ from .state import (
 from .state.clients import StorageClients
 from .state.media import MediaStore
 from .state.queues import WorkQueue
+
+if TYPE_CHECKING:
+    from .export import ExportEngine
 from .token_service import TokenService
 
 
@@ -109,6 +113,16 @@ class AppContainer:
     def acs_identity(self) -> AcsIdentityService:
         """The identity map's service: one ACS user per app identity."""
         return AcsIdentityService(store=self.identities, client=acs_clients.identity_client(self.settings.acs))
+
+    @functools.cached_property
+    def export_engine(self) -> ExportEngine:
+        """The history export: Twilio source, per-conversation exporter, many-in-flight runner."""
+        from .export import build_export_engine  # the Twilio SDK loads only where the export runs
+
+        return build_export_engine(
+            self.settings, identities=self.acs_identity, conversations=self.conversations,
+            messages=self.messages, runs=self.runs, media=self.media,
+        )
 
     @functools.cached_property
     def callers(self) -> CallerAuthenticator:

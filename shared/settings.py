@@ -189,6 +189,7 @@ class Settings:
     names: ResourceNames = field(default_factory=ResourceNames)
     fanout: FanoutSettings = field(default_factory=FanoutSettings)
     tokens: TokenSettings = field(default_factory=TokenSettings)
+    export: ExportSettings = field(default_factory=lambda: ExportSettings())  # class defined below
 
 
 # What each setting expects, shown in errors and mirrored in the README's table.
@@ -450,6 +451,81 @@ def _load_tokens(reader: _Reader) -> TokenSettings:
     )
 
 
+Windows = tuple[tuple[int, float], ...]
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """How fast and how wide the history export runs.
+
+    Limits are ``COUNT/SECONDS`` windows, ACS's documented service limits by default;
+    ``rate_time_scale`` multiplies every window (below 1 only for a time-scaled stand-in).
+    """
+
+    concurrency: int = 32  # conversations exported at once
+    send_limits: Windows = ((10, 10.0), (30, 60.0))  # send/update/delete message, per thread
+    participant_limits: Windows = ((10, 10.0), (30, 60.0))  # add/remove participants, per thread
+    thread_create_limits: Windows = ((10, 10.0),)  # create thread, per creating user
+    identity_limits: Windows = ((1000, 30.0),)  # create user and issue token, per resource
+    rate_time_scale: float = 1.0
+    slice_seconds: float = 240.0  # time budget of one queue-triggered slice
+    lease_seconds: float = 300.0
+    max_attempts: int = 8  # per ACS or Twilio call: 429s and transient failures
+    flush_every: int = 50  # message map rows per batch; the high-water index advances with each batch
+
+
+EXPECT_LIMITS = "comma-separated COUNT/SECONDS windows, e.g. 10/10,30/60"
+EXPECT_POSITIVE_INT = "a whole number of at least 1"
+EXPECT_POSITIVE_NUMBER = "a number above 0"
+
+
+def _limits(value: str) -> Windows | None:
+    windows = []
+    for part in value.split(","):
+        count, sep, seconds = part.strip().partition("/")
+        try:
+            window = (int(count), float(seconds))
+        except ValueError:
+            return None
+        if not sep or window[0] < 1 or not 0 < window[1] < float("inf"):
+            return None
+        windows.append(window)
+    return tuple(windows)
+
+
+def _positive_int(value: str) -> int | None:
+    return int(value) if re.fullmatch(r"[0-9]{1,6}", value) and int(value) >= 1 else None
+
+
+def _positive_number(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if 0 < number < float("inf") else None
+
+
+def _load_export(reader: _Reader) -> ExportSettings:
+    d = ExportSettings()
+
+    def read(name: str, check: Callable[[str], T | None], expected: str, default: T) -> T:
+        value = reader.checked(name, reader.raw(name), check, expected)
+        return default if value is None else value
+
+    return ExportSettings(
+        concurrency=read("EXPORT_CONCURRENCY", _positive_int, EXPECT_POSITIVE_INT, d.concurrency),
+        send_limits=read("EXPORT_SEND_LIMITS", _limits, EXPECT_LIMITS, d.send_limits),
+        participant_limits=read("EXPORT_PARTICIPANT_LIMITS", _limits, EXPECT_LIMITS, d.participant_limits),
+        thread_create_limits=read("EXPORT_THREAD_CREATE_LIMITS", _limits, EXPECT_LIMITS, d.thread_create_limits),
+        identity_limits=read("EXPORT_IDENTITY_LIMITS", _limits, EXPECT_LIMITS, d.identity_limits),
+        rate_time_scale=read("EXPORT_RATE_TIME_SCALE", _positive_number, EXPECT_POSITIVE_NUMBER, d.rate_time_scale),
+        slice_seconds=read("EXPORT_SLICE_SECONDS", _positive_number, EXPECT_POSITIVE_NUMBER, d.slice_seconds),
+        lease_seconds=read("EXPORT_LEASE_SECONDS", _positive_number, EXPECT_POSITIVE_NUMBER, d.lease_seconds),
+        max_attempts=read("EXPORT_MAX_ATTEMPTS", _positive_int, EXPECT_POSITIVE_INT, d.max_attempts),
+        flush_every=read("EXPORT_FLUSH_EVERY", _positive_int, EXPECT_POSITIVE_INT, d.flush_every),
+    )
+
+
 def _fanout_flag(value: str) -> bool | None:
     return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(value.lower())
 
@@ -496,6 +572,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         names=_load_names(reader),
         fanout=_load_fanout(reader),
         tokens=_load_tokens(reader),
+        export=_load_export(reader),
     )
     if reader.problems:
         raise SettingsError(reader.problems)

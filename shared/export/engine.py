@@ -1,0 +1,78 @@
+"""The export engine's object graph, built once from settings and the app's stores."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from ..acs_identity import AcsIdentityService
+from ..settings import Settings
+from ..state import ConversationStore, MessageMapStore, RunStore
+from ..state.media import MediaStore
+from .acs_chat import AcsChat
+from .conversation import ConversationExporter
+from .media import MediaCopier
+from .pacing import Pacer
+from .people import People
+from .retry import Retrier, RetryStats
+from .runner import ExportRunner
+from .source import TwilioSource
+from .twilio_client import MediaReader, twilio_client
+
+
+@dataclass
+class ExportEngine:
+    """Everything the export needs: the Twilio source, the per-conversation exporter and the runner."""
+
+    settings: Settings
+    source: TwilioSource
+    exporter: ConversationExporter
+    runner: ExportRunner
+    chat: AcsChat
+    media_reader: MediaReader
+    stats: RetryStats
+    stop: threading.Event
+
+    def close(self) -> None:
+        self.chat.close()
+        self.media_reader.close()
+
+
+def build_export_engine(
+    settings: Settings,
+    *,
+    identities: AcsIdentityService,
+    conversations: ConversationStore,
+    messages: MessageMapStore,
+    runs: RunStore,
+    media: MediaStore,
+    stop: threading.Event | None = None,
+    owner: str | None = None,
+) -> ExportEngine:
+    """Wire the engine; nothing here reads the environment."""
+    export = settings.export
+    stop = stop or threading.Event()
+    stats = RetryStats()
+    retrier = Retrier(attempts=export.max_attempts, stats=stats, stop=stop)
+    pool = max(16, export.concurrency * 2)
+    source = TwilioSource(twilio_client(settings.twilio, pool_size=pool), retrier=retrier)
+    reader = MediaReader(settings.twilio, pool_size=pool)
+    chat = AcsChat(settings.acs, pool_size=pool)
+    identity_pacer = Pacer(export.identity_limits, time_scale=export.rate_time_scale, stop=stop)
+    people = People(identities=identities, source=source, pacer=identity_pacer, retrier=retrier)
+    exporter = ConversationExporter(
+        account_sid=settings.twilio.account_sid,
+        source=source,
+        people=people,
+        media=MediaCopier(reader=reader, store=media, retrier=retrier),
+        chat=chat,
+        conversations=conversations,
+        messages=messages,
+        settings=export,
+        retrier=retrier,
+        stop=stop,
+        owner=owner,
+    )
+    runner = ExportRunner(exporter=exporter, source=source, runs=runs, concurrency=export.concurrency,
+                          stats=stats, stop=stop)
+    return ExportEngine(settings, source, exporter, runner, chat, reader, stats, stop)

@@ -1,0 +1,288 @@
+"""The Twilio side, as plain records: conversations, legacy public channels, participants, messages.
+
+Reads go through the real ``twilio`` SDK (Conversations v1 and Chat v2), page by page,
+each page retried on 429/5xx; nothing holds more than one page per reader. Private Chat
+channels are the same objects as their conversations, so only *public* channels are read
+through Chat v2.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from twilio.base.exceptions import TwilioRestException
+
+from .retry import Retrier
+
+CONVERSATIONS = "conversations"
+CHAT = "chat"
+PAGE_SIZE = 100  # Twilio's maximum
+
+
+@dataclass(frozen=True)
+class SourceConversation:
+    """A Twilio conversation, or a legacy public Chat channel."""
+
+    sid: str
+    service_sid: str
+    source: str  # conversations | chat
+    friendly_name: str | None = None
+    unique_name: str | None = None
+    date_created: datetime | None = None
+
+    @property
+    def topic(self) -> str:
+        return self.friendly_name or self.unique_name or self.sid
+
+
+@dataclass(frozen=True)
+class SourceParticipant:
+    """A chat participant (identity) or an SMS/WhatsApp one (address)."""
+
+    sid: str
+    identity: str | None
+    address: str | None
+    kind: str  # chat | sms | whatsapp
+    attributes: str = "{}"
+    last_read_index: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceMedia:
+    sid: str
+    content_type: str
+    filename: str | None
+    size: int
+
+
+@dataclass(frozen=True)
+class SourceMessage:
+    """One Twilio message; ``edited`` when Twilio says it changed after creation."""
+
+    sid: str
+    index: int
+    author: str
+    participant_sid: str | None
+    body: str
+    attributes: str
+    media: tuple[SourceMedia, ...]
+    date_created: datetime | None
+    edited: bool = False
+
+
+def iso(moment: datetime | None) -> str:
+    """``2024-01-02T03:04:05Z`` (what ACS metadata carries as the original time)."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
+
+
+def _kind_of(binding: dict[str, Any] | None, identity: str | None) -> tuple[str, str | None]:
+    if identity or not binding:
+        return "chat", None
+    address = str(binding.get("address") or binding.get("projected_address") or "") or None
+    kind = str(binding.get("type") or "sms").lower()
+    if address and address.startswith("whatsapp:"):
+        kind = "whatsapp"
+    return (kind if kind in ("sms", "whatsapp") else "sms"), address
+
+
+def _media_items(raw: Any) -> tuple[SourceMedia, ...]:
+    if raw is None:
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    return tuple(
+        SourceMedia(
+            sid=str(m.get("sid")),
+            content_type=str(m.get("content_type") or "application/octet-stream"),
+            filename=m.get("filename") or None,
+            size=int(m.get("size") or 0),
+        )
+        for m in items
+        if isinstance(m, dict) and m.get("sid")
+    )
+
+
+def _attributes(raw: Any) -> str:
+    if raw is None:
+        return "{}"
+    return raw if isinstance(raw, str) else json.dumps(raw)
+
+
+class TwilioSource:
+    """Reads history through a ``twilio.rest.Client`` already pointed at Twilio (or its stand-in)."""
+
+    def __init__(self, client: Any, *, retrier: Retrier) -> None:
+        self._client = client
+        self._retrier = retrier
+        self._users: dict[tuple[str, str, str], str | None] = {}
+
+    # ------------------------------------------------------------------ paging
+    def _pages(self, first: Callable[[], Any], what: str) -> Iterator[list[Any]]:
+        page = self._retrier.call(first, what=what, service="twilio")
+        while page is not None:
+            yield list(page)
+            current = page
+            page = self._retrier.call(current.next_page, what=what, service="twilio")
+
+    def _records(self, first: Callable[[], Any], what: str) -> Iterator[Any]:
+        for page in self._pages(first, what):
+            yield from page
+
+    # ------------------------------------------------------------------ conversations
+    def list_services(self) -> list[str]:
+        services = self._client.conversations.v1.services
+        return [s.sid for s in self._records(lambda: services.page(page_size=PAGE_SIZE), "listing services")]
+
+    def list_conversations(
+        self, *, services: list[str] | None = None, since: datetime | None = None, legacy_public: bool = False
+    ) -> Iterator[SourceConversation]:
+        """Every conversation of ``services`` (all by default), then the public channels if asked."""
+        for service_sid in services or self.list_services():
+            api = self._client.conversations.v1.services(service_sid).conversations
+            options: dict[str, Any] = {"page_size": PAGE_SIZE}
+            if since is not None:
+                options["start_date"] = iso(since)
+            def first(api: Any = api, options: dict[str, Any] = options) -> Any:
+                return api.page(**options)
+
+            for c in self._records(first, f"listing conversations of {service_sid}"):
+                yield self._conversation(c, service_sid)
+            if legacy_public:
+                yield from self.list_public_channels(service_sid, since=since)
+
+    def list_public_channels(self, service_sid: str, *, since: datetime | None = None) -> Iterator[SourceConversation]:
+        channels = self._client.chat.v2.services(service_sid).channels
+        for ch in self._records(lambda: channels.page(type=["public"], page_size=PAGE_SIZE),
+                                f"listing public channels of {service_sid}"):
+            created = _as_datetime(ch.date_created)
+            if since is not None and created is not None and created < since:
+                continue
+            yield SourceConversation(ch.sid, service_sid, CHAT, ch.friendly_name, ch.unique_name, created)
+
+    def _conversation(self, c: Any, service_sid: str) -> SourceConversation:
+        return SourceConversation(
+            c.sid, getattr(c, "chat_service_sid", None) or service_sid, CONVERSATIONS,
+            c.friendly_name, c.unique_name, _as_datetime(c.date_created),
+        )
+
+    def get_conversation(self, sid: str, *, service_sid: str | None = None, source: str | None = None
+                         ) -> SourceConversation:
+        """One conversation or public channel by SID; raises ``LookupError`` naming it when Twilio has none."""
+        if source != CHAT:
+            try:
+                if service_sid:
+                    c = self._retrier.call(
+                        self._client.conversations.v1.services(service_sid).conversations(sid).fetch,
+                        what=f"fetching {sid}", service="twilio")
+                else:
+                    c = self._retrier.call(self._client.conversations.v1.conversations(sid).fetch,
+                                           what=f"fetching {sid}", service="twilio")
+                return self._conversation(c, service_sid or c.chat_service_sid)
+            except TwilioRestException as exc:
+                if exc.status != 404:
+                    raise
+        for service in [service_sid] if service_sid else self.list_services():
+            try:
+                ch = self._retrier.call(self._client.chat.v2.services(service).channels(sid).fetch,
+                                        what=f"fetching channel {sid}", service="twilio")
+            except TwilioRestException as exc:
+                if exc.status == 404:
+                    continue
+                raise
+            return SourceConversation(ch.sid, service, CHAT, ch.friendly_name, ch.unique_name,
+                                      _as_datetime(ch.date_created))
+        raise LookupError(f"Twilio has no conversation or channel {sid}")
+
+    # ------------------------------------------------------------------ participants
+    def list_participants(self, conv: SourceConversation) -> list[SourceParticipant]:
+        if conv.source == CHAT:
+            members = self._client.chat.v2.services(conv.service_sid).channels(conv.sid).members
+            return [
+                SourceParticipant(m.sid, m.identity, None, "chat", _attributes(m.attributes),
+                                  m.last_consumed_message_index)
+                for m in self._records(lambda: members.page(page_size=PAGE_SIZE), f"listing members of {conv.sid}")
+            ]
+        api = self._client.conversations.v1.services(conv.service_sid).conversations(conv.sid).participants
+        result = []
+        for p in self._records(lambda: api.page(page_size=PAGE_SIZE), f"listing participants of {conv.sid}"):
+            kind, address = _kind_of(p.messaging_binding, p.identity)
+            result.append(SourceParticipant(p.sid, p.identity, address, kind, _attributes(p.attributes),
+                                            p.last_read_message_index))
+        return result
+
+    # ------------------------------------------------------------------ messages
+    def message_pages(self, conv: SourceConversation, *, order: str = "asc",
+                      page_size: int = PAGE_SIZE) -> Iterator[list[SourceMessage]]:
+        """The conversation's messages page by page (``asc``: oldest first)."""
+        if conv.source == CHAT:
+            chat_api = self._client.chat.v2.services(conv.service_sid).channels(conv.sid).messages
+            for page in self._pages(lambda: chat_api.page(order=order, page_size=page_size),
+                                    f"listing messages of {conv.sid}"):
+                yield [self._chat_message(m) for m in page]
+            return
+        api = self._client.conversations.v1.services(conv.service_sid).conversations(conv.sid).messages
+        for page in self._pages(lambda: api.page(order=order, page_size=page_size),
+                                f"listing messages of {conv.sid}"):
+            yield [self._message(m) for m in page]
+
+    def messages(self, conv: SourceConversation) -> Iterator[SourceMessage]:
+        for page in self.message_pages(conv):
+            yield from page
+
+    def last_index(self, conv: SourceConversation) -> int:
+        """The newest message's index (-1 when there is none): a cheap size estimate."""
+        for page in self.message_pages(conv, order="desc", page_size=1):
+            return page[0].index if page else -1
+        return -1
+
+    @staticmethod
+    def _message(m: Any) -> SourceMessage:
+        created = _as_datetime(m.date_created)
+        updated = _as_datetime(m.date_updated)
+        return SourceMessage(
+            sid=m.sid, index=int(m.index), author=m.author or "system", participant_sid=m.participant_sid,
+            body=m.body or "", attributes=_attributes(m.attributes), media=_media_items(m.media),
+            date_created=created, edited=bool(updated and created and updated > created),
+        )
+
+    @staticmethod
+    def _chat_message(m: Any) -> SourceMessage:
+        return SourceMessage(
+            sid=m.sid, index=int(m.index), author=m.from_ or "system", participant_sid=None,
+            body=m.body or "", attributes=_attributes(m.attributes), media=_media_items(m.media),
+            date_created=_as_datetime(m.date_created), edited=bool(m.was_edited),
+        )
+
+    # ------------------------------------------------------------------ users
+    def friendly_name(self, conv: SourceConversation, identity: str) -> str | None:
+        """The Twilio user's friendly name (None when the user or the name does not exist); cached."""
+        key = (conv.source, conv.service_sid, identity)
+        if key in self._users:
+            return self._users[key]
+        api = (self._client.chat.v2.services(conv.service_sid).users(identity) if conv.source == CHAT
+               else self._client.conversations.v1.services(conv.service_sid).users(identity))
+        try:
+            user = self._retrier.call(api.fetch, what=f"fetching user {identity!r}", service="twilio")
+            name: str | None = user.friendly_name or None
+        except TwilioRestException as exc:
+            if exc.status != 404:
+                raise
+            name = None
+        self._users[key] = name
+        return name

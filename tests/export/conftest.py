@@ -1,0 +1,82 @@
+"""Export tests: the real SDKs against the session stand-ins (ACS time-scale 0.01) and Azurite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import ssl
+
+import httpx
+import pytest
+
+from emulators.process import RunningService
+from shared.container import AppContainer
+from shared.export import ExportEngine
+from tests.standins import ACS_TIME_SCALE
+
+from .seeding import TwilioSeeder
+
+
+@pytest.fixture
+def export_environ(standin_environ: dict[str, str]) -> dict[str, str]:
+    """The stand-in settings with the export's pacing scaled like the ACS stand-in's limits."""
+    return dict(standin_environ, EXPORT_RATE_TIME_SCALE=ACS_TIME_SCALE, EXPORT_CONCURRENCY="8",
+                EXPORT_MAX_ATTEMPTS="8", EXPORT_FLUSH_EVERY="5")
+
+
+@pytest.fixture
+def container(export_environ: dict[str, str]) -> AppContainer:
+    built = AppContainer.from_environ(export_environ)
+    assert built.settings_error is None, built.settings_error
+    return built
+
+
+@pytest.fixture
+def engine(container: AppContainer) -> Iterator[ExportEngine]:
+    engine = container.export_engine
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def seeder(twilio_standin: RunningService) -> Iterator[TwilioSeeder]:
+    info = twilio_standin.info
+    seeder = TwilioSeeder(str(info["url"]), str(info["account_sid"]), str(info["auth_token"]))
+    yield seeder
+    seeder.close()
+
+
+class AcsAdmin:
+    """Reads the ACS stand-in's state through its admin routes (what a test asserts against)."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.http = httpx.Client(base_url=str(info["admin"]), verify=ssl.create_default_context(cafile=str(info["ca_bundle"])),
+                                 timeout=30)
+
+    def thread(self, thread_id: str) -> dict[str, Any]:
+        response = self.http.get(f"/threads/{thread_id}")
+        response.raise_for_status()
+        data: dict[str, Any] = response.json()
+        return data
+
+    def user_messages(self, thread_id: str) -> list[dict[str, Any]]:
+        """Non-system messages in arrival order."""
+        return [m for m in self.thread(thread_id)["messages"] if m["type"] in ("text", "html")]
+
+    def set_faults(self, spec: str, seed: int = 1) -> None:
+        self.http.put("/faults", json={"spec": spec, "seed": seed}).raise_for_status()
+
+    def counters(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.http.get("/counters").json()
+        return data
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@pytest.fixture
+def acs_admin(acs_standin: RunningService) -> Iterator[AcsAdmin]:
+    admin = AcsAdmin(acs_standin.info)
+    yield admin
+    admin.close()
