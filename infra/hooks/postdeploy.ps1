@@ -1,19 +1,22 @@
 # azd postdeploy hook (Windows): subscribe the app's Event Grid function to the ACS system topic.
 #
-# The same steps as postdeploy.sh: runs after `azd deploy` because Event Grid validates the
-# webhook endpoint when the subscription is created, so the function must exist. Needs the
-# Azure CLI signed in (`az login`). Idempotent. The endpoint carries the eventgrid_extension
-# system key, so it is never printed.
+# The same steps as postdeploy.sh: runs after `azd deploy` because Event Grid checks the
+# destination function when the subscription is created, so the function must exist. Needs
+# the Azure CLI signed in (`az login`). Idempotent: creating an existing subscription updates it.
 #
-# Inputs (azd sets the first four from main.bicep's outputs):
-#   AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME, AZURE_FUNCTION_APP_URL, EVENTGRID_SYSTEM_TOPIC_NAME
+# The destination is the function itself (endpoint type azurefunction): no function or system
+# key is read, passed on a command line, or stored in the subscription.
+#
+# Inputs (azd sets the first three from main.bicep's outputs):
+#   AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME, EVENTGRID_SYSTEM_TOPIC_NAME
 #   EVENTGRID_FUNCTION_NAME     optional; found from the deployed functions' bindings when unset
 #   EVENTGRID_SUBSCRIPTION_NAME optional; default acs-chat-to-app
 #   EVENTGRID_EVENT_TYPES       optional; space-separated ACS event types (default: thread-level chat events)
+#   POSTDEPLOY_WAIT_ATTEMPTS    optional; 10-second waits for the function to be listed (default 30)
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
-foreach ($name in 'AZURE_RESOURCE_GROUP', 'AZURE_FUNCTION_APP_NAME', 'AZURE_FUNCTION_APP_URL', 'EVENTGRID_SYSTEM_TOPIC_NAME') {
+foreach ($name in 'AZURE_RESOURCE_GROUP', 'AZURE_FUNCTION_APP_NAME', 'EVENTGRID_SYSTEM_TOPIC_NAME') {
     if (-not [Environment]::GetEnvironmentVariable($name)) {
         Write-Error "postdeploy: $name is not set: run this through azd (azd up or azd deploy)"
         exit 1
@@ -21,7 +24,6 @@ foreach ($name in 'AZURE_RESOURCE_GROUP', 'AZURE_FUNCTION_APP_NAME', 'AZURE_FUNC
 }
 $resourceGroup = $env:AZURE_RESOURCE_GROUP
 $appName = $env:AZURE_FUNCTION_APP_NAME
-$appUrl = $env:AZURE_FUNCTION_APP_URL.TrimEnd('/')
 $topicName = $env:EVENTGRID_SYSTEM_TOPIC_NAME
 
 $subscriptionName = if ($env:EVENTGRID_SUBSCRIPTION_NAME) { $env:EVENTGRID_SUBSCRIPTION_NAME } else { 'acs-chat-to-app' }
@@ -37,47 +39,47 @@ $eventTypes = if ($env:EVENTGRID_EVENT_TYPES) { $env:EVENTGRID_EVENT_TYPES -spli
     'Microsoft.Communication.ChatThreadParticipantAdded',
     'Microsoft.Communication.ChatThreadParticipantRemoved'
 ) }
+$attempts = if ($env:POSTDEPLOY_WAIT_ATTEMPTS) { [int]$env:POSTDEPLOY_WAIT_ATTEMPTS } else { 30 }
 
 if (-not (Get-Command az -ErrorAction SilentlyContinue)) {
     Write-Error "postdeploy: the Azure CLI (az) is needed to create the Event Grid subscription; install it, run 'az login', then 'azd hooks run postdeploy'."
     exit 1
 }
 
-$functionName = $env:EVENTGRID_FUNCTION_NAME
-if (-not $functionName) {
-    # Names come back as "<app>/<function>"; keep the function part.
+# Functions are listed once the host has indexed the new package, which can take a minute.
+# Names come back as "<app>/<function>"; keep the function part.
+$query = if ($env:EVENTGRID_FUNCTION_NAME) {
+    "[?name=='$appName/$($env:EVENTGRID_FUNCTION_NAME)'].name | [0]"
+} else {
+    "[?config.bindings[?type=='eventGridTrigger']].name | [0]"
+}
+$functionName = $null
+for ($attempt = 1; $attempt -le $attempts; $attempt++) {
     $functionName = az functionapp function list --resource-group $resourceGroup --name $appName `
-        --query "[?config.bindings[?type=='eventGridTrigger']].name | [0]" --output tsv --only-show-errors
-    if ($functionName) { $functionName = ($functionName -split '/')[-1] }
+        --query $query --output tsv --only-show-errors 2>$null
+    if ($functionName) { $functionName = ($functionName -split '/')[-1]; break }
+    if ($attempt -lt $attempts) {
+        Write-Host "postdeploy: waiting for the app's Event Grid function to be listed (attempt $attempt of $attempts)"
+        Start-Sleep -Seconds 10
+    }
 }
 if (-not $functionName) {
-    Write-Warning "postdeploy: the app has no Event Grid-triggered function yet; no subscription created. Set EVENTGRID_FUNCTION_NAME or deploy the fan-out, then run 'azd hooks run postdeploy'."
+    Write-Warning "postdeploy: the app lists no Event Grid-triggered function; no subscription created. Deploy the fan-out (or set EVENTGRID_FUNCTION_NAME), then run 'azd hooks run postdeploy'."
     exit 0
 }
 
-# The host creates the eventgrid_extension system key when it first indexes an Event Grid
-# trigger, which can take a minute after a deployment.
-$key = $null
-for ($attempt = 1; $attempt -le 30; $attempt++) {
-    $key = az functionapp keys list --resource-group $resourceGroup --name $appName `
-        --query 'systemKeys.eventgrid_extension' --output tsv --only-show-errors 2>$null
-    if ($key) { break }
-    Write-Host "postdeploy: waiting for the app's eventgrid_extension key (attempt $attempt of 30)"
-    Start-Sleep -Seconds 10
-}
-if (-not $key) {
-    Write-Error "postdeploy: the app never exposed its eventgrid_extension system key; check that $functionName started (App Insights), then run 'azd hooks run postdeploy'."
+$appId = az functionapp show --resource-group $resourceGroup --name $appName --query id --output tsv --only-show-errors
+if ($LASTEXITCODE -ne 0 -or -not $appId) {
+    Write-Error "postdeploy: could not read the resource id of $appName (see the az error above)."
     exit 1
 }
-
-$endpoint = "$appUrl/runtime/webhooks/eventgrid?functionName=$functionName&code=$key"
 
 az eventgrid system-topic event-subscription create `
     --name $subscriptionName `
     --resource-group $resourceGroup `
     --system-topic-name $topicName `
-    --endpoint-type webhook `
-    --endpoint $endpoint `
+    --endpoint-type azurefunction `
+    --endpoint "$appId/functions/$functionName" `
     --event-delivery-schema eventgridschema `
     --included-event-types @eventTypes `
     --max-delivery-attempts 30 `
