@@ -140,7 +140,7 @@ class Api:
         is_identity = request.path.startswith(("/identities", "/teamsUser"))
         common = {
             "api-supported-versions": IDENTITY_VERSIONS if is_identity else CHAT_VERSIONS,
-            "MS-CV": emu.ids.transaction().split(".", 1)[0] + ".0",
+            "MS-CV": emu.ids.correlation(),
             "Strict-Transport-Security": "max-age=2592000",
         }
         if is_identity and request.headers.get("x-ms-return-client-request-id") == "true":

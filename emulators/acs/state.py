@@ -163,6 +163,11 @@ class Ids:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         self.resource_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        self._noise = random.Random(f"acs-emulator-correlation-{seed}")
+
+    def correlation(self) -> str:
+        """An ``MS-CV`` value; drawn apart so reads never shift the ids of later writes."""
+        return base64.b64encode(self._noise.getrandbits(128).to_bytes(16, "big")).rstrip(b"=").decode("ascii") + ".0"
 
     def user(self) -> str:
         """``8:acs:<resource>_<opaque>`` like the service's identity ids."""

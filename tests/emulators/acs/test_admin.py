@@ -123,3 +123,16 @@ def test_snapshot_restores_into_a_restarted_stand_in_with_the_same_seed(acs_fact
     assert second.admin("GET", "/snapshot")["state"]["threads"][0]["messages"][3]["content"] == {
         "message": "deleted later"
     }
+
+
+def test_reads_do_not_shift_the_ids_of_later_writes(acs_factory: Callable[..., Acs]) -> None:
+    quiet = acs_factory("--seed", "5")
+    chatty = acs_factory("--seed", "5")
+    threads = []
+    for server, reads in ((quiet, 0), (chatty, 5)):
+        _, token = server.user()
+        chat = server.chat(token)
+        for _ in range(reads):
+            list(chat.list_chat_threads())
+        threads.append(chat.create_chat_thread("same id").chat_thread.id)
+    assert threads[0] == threads[1]
