@@ -8,7 +8,9 @@ concurrency ceiling and the seeded faults (latency, 429/500/503, dropped connect
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +20,7 @@ from . import admin, chat, conversations, media
 from .auth import authenticate
 from .context import EMULATOR, Emulator, Settings
 from .errors import TwilioError, not_found, too_many_requests
+from .formats import fmt_date_ms
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = logging.getLogger("emulators.twilio")
@@ -42,6 +45,7 @@ def _route_key(request: web.Request) -> str:
 @web.middleware
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     e = request.app[EMULATOR]
+    started = time.perf_counter()
     try:
         response = await handler(request)
     except TwilioError as exc:
@@ -54,6 +58,10 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPMethodNotAllowed:
         response = TwilioError(405, 20004, f"Method {request.method} not allowed on {request.path}").response()
     e.counters[_route_key(request)][str(response.status)] += 1
+    e.request_number += 1
+    response.headers["Twilio-Request-Id"] = f"RQ{e.request_number:032x}"
+    response.headers["Twilio-Concurrent-Requests"] = str(request.get("in_flight", 1))
+    response.headers["Twilio-Request-Duration"] = f"{time.perf_counter() - started:.3f}"
     if e.recording and not _route_name(request).startswith("admin:"):
         _record(e, request, response)
     return response
@@ -100,6 +108,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise too_many_requests(f"Too Many Requests: more than {cfg.concurrency} concurrent requests",
                                 retry_after=cfg.retry_after)
     e.in_flight += 1
+    request["in_flight"] = e.in_flight
     e.max_in_flight = max(e.max_in_flight, e.in_flight)
     try:
         decision = e.injector.decide("media" if klass == "direct" else klass)
@@ -116,6 +125,46 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         e.in_flight -= 1
 
 
+TICKER: web.AppKey[asyncio.Task[None]] = web.AppKey("timers", asyncio.Task)
+
+
+async def run_timers(emulator: Emulator, period: float = 0.2) -> None:
+    """Move conversations to inactive/closed when their timers are due (Reason ``TIMER``)."""
+    while True:
+        await asyncio.sleep(period)
+        try:
+            fire_due_timers(emulator)
+        except Exception:  # the ticker must survive anything
+            log.exception("conversation timer tick failed")
+
+
+def fire_due_timers(emulator: Emulator) -> int:
+    """One pass over the conversations with timers; returns how many changed state."""
+    moment = time.time()
+    changed = 0
+    store = emulator.store
+    for conv in list(store.conversations.values()):
+        if conv.date_inactive is None and conv.date_closed is None:
+            continue
+        old = conv.state
+        if conv.date_closed is not None and moment >= conv.date_closed:
+            conv.state = "closed"
+            conv.date_inactive = conv.date_closed = None
+            conv.inactive_after = conv.closed_after = None
+        elif conv.date_inactive is not None and moment >= conv.date_inactive and conv.state == "active":
+            conv.state = "inactive"
+            conv.date_inactive = None
+        if conv.state != old:
+            changed += 1
+            conv.date_updated = int(moment)
+            emulator.webhooks.fire(store, conv, "onConversationStateUpdated", {
+                "ConversationSid": conv.sid, "StateFrom": old, "StateTo": conv.state, "Reason": "TIMER",
+                "StateUpdated": fmt_date_ms(moment),
+                **({"MessagingServiceSid": conv.messaging_service_sid} if conv.messaging_service_sid else {}),
+            })
+    return changed
+
+
 def build_app(settings: Settings) -> web.Application:
     """An application serving Conversations v1, Chat v2, MCS and the admin routes."""
     app = web.Application(middlewares=[observe, guard], client_max_size=160 * 1024 * 1024)
@@ -128,8 +177,12 @@ def build_app(settings: Settings) -> web.Application:
 
     async def on_startup(app: web.Application) -> None:
         await app[EMULATOR].webhooks.start()
+        app[TICKER] = asyncio.create_task(run_timers(app[EMULATOR]))
 
     async def on_cleanup(app: web.Application) -> None:
+        app[TICKER].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await app[TICKER]
         await app[EMULATOR].webhooks.close()
 
     app.on_startup.append(on_startup)

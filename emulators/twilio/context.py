@@ -51,6 +51,7 @@ class Emulator:
         self.exchanges: list[dict[str, Any]] = []
         self.recording = settings.record
         self.in_flight = 0
+        self.request_number = 0
         self.max_in_flight = 0
 
     def reset(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from aiohttp import web
@@ -230,17 +231,30 @@ async def update_service_webhooks(request: web.Request) -> web.Response:
 
 # ---------------------------------------------------------------------- conversations
 def _apply_timers(conv: Conversation, data: MultiMapping[str], e: Emulator) -> None:
+    """Set ``Timers.Inactive``/``Timers.Closed`` (or the account defaults), divided by the time-scale."""
     cfg = e.store.config
     inactive = parse_duration(data.get("Timers.Inactive", cfg.default_inactive_timer), "Timers.Inactive", 60)
     closed = parse_duration(data.get("Timers.Closed", cfg.default_closed_timer), "Timers.Closed", 600)
-    start = conv.date_updated
     if conv.state == "closed":
         conv.date_inactive = conv.date_closed = None
+        conv.inactive_after = conv.closed_after = None
         return
-    if inactive is not None and conv.state == "active":
-        conv.date_inactive = int(start + inactive)
+    scale = e.settings.time_scale
+    if inactive is not None:
+        conv.inactive_after = inactive / scale
     if closed is not None:
-        conv.date_closed = int(start + closed)
+        conv.closed_after = closed / scale
+    start = time.time()
+    if conv.inactive_after is not None and conv.state == "active":
+        conv.date_inactive = start + conv.inactive_after
+    if conv.closed_after is not None and (closed is not None or conv.date_closed is None):
+        conv.date_closed = start + conv.closed_after
+
+
+def touch_inactive_timer(conv: Conversation) -> None:
+    """Activity pushes the inactive timer back, as on Twilio."""
+    if conv.inactive_after is not None and conv.state == "active":
+        conv.date_inactive = time.time() + conv.inactive_after
 
 
 def _state(value: str | None) -> str | None:
@@ -393,6 +407,7 @@ async def create_message(request: web.Request) -> web.Response:
         date_created=parse_date(data.get("DateCreated"), "DateCreated"),
         date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"), content_sid=data.get("ContentSid") or None,
     )
+    touch_inactive_timer(conv)
     _fire(request, conv, "onMessageAdded", message_params(e.store, conv, msg, "onMessageAdded"))
     return json_response(scope.message(conv, msg), 201)
 

@@ -17,16 +17,31 @@ _DURATION = re.compile(
 
 
 class SidFactory:
-    """Makes ``XX`` + 32 hex SIDs from a seeded generator, so a seed gives the same SIDs."""
+    """Makes ``XX`` + 32 hex SIDs from seeded generators, so a seed gives the same SIDs.
+
+    A ``scope`` (the parent's SID, or a natural key) gets its own generator: records created
+    in parallel under different parents then get the same SIDs whatever the arrival order.
+    """
 
     def __init__(self, seed: int | str) -> None:
+        self._seed = seed
         self._rng = random.Random(f"{seed}:sids")
+        self._scoped: dict[str, random.Random] = {}
 
-    def new(self, prefix: str) -> str:
-        return f"{prefix}{self._rng.getrandbits(128):032x}"
+    def new(self, prefix: str, scope: str | None = None) -> str:
+        return f"{prefix}{self.rng(scope).getrandbits(128):032x}"
 
-    def state(self) -> object:
-        return self._rng.getstate()
+    def rng(self, scope: str | None = None) -> random.Random:
+        """The generator for ``scope`` (the global one for ``None``)."""
+        if scope is None:
+            return self._rng
+        rng = self._scoped.get(scope)
+        if rng is None:
+            rng = self._scoped[scope] = random.Random(f"{self._seed}:sids:{scope}")
+        return rng
+
+    def forget(self, scope: str) -> None:
+        self._scoped.pop(scope, None)
 
 
 def now() -> int:

@@ -139,8 +139,10 @@ class Conversation:
     type: str = "private"
     created_by: str = "system"
     messaging_service_sid: str | None = None
-    date_inactive: int | None = None
-    date_closed: int | None = None
+    date_inactive: float | None = None  # when the timers fire (epoch seconds)
+    date_closed: float | None = None
+    inactive_after: float | None = None  # timer durations in (time-scaled) seconds
+    closed_after: float | None = None
     next_index: int = 0
     seq: int = 0
     messages: list[Message] = field(default_factory=list)

@@ -101,23 +101,38 @@ class Seeder:
                 self.counts["users"] += 1
 
         await asyncio.gather(*(make_user(u) for u in plan.users))
-        await asyncio.gather(*(self.conversation(c) for c in plan.conversations))
+        # Conversations and channels are created in plan order (SIDs are then reproducible), filled in parallel.
+        sids = [await self.create(c) for c in plan.conversations]
+        await asyncio.gather(*(self.fill(c, sid) for c, sid in zip(plan.conversations, sids, strict=True)))
 
-    async def conversation(self, plan: ConversationPlan) -> None:
+    async def create(self, plan: ConversationPlan) -> str:
+        service_sid = self.services[plan.service]
+        if plan.channel_type is None:
+            svc = self.client.conversations.v1.services(service_sid)
+            conv = await self.call(svc.conversations.create_async, friendly_name=plan.friendly_name,
+                                   unique_name=plan.unique_name or None, attributes=plan.attributes or None,
+                                   date_created=plan.created)
+            self.counts["conversations"] += 1
+            return str(conv.sid)
+        chat = self.client.chat.v2.services(service_sid)
+        channel = await self.call(chat.channels.create_async, friendly_name=plan.friendly_name,
+                                  unique_name=plan.unique_name or None, attributes=plan.attributes or None,
+                                  type=plan.channel_type, date_created=plan.created,
+                                  created_by=plan.participants[0].identity or "system")
+        self.counts[f"{plan.channel_type}_channels"] += 1
+        return str(channel.sid)
+
+    async def fill(self, plan: ConversationPlan, sid: str) -> None:
         async with self.limit:
             if plan.channel_type is None:
-                await self._conversation_v1(plan)
+                await self._conversation_v1(plan, sid)
             else:
-                await self._channel_v2(plan)
+                await self._channel_v2(plan, sid)
 
-    async def _conversation_v1(self, plan: ConversationPlan) -> None:
+    async def _conversation_v1(self, plan: ConversationPlan, sid: str) -> None:
         service_sid = self.services[plan.service]
         svc = self.client.conversations.v1.services(service_sid)
-        conv = await self.call(svc.conversations.create_async, friendly_name=plan.friendly_name,
-                               unique_name=plan.unique_name or None, attributes=plan.attributes or None,
-                               date_created=plan.created)
-        self.counts["conversations"] += 1
-        ctx = svc.conversations(conv.sid)
+        ctx = svc.conversations(sid)
         parts = []
         for p in plan.participants:
             if p.identity is not None:
@@ -153,15 +168,10 @@ class Seeder:
             await self.call(ctx.update_async, state=plan.final_state)
             self.counts[f"{plan.final_state}_conversations"] += 1
 
-    async def _channel_v2(self, plan: ConversationPlan) -> None:
+    async def _channel_v2(self, plan: ConversationPlan, sid: str) -> None:
         service_sid = self.services[plan.service]
         chat = self.client.chat.v2.services(service_sid)
-        channel = await self.call(chat.channels.create_async, friendly_name=plan.friendly_name,
-                                  unique_name=plan.unique_name or None, attributes=plan.attributes or None,
-                                  type=plan.channel_type, date_created=plan.created,
-                                  created_by=plan.participants[0].identity or "system")
-        self.counts[f"{plan.channel_type}_channels"] += 1
-        ctx = chat.channels(channel.sid)
+        ctx = chat.channels(sid)
         members = []
         for p in plan.participants:
             members.append(await self.call(ctx.members.create_async, identity=p.identity, date_created=plan.created,

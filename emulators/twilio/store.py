@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,18 +55,25 @@ class Store:
     _seq: int = 0
     _unique: dict[tuple[str, str], str] = field(default_factory=dict)
     _identities: dict[tuple[str, str], str] = field(default_factory=dict)
-    rng: random.Random = field(init=False)
+    _taken: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.sids = SidFactory(self.seed)
-        self.rng = random.Random(f"{self.seed}:data")
         default = self.create_service("Default Conversations Service")
         self.config = AccountConfig(default_chat_service_sid=default.sid)
+
+    def new_sid(self, prefix: str, scope: str | None = None) -> str:
+        """A fresh SID from the (scoped) seeded generator, never one already used in this state."""
+        while True:
+            sid = self.sids.new(prefix, scope)
+            if sid not in self._taken:
+                self._taken.add(sid)
+                return sid
 
     # ----------------------------------------------------------------- services and roles
     def create_service(self, friendly_name: str) -> Service:
         ts = now()
-        service = Service(sid=self.sids.new("IS"), friendly_name=friendly_name, date_created=ts, date_updated=ts)
+        service = Service(sid=self.new_sid("IS"), friendly_name=friendly_name, date_created=ts, date_updated=ts)
         self.services[service.sid] = service
         roles = {}
         for name, perms in SERVICE_ROLE_PERMISSIONS.items():
@@ -98,7 +104,7 @@ class Store:
 
     def create_role(self, service_sid: str, friendly_name: str, type_: str, permissions: list[str]) -> Role:
         ts = now()
-        role = Role(self.sids.new("RL"), service_sid, friendly_name, type_, list(permissions), ts, ts)
+        role = Role(self.new_sid("RL", service_sid), service_sid, friendly_name, type_, list(permissions), ts, ts)
         self.roles[role.sid] = role
         return role
 
@@ -124,7 +130,8 @@ class Store:
             raise TwilioError(409, 50353, f"Conversation with provided unique name already exists: {unique_name}")
         created = date_created if date_created is not None else now()
         conv = Conversation(
-            sid=self.sids.new("CH"), service_sid=service_sid, friendly_name=friendly_name, unique_name=unique_name,
+            sid=self.new_sid("CH", service_sid), service_sid=service_sid, friendly_name=friendly_name,
+            unique_name=unique_name,
             attributes=attributes or "{}", state=state or "active", date_created=created,
             date_updated=date_updated if date_updated is not None else created, type=type_, created_by=created_by,
             messaging_service_sid=messaging_service_sid, seq=self.next_seq(),
@@ -185,7 +192,8 @@ class Store:
             self.ensure_user(conv.service_sid, identity)
         created = date_created if date_created is not None else now()
         participant = Participant(
-            sid=self.sids.new("MB"), conversation_sid=conv.sid, identity=identity, attributes=attributes or "{}",
+            sid=self.new_sid("MB", conv.sid), conversation_sid=conv.sid, identity=identity,
+            attributes=attributes or "{}",
             messaging_binding=binding,
             role_sid=role_sid or self.services[conv.service_sid].default_conversation_role_sid,
             date_created=created, date_updated=date_updated if date_updated is not None else created,
@@ -212,7 +220,7 @@ class Store:
         sender = self._author_participant(conv, author)
         created = date_created if date_created is not None else now()
         message = Message(
-            sid=self.sids.new("IM"), conversation_sid=conv.sid,
+            sid=self.new_sid("IM", conv.sid), conversation_sid=conv.sid,
             index=conv.next_index if index is None else max(index, conv.next_index),
             author=author, body=body, attributes=attributes or "{}", media_sids=list(media_sids),
             participant_sid=sender.sid if sender else None, date_created=created,
@@ -223,10 +231,10 @@ class Store:
             self.media[media_sid].channel_sid = conv.sid
         for participant in conv.participants.values():
             if participant.messaging_binding and participant is not sender:
-                status = self.rng.choice(("sent", "delivered", "delivered", "read"))
+                status = self.sids.rng(conv.sid).choice(("sent", "delivered", "delivered", "read"))
                 message.receipts.append(Receipt(
-                    sid=self.sids.new("DY"), message_sid=message.sid, participant_sid=participant.sid,
-                    channel_message_sid=self.sids.new("SM"), status=status, error_code=0,
+                    sid=self.new_sid("DY", conv.sid), message_sid=message.sid, participant_sid=participant.sid,
+                    channel_message_sid=self.new_sid("SM", conv.sid), status=status, error_code=0,
                     date_created=created, date_updated=created,
                 ))
         conv.add_message(message)
@@ -262,7 +270,8 @@ class Store:
             raise TwilioError(409, 50201, f"User already exists: {identity}")
         created = date_created if date_created is not None else now()
         user = User(
-            sid=self.sids.new("US"), service_sid=service_sid, identity=identity, friendly_name=friendly_name,
+            sid=self.new_sid("US", f"{service_sid}:{identity}"), service_sid=service_sid, identity=identity,
+            friendly_name=friendly_name,
             attributes=attributes or "{}",
             role_sid=role_sid or self.services[service_sid].default_chat_service_role_sid,
             date_created=created, date_updated=created,
@@ -309,15 +318,16 @@ class Store:
         if len(conv.webhooks) >= 5:
             raise TwilioError(400, 50010, "A conversation can have at most 5 webhooks")
         ts = now()
-        hook = ConversationWebhook(self.sids.new("WH"), conv.sid, target, url, method, filters, triggers, flow_sid,
-                                   replay_after, ts, ts)
+        hook = ConversationWebhook(self.new_sid("WH", conv.sid), conv.sid, target, url, method, filters, triggers,
+                                   flow_sid, replay_after, ts, ts)
         conv.webhooks[hook.sid] = hook
         return hook
 
     # ----------------------------------------------------------------- media
     def add_media(self, service_sid: str, *, content_type: str, filename: str | None, data: bytes,
                   author: str | None, created: float) -> Media:
-        media = Media(self.sids.new("ME"), service_sid, content_type, filename, data, author, "media", created)
+        media = Media(self.new_sid("ME", f"{service_sid}:{filename}"), service_sid, content_type, filename, data,
+                      author, "media", created)
         self.media[media.sid] = media
         return media
 
@@ -369,6 +379,16 @@ class Store:
             if conv.unique_name:
                 self._unique[(conv.service_sid, conv.unique_name)] = conv.sid
         self.media.update({m.sid: m for m in media})
+        for record in [*services, *roles, *users, *media]:
+            self._taken.add(record.sid)
+        for conv in convs:
+            self._taken.add(conv.sid)
+            self._taken.update(conv.participants)
+            self._taken.update(conv.webhooks)
+            for message in conv.messages:
+                self._taken.add(message.sid)
+                self._taken.update(r.sid for r in message.receipts)
+                self._taken.update(r.channel_message_sid for r in message.receipts)
         if self.config.default_chat_service_sid not in self.services:
             self.config.default_chat_service_sid = next(iter(self.services), self.create_service("Default").sid)
         return self.counts()

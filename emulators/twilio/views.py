@@ -6,6 +6,7 @@ the server that is actually serving.
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from .formats import fmt_date, fmt_date_mcs
@@ -162,7 +163,7 @@ class V1Scope:
     def user_conversation(self, user: User, conv: Conversation, part: Participant) -> dict[str, Any]:
         url = f"{self.root}/Users/{user.sid}/Conversations/{conv.sid}"
         last = part.last_read_message_index
-        unread = None if last is None else sum(1 for i in conv.indices if i > last)
+        unread = None if last is None else len(conv.indices) - bisect.bisect_right(conv.indices, last)
         return {
             "account_sid": self.account_sid,
             "chat_service_sid": conv.service_sid,
@@ -409,7 +410,7 @@ def chat_user(base: str, store: Store, user: User, joined: int) -> dict[str, Any
 def chat_user_channel(base: str, store: Store, user: User, conv: Conversation, part: Participant) -> dict[str, Any]:
     url = f"{base}/v2/Services/{user.service_sid}/Users/{user.sid}/Channels/{conv.sid}"
     last = part.last_read_message_index
-    unread = None if last is None else sum(1 for i in conv.indices if i > last)
+    unread = None if last is None else len(conv.indices) - bisect.bisect_right(conv.indices, last)
     channel_url = f"{base}/v2/Services/{conv.service_sid}/Channels/{conv.sid}"
     return {
         "account_sid": store.account_sid,

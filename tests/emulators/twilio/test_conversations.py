@@ -249,3 +249,34 @@ async def test_async_client_round_trip(twilio: StandIn) -> None:
         with pytest.raises(TwilioRestException) as err:
             await client.conversations.v1.conversations(conv.sid).fetch_async()
         assert err.value.status == 404
+
+
+@pytest.mark.asyncio
+async def test_async_users_roles_receipts_webhooks_services(twilio: StandIn) -> None:
+    async with AsyncTwilioHttpClient() as http:
+        client = twilio.async_client(http)
+        v1 = client.conversations.v1
+        svc = await v1.services.create_async(friendly_name="async svc")
+        s = v1.services(svc.sid)
+        assert (await s.fetch_async()).friendly_name == "async svc"
+        user = await s.users.create_async(identity="async-u", friendly_name="Async U")
+        assert (await s.users(user.sid).update_async(attributes='{"x":1}')).attributes == '{"x":1}'
+        role = await s.roles.create_async(friendly_name="r", type="service", permission=["editOwnUserInfo"])
+        assert (await s.roles(role.sid).fetch_async()).type == "service"
+        conv = await s.conversations.create_async(friendly_name="async scoped")
+        c = s.conversations(conv.sid)
+        await c.participants.create_async(identity="async-u")
+        sms = await c.participants.create_async(messaging_binding_address="+15550200",
+                                                messaging_binding_proxy_address="+15550201")
+        msg = await c.messages.create_async(author="async-u", body="to sms")
+        receipts = await c.messages(msg.sid).delivery_receipts.list_async()
+        assert [r.participant_sid for r in receipts] == [sms.sid]
+        hook = await c.webhooks.create_async(target="webhook", configuration_url="https://example.com/a")
+        assert [w.sid for w in await c.webhooks.list_async()] == [hook.sid]
+        ucs = await s.users(user.sid).user_conversations.list_async()
+        assert [u.conversation_sid for u in ucs] == [conv.sid]
+        cfg = await s.configuration().fetch_async()
+        assert cfg.chat_service_sid == svc.sid
+        assert [u.identity for u in await s.users.list_async()] == ["async-u"]
+        assert await s.users(user.sid).delete_async() is True
+        assert await v1.services(svc.sid).delete_async() is True

@@ -118,3 +118,35 @@ def test_account_level_webhook_for_default_service(client, twilio: StandIn, rece
                                                             event.headers["X-Twilio-Signature"])
     finally:
         client.conversations.v1.configuration.webhooks().update(post_webhook_url="")
+
+
+def test_timers_move_state_and_fire_state_updated(spec_checker, receiver: Receiver) -> None:
+    import time
+
+    from .standin import stand_in
+
+    # time-scale 600: Timers.Inactive PT1M fires after 0.1 s, Timers.Closed PT10M after 1 s.
+    with stand_in(spec_checker, "--time-scale", "600") as server:
+        client = server.client()
+        conv = client.conversations.v1.conversations.create(friendly_name="timed", timers_inactive="PT1M",
+                                                            timers_closed="PT10M")
+        client.conversations.v1.conversations(conv.sid).webhooks.create(
+            target="webhook", configuration_url=receiver.url, configuration_filters=["onConversationStateUpdated"])
+        states = []
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            state = client.conversations.v1.conversations(conv.sid).fetch().state
+            if not states or states[-1] != state:
+                states.append(state)
+            if state == "closed":
+                break
+            time.sleep(0.05)
+        assert states[-1] == "closed"
+        assert "inactive" in states
+        events = _events(receiver, 2)
+        assert [(e.params["StateFrom"], e.params["StateTo"]) for e in events[:2]] == [
+            ("active", "inactive"), ("inactive", "closed")]
+        assert {e.params["Reason"] for e in events} == {"TIMER"}
+        validator = RequestValidator(server.auth_token)
+        assert all(validator.validate(e.url, e.params, e.headers["X-Twilio-Signature"]) for e in events)
+        assert client.conversations.v1.conversations(conv.sid).fetch().timers == {}
