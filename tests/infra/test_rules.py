@@ -105,13 +105,15 @@ def test_function_app_runs_as_its_user_assigned_identity_everywhere(bicep_trees:
 def test_app_settings_are_main_bicep_s_object_applied_whole(bicep_trees: Trees, main_tree: dict[str, Any]) -> None:
     params = config(main_tree["modules"]["functionApp"])["params"]
     assert params["appSettings"] == "appSettings"
-    site_config = _one(bicep_trees["infra/modules/functionapp.bicep"], "Microsoft.Web/sites")["properties"]["siteConfig"]
-    loop = site_config["appSettings"]
-    assert loop["loop_type"]["detail"]["array_name"] == {"function": {"type": "items", "parameters": {"arg_1": "appSettings"}}}
-    assert loop["config"] == {
-        "name": {"operator": {"type": "property_accessor", "operands": {"operand_1": "setting", "operand_2": "key"}}},
-        "value": {"operator": {"type": "property_accessor", "operands": {"operand_1": "setting", "operand_2": "value"}}},
-    }
+    site = _one(bicep_trees["infra/modules/functionapp.bicep"], "Microsoft.Web/sites")
+    loop = site["properties"]["siteConfig"]["appSettings"]
+    items = {"function": {"type": "items", "parameters": {"arg_1": "appSettings"}}}
+    assert loop["loop_type"]["detail"]["array_name"] == items
+
+    def accessor(field: str) -> dict[str, Any]:
+        return {"operator": {"type": "property_accessor", "operands": {"operand_1": "setting", "operand_2": field}}}
+
+    assert loop["config"] == {"name": accessor("key"), "value": accessor("value")}
 
 
 def test_storage_settings_are_identity_based(main_tree: dict[str, Any]) -> None:
@@ -261,9 +263,12 @@ def test_module_outputs_used_by_main_exist(bicep_trees: Trees, main_tree: dict[s
             first = op.get("operands", {}).get("operand_1") if isinstance(op, dict) else None
             if op.get("type") == "property_accessor" and isinstance(first, str) and first in modules:
                 inner = op["operands"]["operand_2"]
-                if isinstance(inner, dict) and inner.get("operator", {}).get("type") == "property_accessor":
-                    if inner["operator"]["operands"]["operand_1"] == "outputs":
-                        used.add((op["operands"]["operand_1"], inner["operator"]["operands"]["operand_2"]))
+                if (
+                    isinstance(inner, dict)
+                    and inner.get("operator", {}).get("type") == "property_accessor"
+                    and inner["operator"]["operands"]["operand_1"] == "outputs"
+                ):
+                    used.add((first, inner["operator"]["operands"]["operand_2"]))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
