@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -16,10 +18,14 @@ from .standin import LIVE, PROBLEMS, StandIn, stand_in
 
 
 @pytest.fixture(scope="session")
-def spec_checker() -> SpecChecker:
+def spec_checker() -> Iterator[SpecChecker]:
     if not (SPECS_DIR / "twilio_conversations_v1.json").is_file():
         pytest.fail(f"Twilio specs missing at {SPECS_DIR}: clone the repo beside shared/")
-    return SpecChecker(SPECS_DIR)
+    checker = SpecChecker(SPECS_DIR)
+    yield checker
+    report = os.environ.get("TWILIO_SPEC_REPORT")
+    if report:  # which route/status pairs were validated, for auditing coverage
+        Path(report).write_text("\n".join(sorted(checker.routes_seen)) + f"\nchecked {checker.checked}\n")
 
 
 @pytest.fixture(scope="session")

@@ -117,3 +117,12 @@ def test_plan_profiles_are_deterministic_and_sized() -> None:
     assert pdf_bytes("t", 2).rstrip().endswith(b"%%EOF")
     with pytest.raises(ValueError, match="unknown profile"):
         build_plan("huge", 0)
+
+
+def test_public_url_overrides_link_host(spec_checker: SpecChecker) -> None:
+    with stand_in(spec_checker, "--public-url", "https://twilio.example.test", record=False) as server:
+        client = server.client()
+        conv = client.conversations.v1.conversations.create(friendly_name="proxied")
+        assert conv.url == f"https://twilio.example.test/v1/Conversations/{conv.sid}"
+        page = server.http.get("/v1/Conversations").json()
+        assert page["meta"]["first_page_url"].startswith("https://twilio.example.test/v1/Conversations?")
