@@ -7,6 +7,9 @@ with its own key, ``TOKEN_BACKEND_KEY``, sent as ``x-functions-key`` or ``?code=
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import azure.functions as func
 
 from ..container import AppContainer
@@ -15,6 +18,21 @@ from ..token_service import parse_expires_in, parse_format, parse_scopes, reques
 from . import new_blueprint
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+Route = Callable[[func.HttpRequest], func.HttpResponse]
+
+
+def challenge(route: Route) -> Route:
+    """Add ``WWW-Authenticate: Bearer`` to 401 answers (RFC 6750), so clients know how to sign in."""
+
+    @functools.wraps(route)
+    def wrapper(req: func.HttpRequest) -> func.HttpResponse:
+        response = route(req)
+        if response.status_code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"' \
+                if req.headers.get("authorization") else "Bearer"
+        return response
+
+    return wrapper
 
 
 def build_blueprint(container: AppContainer) -> func.Blueprint:
@@ -22,6 +40,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
 
     @bp.function_name("token")
     @bp.route(route="token", methods=["GET", "POST"], auth_level=func.AuthLevel.ANONYMOUS)
+    @challenge
     @handle_errors
     def token(req: func.HttpRequest) -> func.HttpResponse:
         caller = container.callers.authenticate(req.headers, req.params)
@@ -40,6 +59,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
 
     @bp.function_name("token_revoke")
     @bp.route(route="token/revoke", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+    @challenge
     @handle_errors
     def token_revoke(req: func.HttpRequest) -> func.HttpResponse:
         caller = container.callers.authenticate(req.headers, req.params)
@@ -49,6 +69,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
 
     @bp.function_name("user_delete")
     @bp.route(route="users/{identity}", methods=["DELETE"], auth_level=func.AuthLevel.ANONYMOUS)
+    @challenge
     @handle_errors
     def user_delete(req: func.HttpRequest) -> func.HttpResponse:
         caller = container.callers.authenticate(req.headers, req.params)

@@ -41,6 +41,11 @@ def test_sign_in_revoke_and_erase_over_http(host: LocalHost, issuer: LocalIssuer
     refused = session.post(f"{host.url}/api/token", timeout=30)
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "InvalidCredentials"
+    assert refused.headers["WWW-Authenticate"] == "Bearer"
+    stale = issuer.token("x", lifetime=-600)
+    expired = session.post(f"{host.url}/api/token", headers={"Authorization": f"Bearer {stale}"}, timeout=30)
+    assert expired.status_code == 401
+    assert expired.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
 
     issued = session.post(f"{host.url}/api/token", headers={"Authorization": f"Bearer {jwt}"},
                           json={"scopes": ["chat"]}, timeout=30)
