@@ -120,8 +120,8 @@ class AppContainer:
         from .export import build_export_engine  # the Twilio SDK loads only where the export runs
 
         return build_export_engine(
-            self.settings, identities=self.acs_identity, conversations=self.conversations,
-            messages=self.messages, runs=self.runs, media=self.media,
+            self.settings, identities=self.acs_identity, identity_store=self.identities,
+            conversations=self.conversations, messages=self.messages, runs=self.runs, media=self.media,
         )
 
     @functools.cached_property

@@ -161,7 +161,7 @@ class ConversationExporter:
             outcome = self._outcome(work, "stopped", work_left=True, reason="stopped before the end")
         except ConcurrentUpdateError:
             outcome = self._outcome(work, "leased", work_left=True, reason="another worker took the conversation over")
-        except Exception as exc:  # noqa: BLE001 - one failing conversation never stops the run; cause recorded
+        except Exception as exc:  # one failing conversation never stops the run; the cause is recorded
             reason = f"{type(exc).__name__}: {exc}"[:500]
             logger.warning("exporting %s failed: %s", conv.sid, reason, exc_info=True)
             try:

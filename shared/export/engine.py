@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..acs_identity import AcsIdentityService
 from ..settings import Settings
-from ..state import ConversationStore, MessageMapStore, RunStore
+from ..state import ConversationStore, IdentityStore, MessageMapStore, RunStore
 from ..state.media import MediaStore
 from .acs_chat import AcsChat
 from .conversation import ConversationExporter
@@ -18,6 +18,7 @@ from .retry import Retrier, RetryStats
 from .runner import ExportRunner
 from .source import TwilioSource
 from .twilio_client import MediaReader, twilio_client
+from .verify import Verifier
 
 
 @dataclass
@@ -30,6 +31,8 @@ class ExportEngine:
     runner: ExportRunner
     chat: AcsChat
     media_reader: MediaReader
+    people: People
+    verifier: Verifier
     stats: RetryStats
     stop: threading.Event
 
@@ -42,6 +45,7 @@ def build_export_engine(
     settings: Settings,
     *,
     identities: AcsIdentityService,
+    identity_store: IdentityStore,
     conversations: ConversationStore,
     messages: MessageMapStore,
     runs: RunStore,
@@ -75,4 +79,6 @@ def build_export_engine(
     )
     runner = ExportRunner(exporter=exporter, source=source, runs=runs, concurrency=export.concurrency,
                           stats=stats, stop=stop)
-    return ExportEngine(settings, source, exporter, runner, chat, reader, stats, stop)
+    verifier = Verifier(source=source, conversations=conversations, messages=messages, identities=identity_store,
+                        media=media, chat=chat, people=people)
+    return ExportEngine(settings, source, exporter, runner, chat, reader, people, verifier, stats, stop)

@@ -264,7 +264,7 @@ class TwilioSource:
     @staticmethod
     def _chat_message(m: Any) -> SourceMessage:
         return SourceMessage(
-            sid=m.sid, index=int(m.index), author=m.from_ or "system", participant_sid=None,
+            sid=m.sid, index=int(m.index), author=getattr(m, "_from", None) or "system", participant_sid=None,
             body=m.body or "", attributes=_attributes(m.attributes), media=_media_items(m.media),
             date_created=_as_datetime(m.date_created), edited=bool(m.was_edited),
         )

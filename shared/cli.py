@@ -1,0 +1,239 @@
+"""``acs-migrate`` / ``python -m shared.cli``: plan, migrate, status and verify the history export.
+
+A composition root like ``function_app.py``: settings come from the environment through
+``load_settings`` (via ``AppContainer``), nothing else reads it. Exit codes: 0 success,
+1 a conversation failed or verify found a difference, 2 bad settings or arguments,
+130 stopped with Ctrl-C (a rerun resumes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .container import AppContainer
+from .export import ExportEngine, ExportOutcome, RunReport, Selection
+from .export import Progress as RunProgress
+from .export.plan import plan_run
+from .export.source import SourceConversation
+
+console = Console(stderr=False)
+
+
+def _since(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD or an ISO 8601 time)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="acs-migrate", description="Copy Twilio chat history into ACS threads.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("plan", "what a run would copy and the least time ACS's limits allow; writes nothing"),
+                       ("migrate", "copy the history (rerun to resume or to pick up later changes)")):
+        command = sub.add_parser(name, help=text, description=text)
+        command.add_argument("--service", action="append", default=[], metavar="IS...",
+                             help="only this Conversations service (repeatable)")
+        command.add_argument("--conversation", action="append", default=[], metavar="CH...",
+                             help="only this conversation or channel (repeatable)")
+        command.add_argument("--since", type=_since, help="only conversations created on or after this date")
+        command.add_argument("--include-legacy-public-channels", action="store_true",
+                             help="also copy public Programmable Chat channels (invisible to Conversations)")
+    sub.add_parser("status", help="runs and their counts from Table Storage")
+    verify = sub.add_parser("verify", help="compare every migrated conversation with its ACS thread")
+    verify.add_argument("--conversation", action="append", default=[], metavar="CH...")
+    return parser
+
+
+def _selection(args: argparse.Namespace) -> Selection:
+    return Selection(services=tuple(args.service), conversations=tuple(args.conversation), since=args.since,
+                     legacy_public=args.include_legacy_public_channels)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+# ---------------------------------------------------------------------------------------------- plan
+def cmd_plan(engine: ExportEngine, args: argparse.Namespace) -> int:
+    conversations = engine.runner.select(_selection(args))
+    planned = plan_run(engine.source, conversations, engine.settings.export)
+    table = Table(title="Export plan")
+    for column in ("conversation", "source", "topic", "participants", "messages", "media bytes", "at least"):
+        table.add_column(column, justify="right" if column in ("participants", "messages", "media bytes") else "left")
+    for item in planned.conversations:
+        conv = item.conversation
+        note = "" if item.migratable else " (over 250: not migratable)"
+        table.add_row(conv.sid, conv.source, conv.topic[:40], f"{item.participants}{note}", str(item.messages),
+                      str(item.media_bytes), _duration(item.minimum_seconds))
+    console.print(table)
+    console.print(
+        f"{len(planned.conversations)} conversations, {planned.participants} participants, "
+        f"{planned.messages} messages, {planned.media_bytes} media bytes; "
+        f"ACS's limits imply at least {_duration(planned.minimum_seconds)} "
+        f"with {engine.settings.export.concurrency} conversations in flight."
+    )
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- migrate
+class RichProgress(RunProgress):
+    """One bar for the run, one per conversation in flight."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._run = progress.add_task("run", total=None)
+        self._tasks: dict[str, TaskID] = {}
+        self._lock = threading.Lock()
+
+    def planned(self, conversations: list[tuple[SourceConversation, int]]) -> None:
+        self._progress.update(self._run, total=sum(n for _, n in conversations) or None,
+                              description=f"run: {len(conversations)} conversations")
+
+    def started(self, conv: SourceConversation, estimate: int) -> None:
+        with self._lock:
+            self._tasks[conv.sid] = self._progress.add_task(f"{conv.sid} {conv.topic[:24]}", total=estimate or None)
+
+    def advanced(self, conversation_sid: str, messages: int) -> None:
+        self._progress.advance(self._run, messages)
+        with self._lock:
+            task = self._tasks.get(conversation_sid)
+        if task is not None:
+            self._progress.advance(task, messages)
+
+    def finished(self, outcome: ExportOutcome) -> None:
+        with self._lock:
+            task = self._tasks.pop(outcome.conversation_sid, None)
+        if task is not None:
+            self._progress.remove_task(task)
+        if outcome.status in ("failed", "not_migratable"):
+            self._progress.console.print(f"[red]{outcome.conversation_sid}: {outcome.status}: {outcome.reason}")
+
+
+def cmd_migrate(engine: ExportEngine, args: argparse.Namespace) -> int:
+    result: dict[str, RunReport | BaseException] = {}
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        sink = RichProgress(progress)
+
+        def work() -> None:
+            try:
+                result["report"] = engine.runner.run(_selection(args), kind="cli", progress=sink)
+            except BaseException as exc:  # handed to the main thread  # noqa: BLE001
+                result["error"] = exc
+
+        worker = threading.Thread(target=work, name="migrate", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.2)
+        except KeyboardInterrupt:
+            progress.console.print("[yellow]Stopping: finishing the messages in flight; a rerun resumes.")
+            engine.stop.set()
+            worker.join()
+    if "error" in result:
+        error = result["error"]
+        console.print(f"[red]The run failed: {type(error).__name__}: {error}")
+        return 1
+    report = result["report"]
+    assert isinstance(report, RunReport)
+    _print_report(report)
+    if report.cancelled:
+        return 130
+    return 1 if report.failures else 0
+
+
+def _print_report(report: RunReport) -> None:
+    statuses = Counter(o.status for o in report.outcomes)
+    console.print(
+        f"Run {report.run_id}: {len(report.outcomes)} conversations "
+        f"({', '.join(f'{n} {s}' for s, n in sorted(statuses.items())) or 'none'}), {report.messages} messages "
+        f"copied in {_duration(report.seconds)}, {report.throttled} ACS 429s."
+    )
+    if report.failures:
+        table = Table(title="Conversations not copied")
+        table.add_column("conversation")
+        table.add_column("status")
+        table.add_column("reason")
+        for outcome in report.failures:
+            table.add_row(outcome.conversation_sid, outcome.status, outcome.reason or "")
+        console.print(table)
+
+
+# ---------------------------------------------------------------------------------------------- status
+def cmd_status(container: AppContainer) -> int:
+    table = Table(title="Runs")
+    for column in ("run", "kind", "status", "created", "planned", "done", "failed", "skipped", "messages",
+                   "media bytes"):
+        table.add_column(column)
+    for run in container.runs.list_runs(limit=20):
+        counts = run.counts
+        table.add_row(run.run_id, run.kind, run.status, f"{run.created_at:%Y-%m-%d %H:%M:%S}",
+                      *(str(counts.get(k, 0)) for k in ("planned", "done", "failed", "skipped", "messages",
+                                                         "media_bytes")))
+    console.print(table)
+    statuses = Counter(r.status for r in container.conversations.list_conversations())
+    console.print("Conversations: " + (", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "none"))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- verify
+def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
+    table = Table(title="Verify: Twilio vs ACS")
+    for column in ("conversation", "thread", "status", "Twilio", "ACS", "media", "receipts", "result"):
+        table.add_column(column)
+    differences = 0
+    records = engine.verifier.records(list(args.conversation) or None)
+    for record in records:
+        verdict = engine.verifier.verify(record)
+        differences += 0 if verdict.ok else 1
+        result = "[green]same" if verdict.ok else "[red]" + "; ".join(verdict.problems[:3]) + (
+            f" (+{len(verdict.problems) - 3} more)" if len(verdict.problems) > 3 else "")
+        table.add_row(verdict.conversation_sid, (verdict.thread_id or "-")[:24], verdict.status,
+                      str(verdict.twilio_messages), str(verdict.acs_messages), str(verdict.media),
+                      str(verdict.receipts), result)
+    console.print(table)
+    console.print(f"{len(records)} conversations checked, {differences} with differences.")
+    return 1 if differences else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("azure").setLevel(logging.ERROR)
+    container = AppContainer.from_environ(os.environ)
+    if container.settings_error is not None:
+        console.print(f"[red]{container.settings_error}")
+        return 2
+    if args.command == "status":
+        return cmd_status(container)
+    engine = container.export_engine
+    try:
+        if args.command == "plan":
+            return cmd_plan(engine, args)
+        if args.command == "migrate":
+            return cmd_migrate(engine, args)
+        return cmd_verify(engine, args)
+    except LookupError as exc:
+        console.print(f"[red]{exc}")
+        return 1
+    finally:
+        engine.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
