@@ -34,6 +34,22 @@ param twilioApiKeySid string = ''
 @description('Secret of the Twilio API key; required when twilioApiKeySid is set. Key Vault only.')
 param twilioApiKeySecret string = ''
 
+@description('Exact iss of the identity provider\'s tokens (Entra: https://login.microsoftonline.com/<tenant>/v2.0). Empty: bearer tokens are refused.')
+param tokenJwtIssuer string = ''
+
+@description('Exact aud the bearer tokens must carry (this app\'s client id or App ID URI).')
+param tokenJwtAudience string = ''
+
+@description('The identity provider\'s JWKS URL (https).')
+param tokenJwksUrl string = ''
+
+@description('Claim naming the app identity in bearer tokens (Entra: oid); it must match the identities the migration used.')
+param tokenIdentityClaim string = 'sub'
+
+@secure()
+@description('Key (at least 32 characters) a trusted backend sends to ask for any identity\'s token. Empty: no trusted backend. Key Vault only.')
+param tokenBackendKey string = ''
+
 @description('Upper bound on Function App instances.')
 @minValue(40)
 @maxValue(1000)
@@ -142,6 +158,8 @@ module keyVault 'modules/keyvault.bicep' = {
     twilioAuthToken: twilioAuthToken
     storeTwilioApiKeySecret: !empty(twilioApiKeySid)
     twilioApiKeySecret: twilioApiKeySecret
+    storeTokenBackendKey: !empty(tokenBackendKey)
+    tokenBackendKey: tokenBackendKey
   }
 }
 
@@ -187,6 +205,36 @@ var appSettings = {
   MIGRATION_QUEUE: stateNames.migrationQueue
   DELIVERY_QUEUE: stateNames.deliveryQueue
   MEDIA_CONTAINER: stateNames.mediaContainer
+  // Token service: who may ask for ACS tokens. Only the emptiness of the backend key is used here.
+  TOKEN_JWT_ISSUER: tokenJwtIssuer
+  TOKEN_JWT_AUDIENCE: tokenJwtAudience
+  TOKEN_JWKS_URL: tokenJwksUrl
+  TOKEN_IDENTITY_CLAIM: tokenIdentityClaim
+  TOKEN_JWT_ALGORITHMS: 'RS256'
+  TOKEN_JWT_LEEWAY_SECONDS: '30'
+  TOKEN_TRUST_APP_SERVICE_AUTH: 'false' // this template does not configure App Service Authentication
+  TOKEN_BACKEND_KEY: empty(tokenBackendKey) ? '' : keyVault.outputs.tokenBackendKeyReference
+  TOKEN_USER_SCOPES: 'chat'
+  TOKEN_BACKEND_SCOPES: 'chat,voip,chat.join,chat.join.limited,voip.join'
+  TOKEN_DEFAULT_EXPIRES_IN_MINUTES: '60'
+  // Export engine pacing: ACS's documented limits (see the README's settings table).
+  EXPORT_CONCURRENCY: '32'
+  EXPORT_SEND_LIMITS: '10/10,30/60'
+  EXPORT_PARTICIPANT_LIMITS: '10/10,30/60'
+  EXPORT_THREAD_CREATE_LIMITS: '10/10'
+  EXPORT_IDENTITY_LIMITS: '1000/30'
+  EXPORT_RATE_TIME_SCALE: '1'
+  EXPORT_SLICE_SECONDS: '240'
+  EXPORT_LEASE_SECONDS: '300'
+  EXPORT_MAX_ATTEMPTS: '8'
+  EXPORT_FLUSH_EVERY: '50'
+  // Event fan-out: development switches off; delivery retries.
+  FANOUT_ALLOW_HTTP: 'false'
+  FANOUT_ALLOW_PRIVATE_TARGETS: 'false'
+  FANOUT_MAX_ATTEMPTS: '8'
+  FANOUT_RETRY_BASE_SECONDS: '10'
+  FANOUT_RETRY_MAX_SECONDS: '3600'
+  FANOUT_CACHE_SECONDS: '5'
 }
 
 module functionApp 'modules/functionapp.bicep' = {

@@ -1,5 +1,5 @@
 // Key Vault holding the app's secrets: the Twilio auth token, the optional Twilio API
-// key secret and the ACS connection string. The Function App reads them through Key
+// key secret, the optional token-service backend key and the ACS connection string. The Function App reads them through Key
 // Vault references with its managed identity; no secret is ever a deployment output.
 
 @description('Key Vault name: 3-24 letters, digits and hyphens.')
@@ -26,6 +26,13 @@ param storeTwilioApiKeySecret bool = false
 @secure()
 @description('Twilio API key secret; stored only when storeTwilioApiKeySecret is true.')
 param twilioApiKeySecret string = ''
+
+@description('Whether a token-service backend key is stored (one was given).')
+param storeTokenBackendKey bool = false
+
+@secure()
+@description('Key a trusted backend sends to the token service; stored only when storeTokenBackendKey is true.')
+param tokenBackendKey string = ''
 
 resource communication 'Microsoft.Communication/communicationServices@2023-04-01' existing = {
   name: communicationServiceName
@@ -71,6 +78,15 @@ resource twilioApiKeySecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01'
   }
 }
 
+resource tokenBackendKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeTokenBackendKey) {
+  parent: vault
+  name: 'token-backend-key'
+  properties: {
+    value: tokenBackendKey
+    contentType: 'text/plain'
+  }
+}
+
 resource acsConnectionStringSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
   name: 'acs-connection-string'
@@ -81,8 +97,11 @@ resource acsConnectionStringSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01
 }
 
 // Versionless references: the app picks up a rotated secret within a day, or at once on restart.
+// main.bicep uses the optional ones only when their secret is stored: a reference to a missing
+// secret would leave the reference text itself as the setting's value.
 output name string = vault.name
 output id string = vault.id
 output twilioAuthTokenReference string = '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/twilio-auth-token/)'
 output twilioApiKeySecretReference string = '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/twilio-api-key-secret/)'
+output tokenBackendKeyReference string = '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/token-backend-key/)'
 output acsConnectionStringReference string = '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/acs-connection-string/)'

@@ -122,6 +122,17 @@ def mentions(node: Any, name: str) -> bool:
     return any(s == name or ("${" in s and pattern.search(s)) for s in strings(node))
 
 
+def without_emptiness_tests(node: Any) -> Any:
+    """``node`` with every ``empty(x)`` call replaced: whether a secret is set is not a secret."""
+    if isinstance(node, dict):
+        if isinstance(node.get("function"), dict) and node["function"].get("type") == "empty":
+            return "<empty(...)>"
+        return {key: without_emptiness_tests(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [without_emptiness_tests(value) for value in node]
+    return node
+
+
 def is_secure(parameter: dict[str, Any]) -> bool:
     return any(d.get("type") == "secure" for d in parameter.get("decorators", []))
 
