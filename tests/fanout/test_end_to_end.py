@@ -105,7 +105,8 @@ def test_chat_activity_reaches_every_subscriber_at_least_once_despite_a_flaky_on
     (update,) = [r.fields for r in twilio.values() if r.fields["EventType"] == "onMessageUpdated"]
     assert (update["Body"], update["Author"], update["MessageSid"]) == ("typo", "bob", edited.id)
     (removal,) = [r.fields for r in twilio.values() if r.fields["EventType"] == "onMessageRemoved"]
-    assert removal["MessageSid"] == removed and removal["DateRemoved"].endswith("Z")
+    assert removal["MessageSid"] == removed
+    assert removal["DateRemoved"].endswith("Z")
     (joined,) = [r.fields for r in twilio.values() if r.fields["EventType"] == "onParticipantAdded"]
     assert (joined["Identity"], joined["ClientIdentity"]) == (carol.user_id, "alice")  # carol is not mapped
     (renamed,) = [r.fields for r in twilio.values() if r.fields["EventType"] == "onConversationUpdated"]
@@ -142,7 +143,8 @@ def test_dead_letters_are_listed_and_replayed_and_410_disables_the_subscription(
 
         down.status = None  # the subscriber is back
         replay = pipeline.admin.post("/api/deliveries/replay", json={"subscriptionId": sub["id"]})
-        assert replay.status_code == 202 and replay.json()["replayed"] == 3
+        assert replay.status_code == 202
+        assert replay.json()["replayed"] == 3
         delivered = down.wait_for(3, timeout=60)
         assert {r.fields["Body"] for r in delivered} == {f"during the outage {n}" for n in range(3)}
         assert {r.delivery_id for r in delivered} == {str(d["deliveryId"]) for d in dead}
@@ -154,7 +156,8 @@ def test_dead_letters_are_listed_and_replayed_and_410_disables_the_subscription(
         while time.monotonic() < deadline and pipeline.admin.get(f"/api/subscriptions/{sub['id']}").json()["enabled"]:
             time.sleep(0.1)
         view = pipeline.admin.get(f"/api/subscriptions/{sub['id']}").json()
-        assert view["enabled"] is False and "410" in view["disabledReason"]
+        assert view["enabled"] is False
+        assert "410" in view["disabledReason"]
         requests_so_far = len(down.received)
         thread.send_message("nobody listens")
         wait_until_acs_has_pushed(pipeline)
