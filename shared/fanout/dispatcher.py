@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..state import DeadLetter, DeadLetterStore, Subscription, SubscriptionStore
@@ -40,6 +41,7 @@ class FanoutDispatcher:
         self._clock = clock
         self._cached: tuple[float, list[Subscription]] | None = None
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fanout-enqueue")
 
     def _enabled_subscriptions(self) -> list[Subscription]:
         now = time.monotonic()
@@ -62,7 +64,7 @@ class FanoutDispatcher:
             logger.info("event %s of type %s is not a chat event; ignored", event.id, event.event_type)
             return []
         bodies: dict[str, dict[str, Any] | None] = {}
-        sent: list[str] = []
+        messages: list[DeliveryMessage] = []
         enqueued_at = self._clock()
         for sub in self._enabled_subscriptions():
             if not matches(sub, event):
@@ -74,20 +76,25 @@ class FanoutDispatcher:
             body = bodies[sub.format]
             if body is None:
                 continue
-            message = DeliveryMessage(
+            messages.append(DeliveryMessage(
                 delivery_id=delivery_id_for(sub.subscription_id, event.id), subscription_id=sub.subscription_id,
                 event_id=event.id, event_type=event.event_type, format=sub.format, body=body,
                 enqueued_at=enqueued_at,
-            )
-            try:
-                self._queue.send(message.to_json())
-            except ValueError as exc:  # too large for a queue message: keep it where an operator sees it
-                self._dead_letters.upsert_dead_letter(DeadLetter(
-                    delivery_id=message.delivery_id, subscription_id=sub.subscription_id, event_id=event.id,
-                    event_type=event.event_type, attempts=0, last_status=None,
-                    last_error=f"not enqueued: {exc}", body_excerpt=message.text()[:1024], payload="",
-                ))
-                logger.warning("delivery %s is too large for the queue; dead-lettered", message.delivery_id)
-                continue
-            sent.append(message.delivery_id)
-        return sent
+            ))
+        if len(messages) <= 1:
+            return [d for d in map(self._enqueue, messages) if d is not None]
+        # Independent queue writes go out together; any failure propagates so Event Grid redelivers.
+        return [d for d in self._pool.map(self._enqueue, messages) if d is not None]
+
+    def _enqueue(self, message: DeliveryMessage) -> str | None:
+        try:
+            self._queue.send(message.to_json())
+        except ValueError as exc:  # too large for a queue message: keep it where an operator sees it
+            self._dead_letters.upsert_dead_letter(DeadLetter(
+                delivery_id=message.delivery_id, subscription_id=message.subscription_id, event_id=message.event_id,
+                event_type=message.event_type, attempts=0, last_status=None,
+                last_error=f"not enqueued: {exc}", body_excerpt=message.text()[:1024], payload="",
+            ))
+            logger.warning("delivery %s is too large for the queue; dead-lettered", message.delivery_id)
+            return None
+        return message.delivery_id
