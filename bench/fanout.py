@@ -1,10 +1,10 @@
-"""Fan-out throughput and latency, locally: Event Grid webhook -> trigger -> Azurite queue -> deliverer -> 3 subscribers.
+"""Fan-out throughput and latency: Event Grid webhook -> trigger -> Azurite queue -> deliverer -> 3 subscribers.
 
 Starts Azurite and the host stand-in (in-process), registers three loopback subscribers
 (two Twilio-format, one CloudEvents), POSTs ``--events`` ACS chat events to the host's Event
 Grid webhook in batches like Event Grid does, and waits until every subscriber has every event.
 Prints events/s (all three deliveries done) and the event-to-delivery latency percentiles.
-Figures only, no assertions: run it by hand (``.venv/bin/python -m bench.fanout``).
+Figures only, no assertions: run it by hand (``.venv/bin/python bench/fanout.py [--events 500]``).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emulators.azurite import running_azurite  # noqa: E402
-from emulators.host import local_host_in_thread  # noqa: E402
-from shared.container import AppContainer  # noqa: E402
-from tests.fanout.pipeline import FAST_QUEUES, fanout_app  # noqa: E402
-from tests.fanout.subscriber import Subscriber, running_subscriber  # noqa: E402
+from emulators.azurite import running_azurite
+from emulators.host import local_host_in_thread
+from shared.container import AppContainer
+from tests.fanout.pipeline import FAST_QUEUES, fanout_app
+from tests.fanout.subscriber import Subscriber, running_subscriber
 
 SECRET = "bench-subscriber-secret-0123456789"
 THREAD = "19:benchmark0000000000000000000000@thread.v2"
