@@ -27,7 +27,7 @@ from .export import Progress as RunProgress
 from .export.plan import plan_run
 from .export.source import SourceConversation
 
-console = Console(stderr=False)
+console = Console()
 
 
 def _since(value: str) -> datetime:
@@ -130,21 +130,24 @@ def cmd_migrate(engine: ExportEngine, args: argparse.Namespace) -> int:
     with Progress(*columns, console=console, transient=False) as progress:
         sink = RichProgress(progress)
 
+        finished = threading.Event()
+
         def work() -> None:
             try:
                 result["report"] = engine.runner.run(_selection(args), kind="cli", progress=sink)
             except BaseException as exc:  # handed to the main thread  # noqa: BLE001
                 result["error"] = exc
+            finally:
+                finished.set()
 
-        worker = threading.Thread(target=work, name="migrate", daemon=True)
-        worker.start()
-        try:
-            while worker.is_alive():
-                worker.join(0.2)
+        threading.Thread(target=work, name="migrate", daemon=True).start()
+        try:  # an Event, not Thread.join: a join interrupted by Ctrl-C can report the thread finished
+            while not finished.wait(0.2):
+                pass
         except KeyboardInterrupt:
             progress.console.print("[yellow]Stopping: finishing the messages in flight; a rerun resumes.")
             engine.stop.set()
-            worker.join()
+            finished.wait()
     if "error" in result:
         error = result["error"]
         console.print(f"[red]The run failed: {type(error).__name__}: {error}")
@@ -213,6 +216,8 @@ def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    global console
+    console = Console(width=None if sys.stdout.isatty() else 200)  # logs and pipes get whole table rows
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("azure").setLevel(logging.ERROR)
     container = AppContainer.from_environ(os.environ)
@@ -228,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return cmd_migrate(engine, args)
         return cmd_verify(engine, args)
-    except LookupError as exc:
+    except LookupError as exc:  # a conversation or channel Twilio does not have
         console.print(f"[red]{exc}")
         return 1
     finally:

@@ -22,6 +22,7 @@ from .pacing import Cancelled
 T = TypeVar("T")
 
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+THROTTLE_BUDGET = 8  # 429s allowed per call, as a multiple of the attempts
 
 
 @dataclass(frozen=True)
@@ -157,16 +158,22 @@ class Retrier:
         on_throttle: Callable[[float], None] | None = None,
         recover: Callable[[], T | None] | None = None,
     ) -> T:
-        """``fn()`` until it succeeds; ``recover()`` first, after an unknown outcome, may return its result."""
+        """``fn()`` until it succeeds.
+
+        After an unknown outcome (the write may have happened), ``recover()`` runs before the
+        next attempt and its result, if any, is returned instead of writing again. 429s do not
+        use up ``attempts`` (the server never processed them); they have a budget of their own.
+        """
+        failures = throttles = 0
+        uncertain = False
         last: BaseException | None = None
-        for attempt in range(self.attempts):
-            if attempt and recover is not None and last is not None:
-                failure = classify(last)
-                if failure is not None and failure.unknown_outcome:
-                    found = recover()
-                    if found is not None:
-                        self.stats.add("reconciled")
-                        return found
+        while True:
+            if uncertain and recover is not None:
+                found = recover()
+                if found is not None:
+                    self.stats.add("reconciled")
+                    return found
+                uncertain = False  # not there: sending again cannot duplicate it
             try:
                 return fn()
             except Cancelled:
@@ -177,21 +184,28 @@ class Retrier:
                     raise
                 last = exc
                 self.stats.add("retries")
-                delay = self.backoff(attempt, failure)
+                uncertain = uncertain or failure.unknown_outcome
                 if failure.throttled:
+                    throttles += 1
                     self.stats.add("throttled_acs" if service == "acs" else "throttled_twilio")
+                    if throttles > self.attempts * THROTTLE_BUDGET:
+                        break
+                    delay = self.backoff(min(throttles, 6), failure)
                     if on_throttle is not None:  # the pacer waits before the next attempt
                         on_throttle(delay)
-                        continue
-                self.sleep(delay)
-        if recover is not None and last is not None:
-            failure = classify(last)
-            if failure is not None and failure.unknown_outcome:
-                found = recover()
-                if found is not None:
-                    self.stats.add("reconciled")
-                    return found
-        raise GaveUpError(f"{what} failed {self.attempts} times; last error: {_describe(last)}")
+                    else:
+                        self.sleep(delay)
+                    continue
+                failures += 1
+                if failures >= self.attempts:
+                    break
+                self.sleep(self.backoff(failures, failure))
+        if uncertain and recover is not None:
+            found = recover()
+            if found is not None:
+                self.stats.add("reconciled")
+                return found
+        raise GaveUpError(f"{what} failed {failures + throttles} times; last error: {_describe(last)}")
 
 
 def _describe(error: BaseException | None) -> str:

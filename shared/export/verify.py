@@ -111,7 +111,7 @@ class Verifier:
                 continue
             entry = grouped.setdefault(sid, {"metadata": metadata, "parts": {}, "sender": None})
             entry["parts"][int(metadata.get("twilioPart", "1"))] = message.content.message if message.content else ""
-            identifier = message.sender_communication_identifier
+            identifier = message.sender
             entry["sender"] = identifier.properties.get("id") if identifier is not None else None
         return list(grouped.values())
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from typing import Any
-
-import ssl
 
 import httpx
 import pytest
@@ -51,7 +50,8 @@ class AcsAdmin:
     """Reads the ACS stand-in's state through its admin routes (what a test asserts against)."""
 
     def __init__(self, info: dict[str, Any]) -> None:
-        self.http = httpx.Client(base_url=str(info["admin"]), verify=ssl.create_default_context(cafile=str(info["ca_bundle"])),
+        trust = ssl.create_default_context(cafile=str(info["ca_bundle"]))
+        self.http = httpx.Client(base_url=str(info["admin"]), verify=trust,
                                  timeout=30)
 
     def thread(self, thread_id: str) -> dict[str, Any]:

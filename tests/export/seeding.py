@@ -73,7 +73,8 @@ class TwilioSeeder:
 
     def sms_participant(self, conv: SeededConversation, address: str, *, attributes: str | None = None) -> Any:
         participant = _retrying(
-            self.service.conversations(conv.sid).participants.create, messaging_binding_address=address, messaging_binding_proxy_address="+15550000000",
+            self.service.conversations(conv.sid).participants.create, messaging_binding_address=address,
+            messaging_binding_proxy_address="+15550000000",
             attributes=attributes,
         )
         conv.participants.append(participant)
