@@ -31,11 +31,27 @@ T = TypeVar("T")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
+class Pace:
+    """Spaces one conversation's writes so they stay under Twilio's 30 actions/s per conversation."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.next_at = 0.0
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        moment = time.monotonic()
+        if self.next_at > moment:
+            await asyncio.sleep(self.next_at - moment)
+        self.next_at = max(moment, self.next_at) + self.interval
+
+
 class Seeder:
     """Executes a ``Plan`` against the stand-in at ``url``."""
 
     def __init__(self, client: Client, session: aiohttp.ClientSession, url: str, auth: str,
-                 concurrency: int, seed: int) -> None:
+                 concurrency: int, seed: int, writes_per_second: float = 28.0) -> None:
         self.client = client
         self.session = session
         self.url = url.rstrip("/")
@@ -44,6 +60,12 @@ class Seeder:
         self.counts: Counter[str] = Counter()
         self.rng = random.Random(f"seed-retry:{seed}")
         self.services: dict[str, str] = {}
+        self.writes_per_second = writes_per_second
+
+    async def write(self, pace: Pace, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """A conversation-scoped write: paced, then ``call``."""
+        await pace.wait()
+        return await self.call(fn, *args, **kwargs)
 
     async def call(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Run one SDK call with retries on 429/5xx/connection errors."""
@@ -133,14 +155,15 @@ class Seeder:
         service_sid = self.services[plan.service]
         svc = self.client.conversations.v1.services(service_sid)
         ctx = svc.conversations(sid)
+        pace = Pace(self.writes_per_second)
         parts = []
         for p in plan.participants:
             if p.identity is not None:
-                made = await self.call(ctx.participants.create_async, identity=p.identity,
+                made = await self.write(pace, ctx.participants.create_async, identity=p.identity,
                                        attributes=p.attributes or None, date_created=plan.created)
                 self.counts["chat_participants"] += 1
             else:
-                made = await self.call(ctx.participants.create_async, messaging_binding_address=p.address,
+                made = await self.write(pace, ctx.participants.create_async, messaging_binding_address=p.address,
                                        messaging_binding_proxy_address=p.proxy, date_created=plan.created)
                 kind = "whatsapp" if (p.address or "").startswith("whatsapp:") else "sms"
                 self.counts[f"{kind}_participants"] += 1
@@ -148,52 +171,54 @@ class Seeder:
         indices = []
         for m in plan.messages:
             media_sids = [await self.upload(service_sid, media, m.author) for media in m.media]
-            msg = await self.call(ctx.messages.create_async, author=m.author, body=m.body, attributes=m.attributes,
-                                  media_sid=media_sids or None, date_created=m.date)
+            msg = await self.write(pace, ctx.messages.create_async, author=m.author, body=m.body,
+                                   attributes=m.attributes, media_sid=media_sids or None, date_created=m.date)
             indices.append(msg.index)
             self.counts["messages"] += 1
             self._count_body(m.body)
             if m.edit_body is not None:
-                await self.call(ctx.messages(msg.sid).update_async, body=m.edit_body)
+                await self.write(pace, ctx.messages(msg.sid).update_async, body=m.edit_body)
                 self.counts["edited_messages"] += 1
             if m.delete:
-                await self.call(ctx.messages(msg.sid).delete_async)
+                await self.write(pace, ctx.messages(msg.sid).delete_async)
                 self.counts["deleted_messages"] += 1
         for p, made in zip(plan.participants, parts, strict=True):
             if p.read_upto is not None and indices:
-                await self.call(ctx.participants(made.sid).update_async,
+                await self.write(pace, ctx.participants(made.sid).update_async,
                                 last_read_message_index=indices[p.read_upto])
                 self.counts["read_horizons"] += 1
         if plan.final_state:
-            await self.call(ctx.update_async, state=plan.final_state)
+            await self.write(pace, ctx.update_async, state=plan.final_state)
             self.counts[f"{plan.final_state}_conversations"] += 1
 
     async def _channel_v2(self, plan: ConversationPlan, sid: str) -> None:
         service_sid = self.services[plan.service]
         chat = self.client.chat.v2.services(service_sid)
         ctx = chat.channels(sid)
+        pace = Pace(self.writes_per_second)
         members = []
         for p in plan.participants:
-            members.append(await self.call(ctx.members.create_async, identity=p.identity, date_created=plan.created,
-                                           attributes=p.attributes or None))
+            members.append(await self.write(pace, ctx.members.create_async, identity=p.identity,
+                                            date_created=plan.created, attributes=p.attributes or None))
             self.counts["chat_participants"] += 1
         indices = []
         for m in plan.messages:
             media_sid = await self.upload(service_sid, m.media[0], m.author) if m.media else None
-            msg = await self.call(ctx.messages.create_async, from_=m.author, body=m.body,
+            msg = await self.write(pace, ctx.messages.create_async, from_=m.author, body=m.body,
                                   attributes=m.attributes, media_sid=media_sid, date_created=m.date)
             indices.append(msg.index)
             self.counts["messages"] += 1
             self._count_body(m.body)
             if m.edit_body is not None and m.body is not None:
-                await self.call(ctx.messages(msg.sid).update_async, body=m.edit_body, last_updated_by=m.author)
+                await self.write(pace, ctx.messages(msg.sid).update_async, body=m.edit_body, last_updated_by=m.author)
                 self.counts["edited_messages"] += 1
             if m.delete:
-                await self.call(ctx.messages(msg.sid).delete_async)
+                await self.write(pace, ctx.messages(msg.sid).delete_async)
                 self.counts["deleted_messages"] += 1
         for p, member in zip(plan.participants, members, strict=True):
             if p.read_upto is not None and indices:
-                await self.call(ctx.members(member.sid).update_async, last_consumed_message_index=indices[p.read_upto])
+                await self.write(pace, ctx.members(member.sid).update_async,
+                                 last_consumed_message_index=indices[p.read_upto])
                 self.counts["read_horizons"] += 1
 
     def _count_body(self, body: str | None) -> None:
@@ -206,7 +231,7 @@ class Seeder:
 
 
 async def seed(url: str, username: str, password: str, account_sid: str, profile: str, seed_value: int,
-               concurrency: int) -> dict[str, Any]:
+               concurrency: int, writes_per_second: float = 28.0) -> dict[str, Any]:
     """Seed ``profile`` and return the JSON summary."""
     started = time.monotonic()
     plan = build_plan(profile, seed_value)
@@ -215,7 +240,7 @@ async def seed(url: str, username: str, password: str, account_sid: str, profile
         client.conversations.base_url = url
         client.chat.base_url = url
         auth = aiohttp.encode_basic_auth(username, password)
-        seeder = Seeder(client, session, url, auth, concurrency, seed_value)
+        seeder = Seeder(client, session, url, auth, concurrency, seed_value, writes_per_second)
         await seeder.run(plan)
     counts = dict(sorted(seeder.counts.items()))
     return {
@@ -239,13 +264,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-key-secret", default=None)
     parser.add_argument("--profile", choices=PROFILES, default="small")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--concurrency", type=int, default=48, help="conversations seeded in parallel")
+    parser.add_argument("--concurrency", type=int, default=64, help="conversations seeded in parallel")
+    parser.add_argument("--writes-per-second", type=float, default=28.0,
+                        help="pace of writes within one conversation (Twilio allows 30/s); 0 = unpaced")
     args = parser.parse_args(argv)
     username, password = args.account_sid, args.auth_token
     if args.api_key_sid:
         username, password = args.api_key_sid, args.api_key_secret or ""
     summary = asyncio.run(seed(args.url, username, password, args.account_sid, args.profile, args.seed,
-                               max(1, args.concurrency)))
+                               max(1, args.concurrency), args.writes_per_second))
     print(json.dumps(summary), flush=True)
     return 0
 
