@@ -50,13 +50,16 @@ def test_plan_migrate_status_and_verify(
 
     assert cli.main(["plan", *service]) == 0
     out = capsys.readouterr().out
-    assert "2 conversations" in out and "9 messages" in out and "504 media bytes" in out
+    assert "2 conversations" in out
+    assert "9 messages" in out
+    assert "504 media bytes" in out
     container = AppContainer.from_environ(cli_environ)
     assert container.conversations.find_conversation(sid) is None  # plan writes nothing
 
     assert cli.main(["migrate", *service]) == 0
     out = capsys.readouterr().out
-    assert "2 done" in out and "9 messages" in out
+    assert "2 done" in out
+    assert "9 messages" in out
 
     assert cli.main(["status"]) == 0
     assert "succeeded" in capsys.readouterr().out
@@ -68,7 +71,8 @@ def test_plan_migrate_status_and_verify(
     # A message removed from the ACS thread behind the exporter's back is a difference.
     record = container.conversations.get_conversation(sid)
     row = container.messages.get_message(sid, 3)
-    assert record.thread_id is not None and row.author is not None
+    assert record.thread_id is not None
+    assert row.author is not None
     chat = AcsChat(container.settings.acs)
     token = container.export_engine.people.token(row.author)
     chat.thread_client(record.thread_id, token).delete_message(row.acs_message_ids[0])
@@ -87,7 +91,8 @@ def test_bad_settings_exit_2_naming_them(monkeypatch: pytest.MonkeyPatch, capsys
     monkeypatch.setenv("EXPORT_CONCURRENCY", "0")
     assert cli.main(["status"]) == 2
     out = capsys.readouterr().out
-    assert "EXPORT_SEND_LIMITS is malformed" in out and "EXPORT_CONCURRENCY is malformed" in out
+    assert "EXPORT_SEND_LIMITS is malformed" in out
+    assert "EXPORT_CONCURRENCY is malformed" in out
     assert "ten per minute" not in out
 
 
