@@ -4,9 +4,13 @@
 // the function must exist before Event Grid can validate its endpoint.
 
 @description('Name of the Communication Services resource (globally unique).')
+@minLength(1)
+@maxLength(63)
 param name string
 
 @description('Name of the Event Grid system topic on the Communication Services resource.')
+@minLength(3)
+@maxLength(128)
 param systemTopicName string
 
 @description('Where ACS stores chat data at rest, e.g. "United States", "Europe".')

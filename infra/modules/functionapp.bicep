@@ -3,9 +3,13 @@
 // identity, and reads secrets through Key Vault references resolved with it.
 
 @description('Name of the Function App (also its default host name).')
+@minLength(2)
+@maxLength(60)
 param name string
 
 @description('Name of the Flex Consumption plan.')
+@minLength(1)
+@maxLength(60)
 param planName string
 
 @description('Azure region.')

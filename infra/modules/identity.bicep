@@ -2,6 +2,8 @@
 // references and Application Insights all accept it, so the app holds no storage key.
 
 @description('Name of the user-assigned managed identity.')
+@minLength(3)
+@maxLength(128)
 param name string
 
 @description('Azure region.')

@@ -3,6 +3,8 @@
 // telemetry with Entra ID (APPLICATIONINSIGHTS_AUTHENTICATION_STRING).
 
 @description('Name of the Log Analytics workspace.')
+@minLength(4)
+@maxLength(63)
 param logAnalyticsName string
 
 @description('Name of the Application Insights component.')

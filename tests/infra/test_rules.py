@@ -316,3 +316,32 @@ def test_main_outputs_what_the_postdeploy_hook_reads(main_tree: dict[str, Any], 
     assert name in main_tree["outputs"]
     for hook in ("postdeploy.sh", "postdeploy.ps1"):
         assert name in (INFRA_DIR / "hooks" / hook).read_text()
+
+
+UNIQUE_STRING_LENGTH = 13  # uniqueString() always returns 13 characters
+
+
+def _length_limits(parameter: dict[str, Any]) -> tuple[int, int]:
+    limits = {d["type"]: d.get("argument") for d in parameter.get("decorators", [])}
+    return int(limits.get("min_length") or 0), int(limits.get("max_length") or 10**6)
+
+
+def test_generated_resource_names_fit_their_limits(bicep_trees: Trees, main_tree: dict[str, Any]) -> None:
+    token = main_tree["variables"]["resourceToken"]["value"]
+    assert "unique_string" in json.dumps(token), "resource names derive from uniqueString()"
+    checked = []
+    for symbol, module in main_tree["modules"].items():
+        target = bicep_trees[_module_file("infra/main.bicep", module)]["parameters"]
+        for arg, value in config(module)["params"].items():
+            match = re.fullmatch(r"([a-z0-9-]*)\$\{resourceToken\}", value) if isinstance(value, str) else None
+            if match is None:
+                continue
+            low, high = _length_limits(target[arg])
+            length = len(match.group(1)) + UNIQUE_STRING_LENGTH
+            assert low <= length <= high, f"module {symbol}: {arg} is {length} characters, allowed {low}-{high}"
+            checked.append(f"{symbol}.{arg}")
+    assert len(checked) >= 8, checked
+    storage_name = config(main_tree["modules"]["storage"])["params"]["name"]
+    assert re.fullmatch(r"[a-z0-9]+\$\{resourceToken\}", storage_name), "storage names are lowercase letters and digits"
+    deployment = main_tree["variables"]["deploymentContainerName"]["value"]
+    assert len(deployment.replace("${resourceToken}", "x" * UNIQUE_STRING_LENGTH)) <= 63
