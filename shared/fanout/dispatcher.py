@@ -54,6 +54,11 @@ class FanoutDispatcher:
                 self._cached = (now + self._cache_seconds, subs)
         return subs
 
+    def forget_subscriptions(self) -> None:
+        """Drop the cached subscription list (this instance saw one created or deleted)."""
+        with self._lock:
+            self._cached = None
+
     def dispatch(self, event: AcsEvent) -> list[str]:
         """Enqueue one delivery per matching subscription; returns their delivery ids.
 

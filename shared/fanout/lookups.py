@@ -16,7 +16,11 @@ _MAX_ENTRIES = 10_000
 
 
 class _TtlCache:
-    """A small thread-safe cache whose entries expire after ``ttl`` seconds (0: no caching)."""
+    """A small thread-safe cache whose entries expire after ``ttl`` seconds (0: no caching).
+
+    ``None`` results are not kept: a thread or user that is mapped a moment later (the
+    exporter writes its row just after creating the thread) is found on the next event.
+    """
 
     def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl
@@ -33,6 +37,8 @@ class _TtlCache:
         if hit is not None and hit[0] > now:
             return hit[1]  # type: ignore[no-any-return]
         value = load()
+        if value is None:
+            return value
         with self._lock:
             if len(self._entries) >= _MAX_ENTRIES:
                 self._entries.clear()

@@ -42,12 +42,14 @@ def build_fanout(
     lookups = IdLookups(conversations=conversations, identities=identities, messages=messages,
                         cache_seconds=options.cache_seconds)
     translator = TwilioTranslator(account_sid=settings.twilio.account_sid, lookups=lookups)
+    dispatcher = FanoutDispatcher(subscriptions=subscriptions, queue=queue, dead_letters=dead_letters,
+                                  translator=translator, cache_seconds=options.cache_seconds)
     http = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False,
                         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
     return FanoutServices(
-        subscriptions=SubscriptionService(store=subscriptions, guard=guard),
-        dispatcher=FanoutDispatcher(subscriptions=subscriptions, queue=queue, dead_letters=dead_letters,
-                                    translator=translator, cache_seconds=options.cache_seconds),
+        subscriptions=SubscriptionService(store=subscriptions, guard=guard,
+                                          on_change=dispatcher.forget_subscriptions),
+        dispatcher=dispatcher,
         deliverer=Deliverer(subscriptions=subscriptions, queue=queue, dead_letters=dead_letters, guard=guard,
                             http=http, max_attempts=options.max_attempts,
                             retry_base_seconds=options.retry_base_seconds,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import BadRequestError
@@ -55,20 +55,28 @@ def parse_subscription_request(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class SubscriptionService:
-    """Creates (after the SSRF check), lists, reads and deletes subscriptions."""
+    """Creates (after the SSRF check), lists, reads and deletes subscriptions.
 
-    def __init__(self, *, store: SubscriptionStore, guard: UrlGuard) -> None:
+    ``on_change`` runs after a create or delete (the dispatcher drops its cached list, so this
+    instance sees the change at once; others within ``FANOUT_CACHE_SECONDS``).
+    """
+
+    def __init__(self, *, store: SubscriptionStore, guard: UrlGuard,
+                 on_change: Callable[[], None] | None = None) -> None:
         self._store = store
         self._guard = guard
+        self._on_change = on_change or (lambda: None)
 
     def create_subscription(self, body: Mapping[str, Any]) -> Subscription:
         fields = parse_subscription_request(body)
         self._guard.check(fields["url"])
-        return self._store.create_subscription(Subscription(
+        created = self._store.create_subscription(Subscription(
             subscription_id=new_subscription_id(), url=fields["url"], format=fields["format"],
             secret=Secret(fields["secret"]), event_types=fields["event_types"],
             include_migrated=fields["include_migrated"],
         ))
+        self._on_change()
+        return created
 
     def list_subscriptions(self) -> list[Subscription]:
         return list(self._store.list_subscriptions())
@@ -78,3 +86,4 @@ class SubscriptionService:
 
     def delete_subscription(self, subscription_id: str) -> None:
         self._store.delete_subscription(subscription_id)
+        self._on_change()

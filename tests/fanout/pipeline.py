@@ -7,6 +7,7 @@ Used by the end-to-end tests, ``bench/fanout.py`` and ``scripts/demo_fanout.py``
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -74,6 +75,15 @@ class Pipeline:
                              verify=ssl.create_default_context(cafile=self.bundle), timeout=30)
         response.raise_for_status()
         return dict(response.json())
+
+    def wait_until_pushed(self, *, timeout: float = 30) -> int:
+        """Wait until the ACS stand-in has pushed every event to the sink; returns its last sequence number."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self.acs_events()
+            if log["pending"] == 0 or time.monotonic() > deadline:
+                return max((e["seq"] for e in log["events"]), default=0)
+            time.sleep(0.05)
 
     def subscribe(self, url: str, secret: str, fmt: str = "twilio", **extra: Any) -> dict[str, Any]:
         response = self.admin.post("/api/subscriptions", json={"url": url, "format": fmt, "secret": secret, **extra})

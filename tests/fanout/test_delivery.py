@@ -200,3 +200,14 @@ def test_retry_delays_grow_exponentially_with_jitter_and_a_cap() -> None:
     delays = [retry_delay(n, base=10, cap=300, rng=rng) for n in range(1, 9)]
     assert all(5 * 2 ** (n - 1) <= d <= 10 * 2 ** (n - 1) for n, d in enumerate(delays[:5], start=1))
     assert all(150 <= d <= 300 for d in delays[5:])
+
+
+def test_a_new_subscription_gets_events_at_once_on_the_instance_that_created_it(
+    fanout_environ: dict[str, str],
+) -> None:
+    cached = AppContainer.from_environ(dict(fanout_environ, FANOUT_CACHE_SECONDS="60"))
+    assert cached.fanout.dispatcher.dispatch(event("before")) == []  # caches "no subscriptions" for 60 s
+    created = subscribe(cached, "http://127.0.0.1:9/late")
+    assert cached.fanout.dispatcher.dispatch(event("after")) == [delivery_id_for(created.subscription_id, "after")]
+    cached.fanout.subscriptions.delete_subscription(created.subscription_id)
+    assert cached.fanout.dispatcher.dispatch(event("gone")) == []

@@ -12,7 +12,7 @@ from azure.communication.identity import CommunicationUserIdentifier
 
 from shared.state import ConversationRecord, IdentityMapping
 
-from .pipeline import Pipeline, running_pipeline
+from .pipeline import running_pipeline
 from .subscriber import running_subscriber
 
 pytestmark = pytest.mark.slow
@@ -20,16 +20,6 @@ SECRET_A = "flaky-subscriber-secret-0123456789"
 SECRET_B = "cloudevents-subscriber-secret-0123"
 SECRET_C = "migrated-subscriber-secret-0123456"
 CONVERSATION = "CH" + "e2" * 16
-
-
-def wait_until_acs_has_pushed(pipeline: Pipeline, *, timeout: float = 30) -> int:
-    """Wait until the stand-in has no event left to push; returns its last event sequence number."""
-    deadline = time.monotonic() + timeout
-    while True:
-        log = pipeline.acs_events()
-        if log["pending"] == 0 or time.monotonic() > deadline:
-            return max((e["seq"] for e in log["events"]), default=0)
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -51,7 +41,7 @@ def test_chat_activity_reaches_every_subscriber_at_least_once_despite_a_flaky_on
         thread = pipeline.create_thread(alice, "Support", [alice, bob])
         pipeline.container.conversations.create_conversation(
             ConversationRecord(CONVERSATION, thread_id=thread.thread_id, status="done"))
-        cursor = wait_until_acs_has_pushed(pipeline)  # the thread's own events went out before anyone subscribed
+        cursor = pipeline.wait_until_pushed()  # the thread's own events went out before anyone subscribed
 
         pipeline.subscribe(flaky.url, SECRET_A)
         pipeline.subscribe(cloud.url, SECRET_B, fmt="cloudevents")
@@ -71,7 +61,7 @@ def test_chat_activity_reaches_every_subscriber_at_least_once_despite_a_flaky_on
         other = pipeline.create_thread(bob, "Side thread", [bob])
         pipeline.chat(bob).delete_chat_thread(other.thread_id)
 
-        wait_until_acs_has_pushed(pipeline)
+        pipeline.wait_until_pushed()
         acs_events = pipeline.acs_events(since=cursor)["events"]
         live_events = [e for e in acs_events  # the imported message's events need includeMigrated
                        if (e["event"]["data"].get("metadata") or {}).get("migratedFrom") != "twilio"]
@@ -125,7 +115,7 @@ def test_dead_letters_are_listed_and_replayed_and_410_disables_the_subscription(
     with running_pipeline(env) as pipeline, running_subscriber(SECRET_A, status=503) as down:
         alice = pipeline.new_user()
         thread = pipeline.create_thread(alice, "Outage", [alice])
-        wait_until_acs_has_pushed(pipeline)
+        pipeline.wait_until_pushed()
         sub = pipeline.subscribe(down.url, SECRET_A, eventTypes=["onMessageAdded"])
         for n in range(3):
             thread.send_message(f"during the outage {n}")
@@ -160,6 +150,6 @@ def test_dead_letters_are_listed_and_replayed_and_410_disables_the_subscription(
         assert "410" in view["disabledReason"]
         requests_so_far = len(down.received)
         thread.send_message("nobody listens")
-        wait_until_acs_has_pushed(pipeline)
+        pipeline.wait_until_pushed()
         time.sleep(0.5)  # give a (wrong) delivery the chance to happen
         assert len(down.received) == requests_so_far
