@@ -13,7 +13,7 @@ import os
 import azure.functions as func
 
 from shared.container import AppContainer
-from shared.triggers import fanout, health, tokens
+from shared.triggers import fanout, health, migrations, tokens
 
 logging.getLogger("azure").setLevel(logging.WARNING)  # the SDKs log every request at INFO
 
@@ -25,3 +25,4 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(health.build_blueprint(container))
 app.register_functions(fanout.build_blueprint(container))
 app.register_functions(tokens.build_blueprint(container))
+app.register_functions(migrations.build_blueprint(container))

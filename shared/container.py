@@ -20,6 +20,9 @@ from .auth import BearerVerifier, CallerAuthenticator
 from .errors import ServiceUnavailableError
 from .fanout.services import FanoutServices, build_fanout
 from .health import HealthService
+from .migrations.live import LiveSyncScheduler, TwilioSignatureVerifier
+from .migrations.runs import MigrationRunService
+from .migrations.worker import MigrationWorker, WorkerSettings
 from .settings import Settings, SettingsError, load_settings
 from .state import (
     ConversationStore,
@@ -146,6 +149,40 @@ class AppContainer:
             self.settings, subscriptions=self.subscriptions, dead_letters=self.dead_letters,
             conversations=self.conversations, identities=self.identities, messages=self.messages,
             queue=self.delivery_queue,
+        )
+
+    @functools.cached_property
+    def migration_runs(self) -> MigrationRunService:
+        return MigrationRunService(runs=self.runs, queue=self.migration_queue)
+
+    @functools.cached_property
+    def live_sync(self) -> LiveSyncScheduler:
+        return LiveSyncScheduler(conversations=self.conversations, queue=self.migration_queue,
+                                 delay_seconds=self.settings.migrations.live_sync_delay_seconds)
+
+    @functools.cached_property
+    def twilio_signatures(self) -> TwilioSignatureVerifier:
+        twilio = self.settings.twilio
+        if twilio.auth_token is None:
+            raise ServiceUnavailableError(
+                "Live sync needs TWILIO_AUTH_TOKEN: Twilio signs webhooks with the auth token, not an API key."
+            )
+        return TwilioSignatureVerifier(auth_token=twilio.auth_token,
+                                       public_url=self.settings.migrations.twilio_webhook_url)
+
+    @functools.cached_property
+    def migration_worker(self) -> MigrationWorker:
+        export = self.settings.export
+        short_window = min((seconds for _, seconds in export.send_limits), default=10.0)
+        return MigrationWorker(
+            engine=lambda: self.export_engine, runs=self.runs, conversations=self.conversations,
+            queue=self.migration_queue, live=self.live_sync,
+            settings=WorkerSettings(
+                slice_seconds=export.slice_seconds,
+                plan_seconds=self.settings.migrations.plan_seconds,
+                continuation_delay_seconds=short_window * export.rate_time_scale,
+                leased_delay_seconds=max(1.0, export.lease_seconds / 10),
+            ),
         )
 
     @functools.cached_property

@@ -190,6 +190,7 @@ class Settings:
     fanout: FanoutSettings = field(default_factory=FanoutSettings)
     tokens: TokenSettings = field(default_factory=TokenSettings)
     export: ExportSettings = field(default_factory=lambda: ExportSettings())  # class defined below
+    migrations: MigrationSettings = field(default_factory=lambda: MigrationSettings())  # class defined below
 
 
 # What each setting expects, shown in errors and mirrored in the README's table.
@@ -562,6 +563,45 @@ def _load_fanout(reader: _Reader) -> FanoutSettings:
     )
 
 
+@dataclass(frozen=True)
+class MigrationSettings:
+    """Migration runs inside the Functions app: the nightly schedule and live sync from Twilio webhooks."""
+
+    nightly_schedule: str = "0 0 2 * * *"  # NCRONTAB (six fields), UTC; bound as %NIGHTLY_SCHEDULE%
+    plan_seconds: float = 60.0  # time budget of one planning invocation
+    live_sync_delay_seconds: float = 2.0  # webhooks within this window fold into one sync
+    twilio_webhook_url: str | None = None  # the public URL Twilio calls; signatures are checked against it
+
+
+_NCRONTAB = re.compile(r"(\S+\s+){5}\S+\Z")
+EXPECT_NCRONTAB = "an NCRONTAB schedule with six fields, e.g. 0 0 2 * * *"
+EXPECT_NON_NEGATIVE = "a number of seconds, 0 or more"
+
+
+def _non_negative(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if 0 <= number < 3600 else None
+
+
+def _load_migrations(reader: _Reader) -> MigrationSettings:
+    d = MigrationSettings()
+    schedule = reader.checked("NIGHTLY_SCHEDULE", reader.raw("NIGHTLY_SCHEDULE"), _match(_NCRONTAB), EXPECT_NCRONTAB)
+    plan = reader.checked("MIGRATION_PLAN_SECONDS", reader.raw("MIGRATION_PLAN_SECONDS"), _positive_number,
+                          EXPECT_POSITIVE_NUMBER)
+    delay = reader.checked("LIVE_SYNC_DELAY_SECONDS", reader.raw("LIVE_SYNC_DELAY_SECONDS"), _non_negative,
+                           EXPECT_NON_NEGATIVE)
+    url = reader.checked("TWILIO_WEBHOOK_URL", reader.raw("TWILIO_WEBHOOK_URL"), _url, EXPECT_URL)
+    return MigrationSettings(
+        nightly_schedule=schedule or d.nightly_schedule,
+        plan_seconds=plan if plan is not None else d.plan_seconds,
+        live_sync_delay_seconds=delay if delay is not None else d.live_sync_delay_seconds,
+        twilio_webhook_url=url,
+    )
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build ``Settings`` from ``environ``; raise ``SettingsError`` naming every bad setting."""
     reader = _Reader(environ)
@@ -573,6 +613,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         fanout=_load_fanout(reader),
         tokens=_load_tokens(reader),
         export=_load_export(reader),
+        migrations=_load_migrations(reader),
     )
     if reader.problems:
         raise SettingsError(reader.problems)

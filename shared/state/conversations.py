@@ -221,3 +221,11 @@ class ConversationStore(TableStore):
             rows = self._query("RowKey eq @rk and Status eq @status", {"rk": _ROW, "status": status})
         return (_from_entity(e) for e in rows)
 
+    def list_failures(self, run_id: str, *, limit: int = 100) -> list[ConversationRecord]:
+        """Conversations of ``run_id`` that failed or cannot be migrated, with their reasons."""
+        rows = self._query(
+            "RowKey eq @rk and RunId eq @run and ( Status eq @failed or Status eq @skipped )",
+            {"rk": _ROW, "run": run_id, "failed": "failed", "skipped": "not_migratable"},
+        )
+        return [_from_entity(e) for _, e in zip(range(limit), rows, strict=False)]
+

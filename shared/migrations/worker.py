@@ -1,0 +1,248 @@
+"""The queue worker: plans runs, exports conversations one time-boxed slice at a time, re-queues what is left.
+
+Work items on the migration queue (JSON):
+
+- ``{"kind": "plan", "runId", "offset"?}``: page through Twilio and queue one export item
+  per conversation, or for a dry run only count; continues itself past its time budget.
+- ``{"kind": "export", "runId", "conversation": {...}}``: one slice of one conversation;
+  re-queued with a delay while work is left.
+- ``{"kind": "sync", "conversationSid", "serviceSid"?}``: a live sync after Twilio webhooks.
+
+A poisoned item (it failed ``maxDequeueCount`` times) marks its conversation or run failed
+with the reason, so nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BadRequestError
+from ..state import ConversationRecord, ConversationStore, RunStore
+from ..state.queues import WorkQueue
+from ..state.tables import utcnow
+from .live import LiveSyncScheduler
+from .requests import MigrationRequest
+
+if TYPE_CHECKING:
+    from ..export.conversation import ExportOutcome
+    from ..export.engine import ExportEngine
+    from ..export.source import SourceConversation
+
+logger = logging.getLogger(__name__)
+
+COUNTED_DONE = frozenset({"done"})
+COUNTED_SKIPPED = frozenset({"not_migratable"})
+COUNTED_FAILED = frozenset({"failed"})
+CONTINUING = frozenset({"in_progress", "stopped", "leased"})
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """Time budgets and delays of queue work (seconds)."""
+
+    slice_seconds: float
+    plan_seconds: float
+    continuation_delay_seconds: float
+    leased_delay_seconds: float
+
+
+def _conversation_item(conv: SourceConversation) -> dict[str, Any]:
+    return {
+        "sid": conv.sid, "serviceSid": conv.service_sid, "source": conv.source,
+        "friendlyName": conv.friendly_name, "uniqueName": conv.unique_name,
+    }
+
+
+class MigrationWorker:
+    """Handles one work item per call; every call ends well within the host's timeout."""
+
+    def __init__(
+        self,
+        *,
+        engine: Callable[[], ExportEngine],
+        runs: RunStore,
+        conversations: ConversationStore,
+        queue: WorkQueue,
+        live: LiveSyncScheduler,
+        settings: WorkerSettings,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._engine = engine
+        self._runs = runs
+        self._conversations = conversations
+        self._queue = queue
+        self._live = live
+        self._settings = settings
+        self._clock = clock
+
+    # ------------------------------------------------------------------ dispatch
+    def handle(self, item: dict[str, Any]) -> None:
+        kind = item.get("kind")
+        if kind == "plan":
+            self._plan(str(item["runId"]), offset=int(item.get("offset", 0)))
+        elif kind == "export":
+            self._export(str(item["runId"]), dict(item["conversation"]))
+        elif kind == "sync":
+            self._sync(str(item["conversationSid"]), item.get("serviceSid"))
+        else:
+            raise BadRequestError(f"Unknown migration work item kind {kind!r}.")
+
+    # ------------------------------------------------------------------ planning
+    def _selected(self, request: MigrationRequest, *, nightly: bool) -> Iterator[SourceConversation]:
+        """The run's conversations; a nightly run takes migrated ones with new messages, then new ones."""
+        source = self._engine().source
+        if request.conversations:
+            for sid in request.conversations:
+                yield source.get_conversation(sid)
+            return
+        migrated: set[str] = set()
+        if nightly:
+            for record in self._conversations.list_conversations(status="done"):
+                migrated.add(record.conversation_sid)
+                if not record.service_sid:
+                    continue
+                conv = source.get_conversation(record.conversation_sid, service_sid=record.service_sid,
+                                               source=record.source)
+                if source.last_index(conv) > record.high_water_index:
+                    yield conv
+        for conv in source.list_conversations(
+            services=list(request.services) or None, since=request.since,
+            legacy_public=request.include_legacy_public_channels,
+        ):
+            if conv.sid not in migrated:
+                yield conv
+
+    def _plan(self, run_id: str, *, offset: int) -> None:
+        run = self._runs.get_run(run_id)
+        if run.status != "planning":
+            return  # a replayed plan item of a run that has moved on
+        request = MigrationRequest.from_parameters(
+            {k: v for k, v in run.parameters.items() if k != "nightly"}
+        )
+        deadline = self._clock() + self._settings.plan_seconds
+        source = self._engine().source
+        planned = planned_messages = 0
+        try:
+            for position, conv in enumerate(self._selected(request, nightly=run.kind == "nightly")):
+                if position < offset:
+                    continue
+                if self._clock() > deadline:
+                    self._flush_plan(run_id, planned, planned_messages)
+                    self._queue.send({"kind": "plan", "runId": run_id, "offset": position})
+                    return
+                newest = source.last_index(conv)
+                known = self._conversations.find_conversation(conv.sid)
+                planned += 1
+                planned_messages += newest - (known.high_water_index if known else -1)
+                if not request.dry_run:
+                    self._queue.send({"kind": "export", "runId": run_id, "conversation": _conversation_item(conv)})
+        except LookupError as exc:
+            self._flush_plan(run_id, planned, planned_messages)
+            self._runs.update_run(run_id, status="failed", error=str(exc)[:500], finished_at=utcnow())
+            return
+        self._flush_plan(run_id, planned, planned_messages)
+        final = self._runs.get_run(run_id)
+        if request.dry_run or final.counts.get("planned", 0) == 0:
+            self._runs.update_run(run_id, status="succeeded", finished_at=utcnow())
+        else:
+            self._runs.update_run(run_id, status="running")
+            self._finish_if_complete(run_id)
+
+    def _flush_plan(self, run_id: str, planned: int, planned_messages: int) -> None:
+        if planned:
+            self._runs.increment_counts(run_id, {"planned": planned, "planned_messages": planned_messages})
+
+    # ------------------------------------------------------------------ exporting
+    def _export(self, run_id: str, conversation: dict[str, Any]) -> None:
+        from ..export.source import SourceConversation
+
+        conv = SourceConversation(
+            str(conversation["sid"]), str(conversation["serviceSid"]), str(conversation["source"]),
+            conversation.get("friendlyName"), conversation.get("uniqueName"),
+        )
+        outcome = self._engine().exporter.export_conversation(
+            conv, deadline=self._clock() + self._settings.slice_seconds, run_id=run_id
+        )
+        self._count(run_id, outcome)
+        if outcome.status in CONTINUING and outcome.work_left:
+            delay = (self._settings.leased_delay_seconds if outcome.status == "leased"
+                     else self._settings.continuation_delay_seconds)
+            self._queue.send({"kind": "export", "runId": run_id, "conversation": conversation}, delay_seconds=delay)
+        else:
+            self._finish_if_complete(run_id)
+
+    def _count(self, run_id: str, outcome: ExportOutcome) -> None:
+        deltas = {"messages": outcome.messages, "media_bytes": outcome.media_bytes}
+        if outcome.status in COUNTED_DONE:
+            deltas["done"] = 1
+        elif outcome.status in COUNTED_SKIPPED:
+            deltas["skipped"] = 1
+        elif outcome.status in COUNTED_FAILED:
+            deltas["failed"] = 1
+        if any(deltas.values()):
+            self._runs.increment_counts(run_id, deltas)
+
+    def _finish_if_complete(self, run_id: str) -> None:
+        run = self._runs.get_run(run_id)
+        counts = run.counts
+        settled = counts.get("done", 0) + counts.get("failed", 0) + counts.get("skipped", 0)
+        if run.status == "running" and settled >= counts.get("planned", 0):
+            status = "succeeded" if counts.get("failed", 0) == 0 else "failed"
+            error = None if status == "succeeded" else f"{counts['failed']} conversation(s) failed; see failures"
+            self._runs.update_run(run_id, status=status, error=error, finished_at=utcnow())
+
+    # ------------------------------------------------------------------ live sync
+    def _sync(self, conversation_sid: str, service_sid: str | None) -> None:
+        self._live.clear_marker(conversation_sid)
+        engine = self._engine()
+        record = self._conversations.find_conversation(conversation_sid)
+        conv = engine.source.get_conversation(
+            conversation_sid, service_sid=service_sid or (record.service_sid if record else None),
+            source=record.source if record else None,
+        )
+        outcome = engine.exporter.export_conversation(conv, deadline=self._clock() + self._settings.slice_seconds)
+        if outcome.work_left and outcome.status in CONTINUING:
+            delay = (self._settings.leased_delay_seconds if outcome.status == "leased"
+                     else self._settings.continuation_delay_seconds)
+            self._queue.send({"kind": "sync", "conversationSid": conversation_sid, "serviceSid": conv.service_sid},
+                             delay_seconds=delay)
+
+    # ------------------------------------------------------------------ poison
+    def handle_poison(self, item: dict[str, Any], *, reason: str) -> None:
+        """An item that failed every attempt: record the failure where an operator looks."""
+        kind = item.get("kind")
+        run_id = item.get("runId")
+        sid = item.get("conversationSid") or (item.get("conversation") or {}).get("sid")
+        if sid:
+            record = self._conversations.find_conversation(str(sid)) or ConversationRecord(str(sid))
+            self._conversations.upsert_conversation(replace(
+                record, status="failed", last_error=reason[:500], lease_owner=None, lease_expires_at=None,
+                sync_requested_at=None, run_id=str(run_id) if run_id else record.run_id,
+            ))
+            if run_id and kind == "export":
+                self._runs.increment_counts(str(run_id), {"failed": 1})
+                self._finish_if_complete(str(run_id))
+        elif run_id and kind == "plan":
+            self._runs.update_run(str(run_id), status="failed", error=reason[:500], finished_at=utcnow())
+        else:
+            logger.error("dropped a poisoned migration item of unknown shape: kind=%r", kind)
+
+    # ------------------------------------------------------------------ nightly
+    def start_nightly(self, *, now: datetime | None = None) -> str:
+        """Record a nightly run (new conversations since the last nightly run, plus migrated ones with
+        new messages) and queue its planner; returns the run id."""
+        from ..state.runs import RunRecord, new_run_id
+
+        moment = now or utcnow()
+        previous = next((r for r in self._runs.iter_runs() if r.kind == "nightly"), None)
+        since = previous.created_at if previous is not None else None
+        parameters = {**MigrationRequest(since=since).to_parameters(), "nightly": True}
+        run = self._runs.create_run(RunRecord(new_run_id(moment), kind="nightly", status="planning",
+                                              parameters=parameters))
+        self._queue.send({"kind": "plan", "runId": run.run_id})
+        return run.run_id

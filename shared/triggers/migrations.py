@@ -1,0 +1,108 @@
+"""Migration runs: start and watch them over HTTP, the queue worker, its poison handler, the nightly timer,
+and live sync from Twilio's post-event webhooks."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import azure.functions as func
+
+from ..container import AppContainer
+from ..errors import BadRequestError, UnsupportedMediaTypeError
+from ..http import handle_errors, json_response, read_json_object
+from ..migrations.live import LiveEvent, parse_form
+from ..migrations.requests import parse_migration_request
+from . import new_blueprint
+
+logger = logging.getLogger(__name__)
+MAX_WEBHOOK_BYTES = 64 * 1024
+
+
+def _work_item(msg: func.QueueMessage) -> dict[str, Any]:
+    try:
+        item = json.loads(msg.get_body().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        item = None
+    if not isinstance(item, dict):
+        raise BadRequestError("A migration work item is not a JSON object.")
+    return item
+
+
+def build_blueprint(container: AppContainer) -> func.Blueprint:
+    bp = new_blueprint()
+
+    @bp.function_name("start_migration")
+    @bp.route(route="migrations", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+    @handle_errors
+    def start_migration(req: func.HttpRequest) -> func.HttpResponse:
+        request = parse_migration_request(read_json_object(req))
+        run = container.migration_runs.start_run(request, kind="on_demand")
+        status = container.migration_runs.get_status(run.run_id)
+        return json_response(status.to_json(), status=202, headers={
+            "Location": f"/api/migrations/{run.run_id}",
+            "Retry-After": str(int(container.migration_runs.retry_after(run).total_seconds())),
+        })
+
+    @bp.function_name("list_migrations")
+    @bp.route(route="migrations", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+    @handle_errors
+    def list_migrations(req: func.HttpRequest) -> func.HttpResponse:
+        raw = req.params.get("limit", "20")
+        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+            raise BadRequestError("limit must be a whole number from 1 to 100.", target="limit")
+        runs = container.migration_runs.list_recent(limit=int(raw))
+        return json_response({"runs": [r.to_json() for r in runs]})
+
+    @bp.function_name("get_migration")
+    @bp.route(route="migrations/{runId}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+    @handle_errors
+    def get_migration(req: func.HttpRequest) -> func.HttpResponse:
+        run = container.runs.get_run(req.route_params.get("runId", ""))  # 404 for unknown or malformed ids
+        failures = [
+            {"conversationSid": c.conversation_sid, "status": c.status, "reason": c.last_error or ""}
+            for c in container.conversations.list_failures(run.run_id)
+        ]
+        return json_response(container.migration_runs.get_status(run.run_id, failures=failures).to_json())
+
+    @bp.function_name("twilio_events")
+    @bp.route(route="twilio/events", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+    @handle_errors
+    def twilio_events(req: func.HttpRequest) -> func.HttpResponse:
+        content_type = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            raise UnsupportedMediaTypeError("Twilio webhooks are application/x-www-form-urlencoded.")
+        body = req.get_body() or b""
+        if len(body) > MAX_WEBHOOK_BYTES:
+            raise BadRequestError(f"The webhook body is over {MAX_WEBHOOK_BYTES} bytes.")
+        params = parse_form(body)
+        container.twilio_signatures.verify(
+            request_url=req.url, params=params, signature=req.headers.get("x-twilio-signature")
+        )
+        result = container.live_sync.request_sync(LiveEvent.from_form(params))
+        return json_response({"conversationSid": result.conversation_sid, "queued": result.queued})
+
+    @bp.function_name("migration_worker")
+    @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%", connection="AzureWebJobsStorage")
+    def migration_worker(msg: func.QueueMessage) -> None:
+        container.migration_worker.handle(_work_item(msg))
+
+    @bp.function_name("migration_poison")
+    @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%-poison", connection="AzureWebJobsStorage")
+    def migration_poison(msg: func.QueueMessage) -> None:
+        try:
+            item = _work_item(msg)
+        except BadRequestError:
+            logger.error("dropped a poisoned migration item that is not JSON (message %s)", msg.id)
+            return
+        reason = "gave up after the host's maxDequeueCount attempts; the function logs hold each attempt's error"
+        container.migration_worker.handle_poison(item, reason=reason)
+
+    @bp.function_name("nightly_sync")
+    @bp.timer_trigger(arg_name="timer", schedule="%NIGHTLY_SCHEDULE%", run_on_startup=False, use_monitor=True)
+    def nightly_sync(timer: func.TimerRequest) -> None:
+        run_id = container.migration_worker.start_nightly()
+        logger.info("nightly sync run %s queued (past due: %s)", run_id, timer.past_due)
+
+    return bp
