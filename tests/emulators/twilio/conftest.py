@@ -116,3 +116,18 @@ def receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
 
+
+
+_SDK_WARNINGS = (
+    # twilio 9.13's async client still uses aiohttp.BasicAuth / auth=..., deprecated in aiohttp 3.14.
+    "ignore:BasicAuth is deprecated:DeprecationWarning",
+    "ignore:The 'auth' parameter is deprecated:DeprecationWarning",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            for spec in _SDK_WARNINGS:
+                item.add_marker(pytest.mark.filterwarnings(spec))
