@@ -17,12 +17,19 @@ from shared.triggers import fanout, health, migrations, tokens
 
 logging.getLogger("azure").setLevel(logging.WARNING)  # the SDKs log every request at INFO
 
+
+def create_app(container: AppContainer) -> func.FunctionApp:
+    """The app with every feature's Blueprint registered; tests build one on their own container."""
+    function_app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+    function_app.register_functions(health.build_blueprint(container))
+    function_app.register_functions(tokens.build_blueprint(container))
+    function_app.register_functions(migrations.build_blueprint(container))
+    function_app.register_functions(fanout.build_blueprint(container))
+    return function_app
+
+
 container = AppContainer.from_environ(os.environ)
 if container.settings_error is not None:
     logging.getLogger(__name__).error("%s", container.settings_error)
 
-app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
-app.register_functions(health.build_blueprint(container))
-app.register_functions(fanout.build_blueprint(container))
-app.register_functions(tokens.build_blueprint(container))
-app.register_functions(migrations.build_blueprint(container))
+app = create_app(container)

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import azure.functions as func
 import httpx
 import pytest
 
 from emulators.host import LocalHost, local_host_in_thread
 from emulators.process import RunningService
+from function_app import create_app
 from shared.container import AppContainer
-from shared.triggers import health, migrations
 from tests.export.conftest import AcsAdmin
 from tests.export.seeding import TwilioSeeder
 from tests.standins import ACS_TIME_SCALE
@@ -79,9 +78,7 @@ def host_json(tmp_path: Path) -> Path:
 def served(migration_environ: dict[str, str], host_json: Path) -> Iterator[MigrationHost]:
     container = AppContainer.from_environ(migration_environ)
     assert container.settings_error is None, container.settings_error
-    app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
-    app.register_functions(health.build_blueprint(container))
-    app.register_functions(migrations.build_blueprint(container))
+    app = create_app(container)
     with local_host_in_thread(app, settings=migration_environ, host_json=host_json, function_key=FUNCTION_KEY,
                               admin_key=ADMIN_KEY) as host:
         http = httpx.Client(base_url=host.url, headers={"x-functions-key": FUNCTION_KEY}, timeout=30)
