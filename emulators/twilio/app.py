@@ -27,10 +27,6 @@ log = logging.getLogger("emulators.twilio")
 RECORD_BODY_LIMIT = 256 * 1024
 
 
-class DroppedConnection(Exception):
-    """Raised after the transport was closed to simulate a dropped connection."""
-
-
 def _route_name(request: web.Request) -> str:
     route = request.match_info.route
     return route.name or ""
@@ -50,13 +46,13 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
     except TwilioError as exc:
         response = exc.response()
-    except DroppedConnection:
-        e.counters[_route_key(request)]["dropped"] += 1
-        raise
     except web.HTTPNotFound:
         response = not_found(request.path).response()
     except web.HTTPMethodNotAllowed:
         response = TwilioError(405, 20004, f"Method {request.method} not allowed on {request.path}").response()
+    if request.get("dropped"):
+        e.counters[_route_key(request)]["dropped"] += 1
+        return response
     e.counters[_route_key(request)][str(response.status)] += 1
     e.request_number += 1
     response.headers["Twilio-Request-Id"] = f"RQ{e.request_number:032x}"
@@ -114,10 +110,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         decision = e.injector.decide("media" if klass == "direct" else klass)
         if decision.delay:
             await asyncio.sleep(decision.delay)
-        if decision.drop:
+        if decision.drop:  # close the socket without an answer; aiohttp ignores the unsent response
+            request["dropped"] = True
             if request.transport is not None:
                 request.transport.abort()
-            raise DroppedConnection
+            return web.Response(status=499)
         if decision.status is not None:
             raise e.injector.error_for(decision.status)
         return await handler(request)
