@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import BadRequestError, ConflictError
 from ..state import DeadLetter, DeadLetterStore
 from ..state.queues import WorkQueue
-from .deliveries import DeliveryMessage
+from .deliveries import DeliveryMessage, unpack_payload
 
 MAX_REPLAY = 1000
 
@@ -77,7 +77,7 @@ class DeadLetterService:
             if not letter.payload:
                 raise ConflictError(f"The dead letter {letter.delivery_id} has no payload to replay "
                                     "(it never fitted on the queue).", target="deliveryIds")
-            messages.append(DeliveryMessage.parse(letter.payload).first_attempt())
+            messages.append(DeliveryMessage.parse(unpack_payload(letter.payload)).first_attempt())
         for message in messages:
             self._queue.send(message.to_json())
             self._store.delete_dead_letter(message.delivery_id)

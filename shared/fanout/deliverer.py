@@ -26,7 +26,8 @@ from ..errors import NotFoundError
 from ..state import DeadLetter, DeadLetterStore, Subscription, SubscriptionStore
 from ..state.queues import WorkQueue
 from .cloudevents_format import CONTENT_TYPE as CLOUDEVENTS_CONTENT_TYPE
-from .deliveries import DELIVERY_ID_HEADER, DeliveryMessage, retry_delay
+from .deliveries import DELIVERY_ID_HEADER, DeliveryMessage, pack_payload, retry_delay
+from .http_clients import HttpClientPool
 from .signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, TWILIO_SIGNATURE_HEADER, body_signature, twilio_signature
 from .ssrf import Target, TargetResolutionError, UnsafeTargetError, UrlGuard
 
@@ -98,7 +99,7 @@ class Deliverer:
         queue: WorkQueue,
         dead_letters: DeadLetterStore,
         guard: UrlGuard,
-        http: httpx.Client,
+        http: HttpClientPool,
         max_attempts: int = 8,
         retry_base_seconds: float = 10.0,
         retry_max_seconds: float = 3600.0,
@@ -150,7 +151,8 @@ class Deliverer:
         headers["Host"] = host_header
         extensions: dict[str, Any] = {"sni_hostname": target.host} if target.scheme == "https" else {}
         try:
-            with self._http.stream("POST", url, content=body, headers=headers, extensions=extensions) as response:
+            client = self._http.get(target.scheme, target.host, target.port)
+            with client.stream("POST", url, content=body, headers=headers, extensions=extensions) as response:
                 excerpt = b""
                 for chunk in response.iter_bytes():
                     excerpt += chunk
@@ -177,7 +179,8 @@ class Deliverer:
         self._dead_letters.upsert_dead_letter(DeadLetter(
             delivery_id=message.delivery_id, subscription_id=message.subscription_id, event_id=message.event_id,
             event_type=message.event_type, attempts=message.attempt, last_status=attempt.status,
-            last_error=attempt.error, body_excerpt=attempt.excerpt, payload=message.first_attempt().text(),
+            last_error=attempt.error, body_excerpt=attempt.excerpt,
+            payload=pack_payload(message.first_attempt().text()),
         ))
         logger.warning("delivery %s dead-lettered after %d attempt(s): %s",
                        message.delivery_id, message.attempt, attempt.error)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import random
+import zlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -25,6 +27,26 @@ def retry_delay(attempt: int, *, base: float, cap: float, rng: random.Random | N
     plain = min(cap, base * 2.0 ** min(attempt - 1, 30))
     fraction: float = (rng or random.Random()).random()
     return plain * (0.5 + fraction / 2)
+
+
+_PACKED = "zlib:"
+_MAX_PLAIN_CHARS = 30_000  # a Table Storage string property holds 32K UTF-16 characters
+
+
+def pack_payload(text: str) -> str:
+    """A queued delivery's JSON made small enough for a dead-letter row (compressed when long)."""
+    if len(text) <= _MAX_PLAIN_CHARS:
+        return text
+    return _PACKED + base64.b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+
+
+def unpack_payload(stored: str) -> str:
+    if not stored.startswith(_PACKED):
+        return stored
+    try:
+        return zlib.decompress(base64.b64decode(stored[len(_PACKED):], validate=True)).decode("utf-8")
+    except (ValueError, zlib.error):
+        raise BadRequestError("A dead letter's stored payload is corrupt; it cannot be replayed.") from None
 
 
 @dataclass(frozen=True)

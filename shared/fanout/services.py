@@ -12,6 +12,7 @@ from ..state.queues import WorkQueue
 from .dead_letters import DeadLetterService
 from .deliverer import TIMEOUT_SECONDS, Deliverer
 from .dispatcher import FanoutDispatcher
+from .http_clients import HttpClientPool
 from .lookups import IdLookups
 from .ssrf import UrlGuard
 from .subscriptions import SubscriptionService
@@ -44,8 +45,8 @@ def build_fanout(
     translator = TwilioTranslator(account_sid=settings.twilio.account_sid, lookups=lookups)
     dispatcher = FanoutDispatcher(subscriptions=subscriptions, queue=queue, dead_letters=dead_letters,
                                   translator=translator, cache_seconds=options.cache_seconds)
-    http = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False,
-                        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
+    http = HttpClientPool(lambda: httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False,
+                                               limits=httpx.Limits(max_connections=16, max_keepalive_connections=8)))
     return FanoutServices(
         subscriptions=SubscriptionService(store=subscriptions, guard=guard,
                                           on_change=dispatcher.forget_subscriptions),

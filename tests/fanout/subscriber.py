@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import random
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -63,7 +64,7 @@ class Subscriber:
         content_type = headers.get("content-type", "")
         if content_type.startswith("application/x-www-form-urlencoded"):
             fields = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-            url = f"http://{headers['host']}{path}"
+            url = f"{self.url.split(':', 1)[0]}://{headers['host']}{path}"
             ok = RequestValidator(self.secret).validate(url, fields, headers.get("x-twilio-signature", ""))
             return bool(ok), fields
         timestamp = headers.get("x-signature-timestamp", "")
@@ -123,12 +124,17 @@ def _handler(sub: Subscriber) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_subscriber(secret: str, *, path: str = "/hooks/twilio", **options: Any) -> Iterator[Subscriber]:
-    """A subscriber on 127.0.0.1 (free port); stopped when the block ends."""
+def running_subscriber(
+    secret: str, *, path: str = "/hooks/twilio", tls: ssl.SSLContext | None = None, host_name: str = "127.0.0.1",
+    **options: Any,
+) -> Iterator[Subscriber]:
+    """A subscriber on 127.0.0.1 (free port), https when ``tls`` is given; stopped when the block ends."""
     sub = Subscriber(secret=secret, **options)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(sub))
     server.daemon_threads = True
-    sub.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    sub.url = f"{'https' if tls else 'http'}://{host_name}:{server.server_address[1]}{path}"
     thread = threading.Thread(target=server.serve_forever, name="subscriber", daemon=True)
     thread.start()
     try:

@@ -13,6 +13,7 @@ from shared.container import AppContainer
 from shared.fanout.deliverer import Deliverer, Outcome
 from shared.fanout.deliveries import DeliveryMessage, delivery_id_for, retry_delay
 from shared.fanout.events import AcsEvent
+from shared.fanout.http_clients import HttpClientPool
 from shared.fanout.ssrf import UrlGuard
 from shared.settings import Secret
 from shared.state import Subscription
@@ -155,7 +156,8 @@ def test_the_guard_runs_again_at_delivery_time_after_resolution(container: AppCo
     resolver.answers = ["127.0.0.1"]
     with httpx.Client() as http:
         deliverer = Deliverer(subscriptions=container.subscriptions, queue=container.delivery_queue,
-                              dead_letters=container.dead_letters, guard=guard, http=http, max_attempts=3)
+                              dead_letters=container.dead_letters, guard=guard, http=HttpClientPool(lambda: http),
+                              max_attempts=3)
         message = DeliveryMessage(delivery_id="dlv_rebind", subscription_id=sub.subscription_id, event_id="e",
                                   event_type="Microsoft.Communication.ChatThreadCreated", format="twilio", body={})
         assert deliverer.deliver(message) is Outcome.DEAD
@@ -173,7 +175,7 @@ def test_delivery_connects_to_the_checked_address_not_a_fresh_lookup(container: 
             subscription_id=new_subscription_id(), url=url, format="twilio", secret=Secret(SECRET)))
         with httpx.Client() as http:
             deliverer = Deliverer(subscriptions=container.subscriptions, queue=container.delivery_queue,
-                                  dead_letters=container.dead_letters, guard=guard, http=http)
+                                  dead_letters=container.dead_letters, guard=guard, http=HttpClientPool(lambda: http))
             message = DeliveryMessage(delivery_id="dlv_pin", subscription_id=created.subscription_id, event_id="e",
                                       event_type="Microsoft.Communication.ChatThreadCreated", format="twilio",
                                       body={"EventType": "onConversationAdded"})
@@ -211,3 +213,60 @@ def test_a_new_subscription_gets_events_at_once_on_the_instance_that_created_it(
     assert cached.fanout.dispatcher.dispatch(event("after")) == [delivery_id_for(created.subscription_id, "after")]
     cached.fanout.subscriptions.delete_subscription(created.subscription_id)
     assert cached.fanout.dispatcher.dispatch(event("gone")) == []
+
+
+def test_https_delivery_to_a_name_connects_to_the_checked_address_and_verifies_the_certificate(
+    container: AppContainer,
+) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("hooks.example.test").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    guard = UrlGuard(allow_private=True, resolver=lambda host, port: ["127.0.0.1"])
+    pool = HttpClientPool(lambda: httpx.Client(verify=client_context))  # shared, as in the app
+    with running_subscriber(SECRET, tls=server_context, host_name="hooks.example.test") as sub:
+        created = container.subscriptions.create_subscription(Subscription(
+            subscription_id=new_subscription_id(), url=sub.url, format="twilio", secret=Secret(SECRET)))
+        deliverer = Deliverer(subscriptions=container.subscriptions, queue=container.delivery_queue,
+                              dead_letters=container.dead_letters, guard=guard, http=pool)
+        message = DeliveryMessage(delivery_id="dlv_tls", subscription_id=created.subscription_id, event_id="e",
+                                  event_type="Microsoft.Communication.ChatThreadCreated", format="twilio",
+                                  body={"EventType": "onConversationAdded"})
+        assert deliverer.deliver(message) is Outcome.DELIVERED
+        wrong_name = UrlGuard(allow_private=True, resolver=lambda host, port: ["127.0.0.1"])
+        other = container.subscriptions.create_subscription(Subscription(
+            subscription_id=new_subscription_id(), url=sub.url.replace("hooks.example.test", "other.example.test"),
+            format="twilio", secret=Secret(SECRET)))
+        mismatch = Deliverer(subscriptions=container.subscriptions, queue=container.delivery_queue,
+                             dead_letters=container.dead_letters, guard=wrong_name, http=pool, max_attempts=1)
+        assert mismatch.deliver(DeliveryMessage(
+            delivery_id="dlv_tls2", subscription_id=other.subscription_id, event_id="e2", event_type="t",
+            format="twilio", body={})) is Outcome.DEAD  # the certificate is checked against the URL's name,
+        # even though a connection to the same address, verified for another name, is open in the pool
+    pool.close()
+    (got,) = sub.received
+    assert got.signature_ok
+    assert got.headers["host"].startswith("hooks.example.test:")
+
+
+def test_a_delivery_too_big_for_a_table_row_is_dead_lettered_compressed_and_replays_intact(
+    container: AppContainer,
+) -> None:
+    body = "x" * 40_000  # more than a Table Storage string property holds
+    with running_subscriber(SECRET, status=500) as sub:
+        created = subscribe(container, sub.url)
+        message = DeliveryMessage(delivery_id="dlv_big", subscription_id=created.subscription_id, event_id="e",
+                                  event_type="Microsoft.Communication.ChatMessageReceivedInThread", format="twilio",
+                                  body={"EventType": "onMessageAdded", "Body": body}, attempt=3)
+        assert container.fanout.deliverer.deliver(message) is Outcome.DEAD
+    (letter,) = container.dead_letters.list_dead_letters()
+    assert len(letter.payload) < 30_000
+    assert container.fanout.dead_letters.replay({"deliveryIds": ["dlv_big"]}) == ["dlv_big"]
+    (replayed,) = queued(container)
+    assert replayed.body["Body"] == body
+    assert replayed.attempt == 1
