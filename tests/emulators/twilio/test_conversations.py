@@ -280,3 +280,34 @@ async def test_async_users_roles_receipts_webhooks_services(twilio: StandIn) -> 
         assert [u.identity for u in await s.users.list_async()] == ["async-u"]
         assert await s.users(user.sid).delete_async() is True
         assert await v1.services(svc.sid).delete_async() is True
+
+
+def test_custom_http_client_rewriting_twilio_hosts(twilio: StandIn) -> None:
+    """Option B of research §1.2: a TwilioHttpClient subclass (the SDK's documented extension point)."""
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    class LocalTwilioHttpClient(TwilioHttpClient):
+        HOSTS = ("https://conversations.twilio.com", "https://chat.twilio.com")
+
+        def __init__(self, base: str) -> None:
+            super().__init__()
+            self.base = base
+            self.seen: list[str] = []
+
+        def request(self, method: str, url: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+            for host in self.HOSTS:
+                if url.startswith(host):
+                    url = self.base + url[len(host):]
+            self.seen.append(url)
+            return super().request(method, url, *args, **kwargs)
+
+    http = LocalTwilioHttpClient(twilio.url)
+    client = Client(twilio.account_sid, twilio.auth_token, http_client=http)  # no base_url override at all
+    conv = client.conversations.v1.conversations.create(friendly_name="option B")
+    for i in range(3):
+        client.conversations.v1.conversations(conv.sid).messages.create(body=str(i))
+    assert [m.body for m in client.conversations.v1.conversations(conv.sid).messages.stream(page_size=2)] == [
+        "0", "1", "2"]
+    assert client.chat.v2.services.list()
+    assert all(url.startswith(twilio.url) for url in http.seen)
