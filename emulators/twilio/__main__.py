@@ -12,12 +12,13 @@ import json
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from aiohttp import web
 
 from . import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from .app import build_app, ready_info
-from .context import Settings
+from .context import EMULATOR, Settings
 from .faults import parse_fault_spec
 
 
@@ -40,6 +41,8 @@ def parse_args(argv: list[str] | None) -> Settings:
     parser.add_argument("--media-ttl", type=float, default=300.0, help="lifetime of direct media links, seconds")
     parser.add_argument("--public-url", default=None,
                         help="base URL to put in links instead of the request's own host (e.g. behind a proxy)")
+    parser.add_argument("--state-file", default=None,
+                        help="load this snapshot at start (if it exists) and write the state back on shutdown")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     if args.time_scale <= 0:
@@ -61,11 +64,14 @@ def parse_args(argv: list[str] | None) -> Settings:
     return Settings(host=args.host, port=args.port, account_sid=args.account_sid, auth_token=args.auth_token,
                     api_keys=keys, seed=args.seed, time_scale=args.time_scale, faults=faults, record=args.record,
                     page_size_over_max=args.page_size_over_max, media_ttl=args.media_ttl,
-                    public_url=args.public_url)
+                    public_url=args.public_url, state_file=args.state_file)
 
 
 async def serve(settings: Settings) -> None:
     app = build_app(settings)
+    state_file = Path(settings.state_file) if settings.state_file else None
+    if state_file is not None and state_file.exists():
+        app[EMULATOR].store.load(json.loads(state_file.read_text()))
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, backlog=1024)
@@ -83,6 +89,10 @@ async def serve(settings: Settings) -> None:
         await stop.wait()
     finally:
         await runner.cleanup()
+        if state_file is not None:
+            tmp = state_file.with_suffix(state_file.suffix + ".tmp")
+            tmp.write_text(json.dumps(app[EMULATOR].store.snapshot()))
+            tmp.replace(state_file)
 
 
 def main(argv: list[str] | None = None) -> int:

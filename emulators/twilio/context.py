@@ -33,6 +33,7 @@ class Settings:
     page_size_over_max: str = "clamp"
     media_ttl: float = 300.0
     public_url: str | None = None
+    state_file: str | None = None
 
 
 class Emulator:

@@ -64,3 +64,16 @@ def test_load_rejects_garbage(twilio) -> None:
     assert response.status_code == 400
     response = twilio.http.post("/_admin/load", json={"version": 99})
     assert response.status_code == 400
+
+
+def test_state_file_survives_a_restart(spec_checker: SpecChecker, tmp_path) -> None:
+    state = tmp_path / "twilio-state.json"
+    with stand_in(spec_checker, "--state-file", str(state)) as first:
+        client = first.client()
+        conv = client.conversations.v1.conversations.create(friendly_name="persisted", unique_name="keep")
+        client.conversations.v1.conversations(conv.sid).messages.create(author="p", body="still here")
+    assert state.exists()  # written on SIGTERM
+    with stand_in(spec_checker, "--state-file", str(state)) as second:
+        client = second.client()
+        assert client.conversations.v1.conversations("keep").fetch().sid == conv.sid
+        assert [m.body for m in client.conversations.v1.conversations(conv.sid).messages.list()] == ["still here"]
