@@ -402,7 +402,7 @@ async def create_message(request: web.Request) -> web.Response:
     if body is not None and len(body.encode()) > BODY_LIMIT:
         raise TwilioError(400, 50011, f"Message body exceeds {BODY_LIMIT} bytes")
     msg = e.store.add_message(
-        conv, author=data.get("Author"), body=body,
+        conv, author=data.get("Author"), body=body or None,
         attributes=check_attributes(data.get("Attributes"), "Attributes", 4096), media_sids=media_sids,
         date_created=parse_date(data.get("DateCreated"), "DateCreated"),
         date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"), content_sid=data.get("ContentSid") or None,

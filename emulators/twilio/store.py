@@ -249,11 +249,8 @@ class Store:
                 return participant
         return None
 
-    def find_message(self, conv: Conversation, sid_or_index: str, path: str) -> Message:
-        message = conv.message(sid_or_index)
-        if message is None and sid_or_index.isdigit():
-            index = int(sid_or_index)
-            message = next((m for m in conv.messages if m.index == index), None)
+    def find_message(self, conv: Conversation, sid: str, path: str) -> Message:
+        message = conv.message(sid)
         if message is None:
             raise not_found(path)
         return message
@@ -295,6 +292,10 @@ class Store:
         if user is None or user.service_sid != service_sid:
             raise not_found(path)
         return user
+
+    def user_sid(self, service_sid: str, identity: str) -> str | None:
+        """The SID of the user with ``identity`` in the service, if any."""
+        return self._identities.get((service_sid, identity))
 
     def delete_user(self, user: User) -> None:
         self._identities.pop((user.service_sid, user.identity), None)

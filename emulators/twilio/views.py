@@ -189,10 +189,7 @@ class V1Scope:
         }
 
     def participant_conversation(self, conv: Conversation, part: Participant) -> dict[str, Any]:
-        user_sid = None
-        if part.identity is not None:
-            found = self.store._identities.get((conv.service_sid, part.identity))
-            user_sid = found
+        user_sid = self.store.user_sid(conv.service_sid, part.identity) if part.identity is not None else None
         return {
             "account_sid": self.account_sid,
             "chat_service_sid": conv.service_sid,
