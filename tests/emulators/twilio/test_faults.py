@@ -85,7 +85,7 @@ def test_dropped_connection(spec_checker: SpecChecker) -> None:
 
 
 def test_concurrency_ceiling_with_latency(spec_checker: SpecChecker) -> None:
-    with stand_in(spec_checker, "--faults", "latency=300ms+20ms,concurrency=2") as server:
+    with stand_in(spec_checker, "--faults", "latency=800ms+20ms,concurrency=2") as server:
 
         async def burst() -> list[int]:
             async with httpx.AsyncClient(auth=(server.account_sid, server.auth_token)) as http:

@@ -67,13 +67,13 @@ def test_multipart_upload(twilio: StandIn, client) -> None:
 
 
 def test_direct_link_expires(spec_checker: SpecChecker) -> None:
-    # --media-ttl 300 with --time-scale 1000 gives links that live 0.3 s.
-    with stand_in(spec_checker, "--media-ttl", "300", "--time-scale", "1000") as server:
+    # --media-ttl 300 with --time-scale 150 gives links that live 2 s.
+    with stand_in(spec_checker, "--media-ttl", "300", "--time-scale", "150") as server:
         client = server.client()
         service_sid = client.conversations.v1.configuration().fetch().default_chat_service_sid
         media = _upload(server, service_sid, PNG, "image/png", "short.png")
         link = media["links"]["content_direct_temporary"]
-        time.sleep(0.5)
+        time.sleep(2.3)
         expired = httpx.get(link)
         assert expired.status_code == 403
         assert b"expired" in expired.content
