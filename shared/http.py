@@ -59,6 +59,19 @@ def handle_errors(handler: Handler) -> Handler:
     return wrapper  # type: ignore[return-value]
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key {duplicate[:40]!r} appears twice")
+    return value
+
+
 def read_json_object(req: func.HttpRequest, *, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """The request body as a JSON object; 415, 413 or 400 naming the problem otherwise."""
     content_type = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -73,11 +86,15 @@ def read_json_object(req: func.HttpRequest, *, max_bytes: int = MAX_BODY_BYTES) 
         )
     try:
         text = body.decode("utf-8")
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
         raise BadRequestError("The request body is not valid UTF-8.") from None
     except json.JSONDecodeError as exc:
         raise BadRequestError(f"The request body is not valid JSON: {exc.msg} at position {exc.pos}.") from None
+    except RecursionError:
+        raise BadRequestError("The request body nests JSON too deeply.") from None
+    except ValueError as exc:  # over-long integers, NaN/Infinity, duplicate keys
+        raise BadRequestError(f"The request body is not acceptable JSON: {exc}.") from None
     if not isinstance(value, dict):
         raise BadRequestError("The request body must be a JSON object.")
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ..errors import BadRequestError
@@ -13,6 +14,9 @@ _REFUSED_CATEGORIES = {
     "Zl": "a line separator",
     "Zp": "a paragraph separator",
 }
+# Invisible characters that make one identity look like another (Trojan Source): bidi controls and the BOM.
+_SPOOFING = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+_SEGMENTS = re.compile(r"[/\\]")
 
 
 def check_identity(value: object, *, what: str = "identity") -> str:
@@ -30,8 +34,12 @@ def check_identity(value: object, *, what: str = "identity") -> str:
         problem = _REFUSED_CATEGORIES.get(category)
         if problem is None and (ord(char) & 0xFFFE) == 0xFFFE:
             problem = "a Unicode noncharacter"
+        if problem is None and char in _SPOOFING:
+            problem = "an invisible direction or byte-order mark"
         if problem is not None:
             raise BadRequestError(
                 f"The {what} contains {problem} (U+{ord(char):04X} at position {position}).", target=what
             )
+    if ".." in _SEGMENTS.split(value):
+        raise BadRequestError(f"The {what} contains a path traversal segment (..).", target=what)
     return value

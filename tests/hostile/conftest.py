@@ -1,0 +1,92 @@
+"""The whole app served by the host stand-in for hostile requests, and a snapshot of everything it could write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from azure.core.exceptions import ResourceNotFoundError
+from azure.data.tables import TableServiceClient
+from azure.storage.queue import QueueServiceClient
+
+from emulators.host import LocalHost, local_host_in_thread
+from emulators.process import RunningService
+from function_app import create_app
+from scripts.local_issuer import LocalIssuer, running_local_issuer
+from shared.container import AppContainer
+
+FUNCTION_KEY = "hostile-suite-function-key"
+BACKEND_KEY = "hostile-suite-backend-key-0123456789abcdef"
+
+
+@dataclass
+class HostileTarget:
+    host: LocalHost
+    http: httpx.Client
+    container: AppContainer
+    issuer: LocalIssuer
+    environ: dict[str, str]
+    acs_admin: httpx.Client
+
+    def storage_snapshot(self) -> dict[str, Any]:
+        """Every row of every app table and every queue's length, plus ACS identities created so far."""
+        conn = self.environ["AzureWebJobsStorage"]
+        tables = TableServiceClient.from_connection_string(conn)
+        names = self.container.settings.names
+        snapshot: dict[str, Any] = {}
+        for table in (names.identity_table, names.conversation_table, names.message_table, names.run_table,
+                      names.subscription_table, names.dead_letter_table):
+            try:
+                rows = tables.get_table_client(table).list_entities()
+                snapshot[table] = sorted((e["PartitionKey"], e["RowKey"], e.metadata["etag"]) for e in rows)
+            except ResourceNotFoundError:
+                snapshot[table] = []  # created on first use: an empty table and no table hold the same data
+        queues = QueueServiceClient.from_connection_string(conn)
+        for queue in (names.migration_queue, names.delivery_queue):
+            try:
+                snapshot[queue] = queues.get_queue_client(queue).get_queue_properties().approximate_message_count
+            except ResourceNotFoundError:
+                snapshot[queue] = 0
+        counters = self.acs_admin.get("/counters").json()["counters"]
+        snapshot["acs identities"] = {k: v for k, v in counters.items() if "identities" in k}
+        return snapshot
+
+
+@pytest.fixture(scope="module")
+def hostile(
+    azurite: Any, acs_standin: RunningService, twilio_standin: RunningService
+) -> Iterator[HostileTarget]:
+    import secrets
+
+    suffix = secrets.token_hex(4)
+    with running_local_issuer() as issuer:
+        environ = {
+            "AzureWebJobsStorage": azurite.connection_string,
+            "TWILIO_ACCOUNT_SID": str(twilio_standin.info["account_sid"]),
+            "TWILIO_AUTH_TOKEN": str(twilio_standin.info["auth_token"]),
+            "TWILIO_BASE_URL": str(twilio_standin.info["url"]),
+            "ACS_CONNECTION_STRING": str(acs_standin.info["connection_string"]),
+            "ACS_CA_BUNDLE": str(acs_standin.info["ca_bundle"]),
+            "TOKEN_BACKEND_KEY": BACKEND_KEY,
+            **issuer.app_settings(),
+            "IDENTITY_TABLE": f"hostileidentities{suffix}", "CONVERSATION_TABLE": f"hostileconversations{suffix}",
+            "MESSAGE_TABLE": f"hostilemessages{suffix}", "RUN_TABLE": f"hostileruns{suffix}",
+            "SUBSCRIPTION_TABLE": f"hostilesubscriptions{suffix}", "DEAD_LETTER_TABLE": f"hostiledead{suffix}",
+            "MIGRATION_QUEUE": f"hostile-migration-{suffix}", "DELIVERY_QUEUE": f"hostile-deliveries-{suffix}",
+            "NIGHTLY_SCHEDULE": "0 0 2 * * *",
+        }
+        container = AppContainer.from_environ(environ)
+        assert container.settings_error is None, container.settings_error
+        with local_host_in_thread(create_app(container), settings=environ, function_key=FUNCTION_KEY,
+                                  queues=False) as host:
+            http = httpx.Client(base_url=host.url, timeout=30)
+            admin = httpx.Client(base_url=str(acs_standin.info["admin"]), verify=str(acs_standin.info["ca_bundle"]),
+                                 timeout=30)
+            try:
+                yield HostileTarget(host, http, container, issuer, environ, admin)
+            finally:
+                http.close()
+                admin.close()
