@@ -12,12 +12,21 @@ from aiohttp import web
 
 from .context import base_url, emu, form, json_response, no_content
 from .conversations import apply_read_horizon
-from .errors import TwilioError, missing
+from .errors import TwilioError, missing, not_found
 from .formats import check_attributes, now, parse_date, parse_int
-from .models import Conversation, Service
+from .models import Conversation, ConversationWebhook, Service
 from .paging import paginate
 from .store import Store
-from .views import chat_channel, chat_member, chat_message, chat_role, chat_service, chat_user, chat_user_channel
+from .views import (
+    chat_channel,
+    chat_channel_webhook,
+    chat_member,
+    chat_message,
+    chat_role,
+    chat_service,
+    chat_user,
+    chat_user_channel,
+)
 
 CHANNEL_TYPES = ("public", "private")
 
@@ -298,6 +307,90 @@ async def delete_message(request: web.Request) -> web.Response:
     return no_content()
 
 
+# ---------------------------------------------------------------------- channel webhooks
+def _chat_hook(request: web.Request, conv: Conversation) -> ConversationWebhook:
+    hook = conv.webhooks.get(request.match_info["Sid"])
+    if hook is None:
+        raise not_found(request.path)
+    return hook
+
+
+def _chat_method(value: str) -> str:
+    if value.upper() not in ("GET", "POST"):
+        raise TwilioError(400, 20001, f"Invalid Configuration.Method {value!r}")
+    return value.lower()
+
+
+async def list_channel_webhooks(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    base = base_url(request)
+    return _page(request, "webhooks", list(conv.webhooks.values()),
+                 lambda w: chat_channel_webhook(base, e.store.account_sid, conv, w))
+
+
+async def create_channel_webhook(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    data = await form(request)
+    kind = data.get("Type")
+    if kind not in ("webhook", "trigger", "studio"):
+        raise missing("Type")
+    if kind != "studio" and not data.get("Configuration.Url"):
+        raise missing("Configuration.Url")
+    hook = e.store.add_conversation_webhook(
+        conv, target=kind, url=data.get("Configuration.Url") or None,
+        method=_chat_method(data.get("Configuration.Method", "POST")),
+        filters=[f for f in data.getall("Configuration.Filters", []) if f],
+        triggers=[t for t in data.getall("Configuration.Triggers", []) if t],
+        flow_sid=data.get("Configuration.FlowSid") or None, replay_after=None,
+    )
+    hook.retry_count = parse_int(data.get("Configuration.RetryCount"), "Configuration.RetryCount") or 0
+    return json_response(chat_channel_webhook(base_url(request), e.store.account_sid, conv, hook), 201)
+
+
+async def fetch_channel_webhook(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    return json_response(chat_channel_webhook(base_url(request), e.store.account_sid, conv, _chat_hook(request, conv)))
+
+
+async def update_channel_webhook(request: web.Request) -> web.Response:
+    e = emu(request)
+    conv = _channel(request)
+    hook = _chat_hook(request, conv)
+    data = await form(request)
+    if "Configuration.Url" in data:
+        hook.url = data["Configuration.Url"] or None
+    if "Configuration.Method" in data:
+        hook.method = _chat_method(data["Configuration.Method"])
+    if "Configuration.Filters" in data:
+        hook.filters = [f for f in data.getall("Configuration.Filters") if f]
+    if "Configuration.Triggers" in data:
+        hook.triggers = [t for t in data.getall("Configuration.Triggers") if t]
+    if "Configuration.FlowSid" in data:
+        hook.flow_sid = data["Configuration.FlowSid"] or None
+    if "Configuration.RetryCount" in data:
+        hook.retry_count = parse_int(data["Configuration.RetryCount"], "Configuration.RetryCount") or 0
+    hook.date_updated = now()
+    return json_response(chat_channel_webhook(base_url(request), e.store.account_sid, conv, hook))
+
+
+async def delete_channel_webhook(request: web.Request) -> web.Response:
+    conv = _channel(request)
+    del conv.webhooks[_chat_hook(request, conv).sid]
+    return no_content()
+
+
+async def list_bindings(request: web.Request) -> web.Response:
+    """Push bindings (service or user level): always empty, the stand-in has no push channel."""
+    e = emu(request)
+    service = _service(request)
+    if "UserSid" in request.match_info:
+        e.store.find_user(service.sid, request.match_info["UserSid"], request.path)
+    return _page(request, "bindings", [], lambda b: b)
+
+
 # ---------------------------------------------------------------------- users and roles
 async def list_users(request: web.Request) -> web.Response:
     e = emu(request)
@@ -434,6 +527,13 @@ def add_routes(app: web.Application) -> None:
         ("GET", f"{chan}/Messages/{{Sid}}", fetch_message, "fetch:message"),
         ("POST", f"{chan}/Messages/{{Sid}}", update_message, "update:message"),
         ("DELETE", f"{chan}/Messages/{{Sid}}", delete_message, "delete:message"),
+        ("GET", f"{chan}/Webhooks", list_channel_webhooks, "list:channel-webhooks"),
+        ("POST", f"{chan}/Webhooks", create_channel_webhook, "create:channel-webhooks"),
+        ("GET", f"{chan}/Webhooks/{{Sid}}", fetch_channel_webhook, "fetch:channel-webhook"),
+        ("POST", f"{chan}/Webhooks/{{Sid}}", update_channel_webhook, "update:channel-webhook"),
+        ("DELETE", f"{chan}/Webhooks/{{Sid}}", delete_channel_webhook, "delete:channel-webhook"),
+        ("GET", f"{svc}/Bindings", list_bindings, "list:bindings"),
+        ("GET", f"{svc}/Users/{{UserSid}}/Bindings", list_bindings, "list:user-bindings"),
         ("GET", f"{svc}/Users", list_users, "list:users"),
         ("POST", f"{svc}/Users", create_user, "create:users"),
         ("GET", f"{svc}/Users/{{Sid}}", fetch_user, "fetch:user"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -227,6 +228,47 @@ async def update_service_webhooks(request: web.Request) -> web.Response:
     if "Method" in data:
         service.webhook_method = _method(data["Method"]).upper()
     return json_response(_service_webhooks(request))
+
+
+def _notifications(request: web.Request) -> dict[str, Any]:
+    e = emu(request)
+    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
+    return {
+        "account_sid": e.store.account_sid,
+        "chat_service_sid": service.sid,
+        **service.push,
+        "url": f"{base_url(request)}/v1/Services/{service.sid}/Configuration/Notifications",
+    }
+
+
+async def fetch_notifications(request: web.Request) -> web.Response:
+    return json_response(_notifications(request))
+
+
+async def update_notifications(request: web.Request) -> web.Response:
+    """``NewMessage.WithMedia.Enabled=true`` sets ``new_message.with_media.enabled``, and so on."""
+    e = emu(request)
+    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
+    data = await form(request)
+    for key, value in data.items():
+        path = [re.sub(r"(?<!^)(?=[A-Z])", "_", part).lower() for part in key.split(".")]
+        node = service.push
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                raise TwilioError(400, 20001, f"Unknown parameter {key}")
+            node = child
+        if path[-1] not in node:
+            raise TwilioError(400, 20001, f"Unknown parameter {key}")
+        is_flag = path[-1] in ("enabled", "log_enabled", "badge_count_enabled")
+        node[path[-1]] = (value.lower() == "true") if is_flag else (value or None)
+    return json_response(_notifications(request))
+
+
+async def list_bindings(request: web.Request) -> web.Response:
+    """Push bindings: the stand-in has no push channel, so the list is always empty."""
+    emu(request).store.service(request.match_info["ChatServiceSid"], request.path)
+    return _page(request, "bindings", [], lambda b: b)
 
 
 # ---------------------------------------------------------------------- conversations
@@ -821,6 +863,9 @@ def add_routes(app: web.Application) -> None:
     r.add_post(f"{svc}/Configuration", update_service_configuration, name="update:service-configuration")
     r.add_get(f"{svc}/Configuration/Webhooks", fetch_service_webhooks, name="fetch:service-webhooks")
     r.add_post(f"{svc}/Configuration/Webhooks", update_service_webhooks, name="update:service-webhooks")
+    r.add_get(f"{svc}/Configuration/Notifications", fetch_notifications, name="fetch:service-notifications")
+    r.add_post(f"{svc}/Configuration/Notifications", update_notifications, name="update:service-notifications")
+    r.add_get(f"{svc}/Bindings", list_bindings, name="list:service-bindings")
     for prefix, tag in (("/v1", ""), (svc, "service-")):
         conv = f"{prefix}/Conversations/{{ConversationSid}}"
         routes: list[tuple[str, str, Any, str]] = [

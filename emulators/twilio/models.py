@@ -8,6 +8,17 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 
+def default_push() -> dict[str, Any]:
+    """Push notification settings of a new Conversation Service (all off, Twilio's templates)."""
+    return {
+        "log_enabled": False,
+        "new_message": {"enabled": False, "template": None, "sound": None, "badge_count_enabled": False,
+                        "with_media": {"enabled": False, "template": None}},
+        "added_to_conversation": {"enabled": False, "template": None, "sound": None},
+        "removed_from_conversation": {"enabled": False, "template": None, "sound": None},
+    }
+
+
 @dataclass
 class Role:
     """A Conversations role (``conversation``/``service``); Chat v2 calls them ``channel``/``deployment``."""
@@ -40,7 +51,8 @@ class Service:
     post_webhook_url: str | None = None
     webhook_method: str = "POST"
     webhook_filters: list[str] = field(default_factory=list)
-    notifications: dict[str, Any] = field(default_factory=dict)
+    notifications: dict[str, Any] = field(default_factory=dict)  # Chat v2 service notifications
+    push: dict[str, Any] = field(default_factory=lambda: default_push())  # v1 Configuration/Notifications
 
 
 @dataclass
@@ -122,6 +134,7 @@ class ConversationWebhook:
     replay_after: int | None
     date_created: int
     date_updated: int
+    retry_count: int = 0
 
 
 @dataclass

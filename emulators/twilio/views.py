@@ -424,6 +424,28 @@ def chat_user_channel(base: str, store: Store, user: User, conv: Conversation, p
     }
 
 
+def chat_channel_webhook(base: str, account_sid: str, conv: Conversation, hook: ConversationWebhook) -> dict[str, Any]:
+    configuration: dict[str, Any]
+    if hook.target == "studio":
+        configuration = {"flow_sid": hook.flow_sid, "retry_count": hook.retry_count}
+    else:
+        configuration = {"url": hook.url, "method": hook.method.upper(), "filters": hook.filters,
+                         "retry_count": hook.retry_count}
+        if hook.target == "trigger":
+            configuration["triggers"] = hook.triggers
+    return {
+        "sid": hook.sid,
+        "account_sid": account_sid,
+        "service_sid": conv.service_sid,
+        "channel_sid": conv.sid,
+        "type": hook.target,
+        "url": f"{base}/v2/Services/{conv.service_sid}/Channels/{conv.sid}/Webhooks/{hook.sid}",
+        "configuration": configuration,
+        "date_created": fmt_date(hook.date_created),
+        "date_updated": fmt_date(hook.date_updated),
+    }
+
+
 def chat_role(base: str, account_sid: str, role: Role) -> dict[str, Any]:
     return {
         "sid": role.sid,

@@ -29,6 +29,14 @@ def _drive_everything(server) -> None:
     v1.services(svc.sid).configuration().fetch()
     v1.services(svc.sid).configuration.webhooks().fetch()
     v1.services(svc.sid).configuration.webhooks().update(method="POST")
+    notif = v1.services(svc.sid).configuration.notifications().update(
+        log_enabled=True, new_message_enabled=True, new_message_template="New: ${MESSAGE}",
+        new_message_with_media_enabled=True, added_to_conversation_sound="ring")
+    assert notif.new_message["enabled"] is True
+    assert notif.new_message["with_media"]["enabled"] is True
+    assert notif.added_to_conversation["sound"] == "ring"
+    assert v1.services(svc.sid).configuration.notifications().fetch().log_enabled is True
+    assert v1.services(svc.sid).bindings.list() == []
     media = server.http.post(f"/v1/Services/{svc.sid}/Media", content=b"bytes",
                              headers={"Content-Type": "text/plain"}).json()
     server.http.get(f"/v1/Services/{svc.sid}/Media/{media['sid']}")
@@ -106,6 +114,16 @@ def _drive_everything(server) -> None:
     s.channels(ch.sid).messages(m.sid).fetch()
     s.channels(ch.sid).messages(m.sid).update(body="y")
     s.users(user.sid).user_channels.list()
+    assert s.bindings.list() == []
+    assert s.users(user.sid).user_bindings.list() == []
+    hook = s.channels(ch.sid).webhooks.create(type="webhook", configuration_url="https://example.com/c",
+                                              configuration_method="POST", configuration_filters=["onMessageSent"],
+                                              configuration_retry_count=2)
+    assert hook.configuration["retry_count"] == 2
+    s.channels(ch.sid).webhooks.list()
+    s.channels(ch.sid).webhooks(hook.sid).fetch()
+    assert s.channels(ch.sid).webhooks(hook.sid).update(configuration_method="GET").configuration["method"] == "GET"
+    s.channels(ch.sid).webhooks(hook.sid).delete()
     s.channels(ch.sid).messages(m.sid).delete()
     s.channels(ch.sid).members(member.sid).delete()
     s.channels(ch.sid).delete()
