@@ -15,12 +15,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from azure.communication.chat import ChatParticipant, ChatThreadClient, CommunicationUserIdentifier
-from azure.core.exceptions import HttpResponseError
 
 from ..errors import ConcurrentUpdateError, LeaseHeldError
 from ..settings import ExportSettings
@@ -29,7 +29,7 @@ from ..state.messages import MessageNotFoundError
 from .acs_chat import AcsChat
 from .content import CopiedMedia, OutgoingPart, build_parts, content_hash
 from .media import MediaCopier
-from .pacing import Cancelled, Pacer, PacerRegistry
+from .pacing import Cancelled, Pacer, PacerRegistry, PriorityGate
 from .people import People, Person, identity_of
 from .prefetch import Prefetch
 from .retry import Retrier
@@ -44,6 +44,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 THREAD_NAMESPACE = uuid.UUID("6f1c56f2-5d1e-4d0c-9a55-3f7b2f0e8a11")
 PREFETCH_DEPTH = 64
 RECONCILE_PAGE = 100
+SETUP_SLOTS = 4  # conversations setting up (thread, participants, reconcile) at once
+SEND_SLOTS = 8  # sends in flight at once in the process, the longest conversations first
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class _Slice:
     pending_high: int = -1
     pending_media: int = 0
     partial: dict[str, dict[int, str]] = field(default_factory=dict)  # message SID -> part -> ACS id
+    size_hint: int = 0  # the newest Twilio index, when known: sends of big conversations go first
     sent: int = 0
     media_bytes: int = 0
     edits: int = 0
@@ -130,12 +133,22 @@ class ConversationExporter:
         self._create_pacers = PacerRegistry(settings.thread_create_limits, time_scale=scale, stop=stop)
         self._receipt_pacers = PacerRegistry(settings.send_limits, time_scale=scale, stop=stop)
         self.on_message: Callable[[str, int], None] = lambda sid, n: None
+        self._setup_gate = threading.BoundedSemaphore(SETUP_SLOTS)
+        self._send_gate = PriorityGate(SEND_SLOTS)
 
     # ------------------------------------------------------------------ entry point
     def export_conversation(
-        self, conversation: str | SourceConversation, *, deadline: float | None = None, run_id: str | None = None
+        self,
+        conversation: str | SourceConversation,
+        *,
+        deadline: float | None = None,
+        run_id: str | None = None,
+        size_hint: int = 0,
     ) -> ExportOutcome:
-        """Copy what is new in one conversation until done or ``deadline`` (``time.monotonic()``)."""
+        """Copy what is new in one conversation until done or ``deadline`` (``time.monotonic()``).
+
+        ``size_hint`` (its message count, if known) ranks its sends against other conversations'.
+        """
         conv = conversation if isinstance(conversation, SourceConversation) else self._resolve(conversation)
         try:
             record = self._conversations.acquire_lease(
@@ -146,7 +159,7 @@ class ConversationExporter:
         if record.status == "not_migratable":
             self._conversations.release_lease(conv.sid, owner=self.owner)
             return ExportOutcome(conv.sid, "not_migratable", reason=record.last_error, thread_id=record.thread_id)
-        work = _Slice(conv, record)
+        work = _Slice(conv, record, size_hint=size_hint)
         try:
             work.record = self._save(work, status="running", source=conv.source, service_sid=conv.service_sid,
                                      run_id=run_id or record.run_id, last_error=None)
@@ -189,14 +202,15 @@ class ConversationExporter:
 
     # ------------------------------------------------------------------ the slice
     def _run(self, work: _Slice, deadline: float | None) -> ExportOutcome:
-        participants = self._source.list_participants(work.conv)
-        work.by_participant = {p.sid: p for p in participants}
-        if work.record.thread_id is None:
-            self._create_thread(work, participants)
-        else:
-            self._load_members(work)
-            self._add_people(work, [self._participant_person(work, p) for p in participants])
-        self._reconcile(work)
+        with self._setup_gate:  # a few set-ups at a time: the largest conversations (started first) go first
+            participants = self._source.list_participants(work.conv)
+            work.by_participant = {p.sid: p for p in participants}
+            if work.record.thread_id is None:
+                self._create_thread(work, participants)
+            else:
+                self._load_members(work)
+                self._add_people(work, [self._participant_person(work, p) for p in participants])
+            self._reconcile(work)
         if work.record.high_water_index >= 0 and work.record.attributes.get("changesCheckedRun") != work.record.run_id:
             self._apply_changes(work)
             work.record = self._save(work, attributes={**work.record.attributes,
@@ -256,13 +270,15 @@ class ConversationExporter:
             raise NotMigratableError(
                 f"{work.conv.sid} has {len(participants)} participants; an ACS thread holds at most {MAX_PARTICIPANTS}"
             )
-        departed = self._departed_authors(work)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="authors") as pool:
+            scan = pool.submit(self._departed_authors, work)  # reads the history while the people are mapped
+            people = [self._participant_person(work, p) for p in participants]
+            departed = scan.result()
         if len(participants) + len(departed) > MAX_PARTICIPANTS:
             raise NotMigratableError(
                 f"{work.conv.sid} has {len(participants)} participants and {len(departed)} authors who left; "
                 f"an ACS thread holds at most {MAX_PARTICIPANTS}"
             )
-        people = [self._participant_person(work, p) for p in participants]
         for identity in sorted(departed):
             name = self._people.display_name(work.conv, None, identity)
             person = self._people.person(identity, kind="chat", display_name=name)
@@ -440,8 +456,10 @@ class ConversationExporter:
                 work.sent += 1
                 work.media_bytes += item.media_bytes
                 self.on_message(work.conv.sid, 1)
-                if len(work.pending) >= self._settings.flush_every:
-                    self._flush(work)
+                if len(work.pending) >= self._settings.flush_every and (
+                    pacer.delay() > 0 or len(work.pending) >= 4 * self._settings.flush_every
+                ):
+                    self._flush(work)  # while the pacer waits anyway, so the batch costs no send time
         finally:
             prefetch.close()
         self._flush(work)
@@ -460,16 +478,9 @@ class ConversationExporter:
     def _send_part(self, work: _Slice, client: ChatThreadClient, item: _Prepared, part: OutgoingPart,
                    pacer: Pacer) -> str:
         def send() -> str:
-            pacer.acquire()
-            counted = True
-            try:
+            with pacer.slot(self._send_gate, priority=work.size_hint - item.message.index):
                 result = client.send_message(part.content, sender_display_name=item.person.display_name,
                                              metadata=part.metadata, chat_message_type="text")
-            except HttpResponseError as exc:
-                counted = exc.status_code != 429
-                raise
-            finally:
-                pacer.done(counted=counted)
             return str(result.id)
 
         def recover() -> str | None:

@@ -1,22 +1,24 @@
 """Pacers: sliding-window rate limits kept on the client side, so ACS's limits are met, not hit.
 
 A ``Pacer`` holds one or more ``(count, seconds)`` windows. ``acquire()`` blocks until one
-more call fits every window and returns; ``done()`` stamps the call with the moment its
-response arrived (the server counted it no later than that, so the next window opens
-no earlier than the server's). A 429 ``Retry-After`` pushes the pacer back with ``hold()``.
+more call fits every window, then counts it from that moment (the request leaves right
+after, so the server counts it a little later: a margin of 1 % of each window absorbs
+the difference). A 429 gives its place back (``done(counted=False)``) and its
+``Retry-After`` pushes the pacer back (``hold()``).
 """
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from ..settings import Windows
 
-_MARGIN = 0.02  # of a window: sent this much later than the bare limit allows
+_MARGIN = 0.01  # of a window: a call goes this much later than the bare limit allows
 
 
 class Cancelled(Exception):
@@ -39,7 +41,6 @@ class Pacer:
         self._capacity = max((c for c, _ in self._windows), default=0)
         self._stamps: deque[float] = deque()
         self._held_until = 0.0
-        self._in_flight = 0
         self._clock = clock
         self._stop = stop
         self._lock = threading.Lock()
@@ -50,26 +51,30 @@ class Pacer:
             self._stamps.popleft()
         wait = max(0.0, self._held_until - now)
         for count, seconds in self._windows:
-            if len(self._stamps) + self._in_flight < count:
+            if len(self._stamps) < count:
                 continue
             inside = [t for t in self._stamps if t > now - seconds]
-            excess = len(inside) + self._in_flight - count  # >= 0 means full
-            if excess < 0:
-                continue
-            if excess >= len(inside):  # the window is full of calls still in flight
-                wait = max(wait, seconds * _MARGIN)
-            else:
-                wait = max(wait, inside[excess] + seconds * (1 + _MARGIN) - now)
+            if len(inside) >= count:
+                wait = max(wait, inside[len(inside) - count] + seconds * (1 + _MARGIN) - now)
         return wait
 
-    def acquire(self) -> None:
-        """Block until one more call fits; raises ``Cancelled`` when the stop event is set."""
+    def delay(self) -> float:
+        """Seconds until one more call would fit (0 when it fits now)."""
+        with self._lock:
+            return self._delay(self._clock())
+
+    def acquire(self) -> float:
+        """Block until one more call fits and count it from now; returns its stamp for ``done``.
+
+        Raises ``Cancelled`` when the stop event is set while waiting.
+        """
         while True:
             with self._lock:
-                delay = self._delay(self._clock())
+                now = self._clock()
+                delay = self._delay(now)
                 if delay <= 0:
-                    self._in_flight += 1
-                    return
+                    self._stamps.append(now)
+                    return now
             self.waited += delay
             if self._stop is not None:
                 if self._stop.wait(min(delay, 1.0)):
@@ -77,12 +82,22 @@ class Pacer:
             else:
                 time.sleep(min(delay, 1.0))
 
-    def done(self, *, counted: bool = True) -> None:
-        """The call's response arrived; ``counted=False`` when the server did not count it."""
-        with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
-            if counted:
-                self._stamps.append(self._clock())
+    def done(self, stamp: float, *, counted: bool = True, sent_at: float | None = None) -> None:
+        """The call stamped ``stamp`` ended; ``counted=False`` (a 429) gives its place back.
+
+        A counted call is re-stamped at the estimated moment the server counted it: halfway
+        between when it was sent (``sent_at``, default the grant) and when its answer came.
+        """
+        with self._lock, suppress(ValueError):  # already out of every window
+            index = self._stamps.index(stamp)
+            if not counted:
+                del self._stamps[index]
+                return
+            start = stamp if sent_at is None else sent_at
+            arrived = start + (self._clock() - start) / 2
+            self._stamps[index] = arrived
+            if index + 1 < len(self._stamps) and self._stamps[index + 1] < arrived:
+                self._stamps = deque(sorted(self._stamps))
 
     def hold(self, seconds: float) -> None:
         """The server said wait ``seconds`` (``Retry-After``): no call until then."""
@@ -90,17 +105,69 @@ class Pacer:
             self._held_until = max(self._held_until, self._clock() + seconds)
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
-        """``acquire`` then ``done`` around a block of code."""
-        self.acquire()
+    def slot(self, gate: PriorityGate | None = None, priority: int = 0) -> Iterator[None]:
+        """``acquire`` then ``done`` around a block of code (a 429 inside gives the place back).
+
+        With a ``gate``, the call also waits for one of the process's send slots, which go to
+        the highest ``priority`` first (the conversation with the most left to send).
+        """
+        stamp = self.acquire()
+        counted = True
+        sent_at = None
         try:
-            yield
+            if gate is None:
+                yield
+            else:
+                with gate.slot(priority):
+                    sent_at = self._clock()
+                    yield
+        except Exception as exc:
+            counted = getattr(exc, "status_code", None) != 429
+            raise
         finally:
-            self.done()
+            self.done(stamp, counted=counted, sent_at=sent_at)
 
     @property
     def capacity(self) -> int:
         return self._capacity
+
+
+class PriorityGate:
+    """At most ``slots`` calls at once across the process; waiting calls go highest priority first.
+
+    When the machine is the bottleneck, the conversations with the most left to send (the
+    ones that decide the run's length) keep their pace and the small ones, which have slack,
+    wait.
+    """
+
+    def __init__(self, slots: int) -> None:
+        self._slots = slots
+        self._active = 0
+        self._waiting: list[tuple[int, int, threading.Event]] = []
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, priority: int) -> Iterator[None]:
+        event: threading.Event | None = None
+        with self._lock:
+            if self._active < self._slots and not self._waiting:
+                self._active += 1
+            else:
+                self._seq += 1
+                event = threading.Event()
+                heapq.heappush(self._waiting, (-priority, self._seq, event))
+        if event is not None:
+            event.wait()
+        try:
+            yield
+        finally:
+            with self._lock:
+                if self._waiting:
+                    _, _, following = heapq.heappop(self._waiting)
+                    following.set()  # the slot passes on directly
+                else:
+                    self._active -= 1
 
 
 class PacerRegistry:

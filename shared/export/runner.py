@@ -146,7 +146,7 @@ class ExportRunner:
             if self._stop.is_set():
                 return ExportOutcome(conv.sid, "stopped", work_left=True, reason="stopped before it started")
             progress.started(conv, estimate)
-            return self._exporter.export_conversation(conv, deadline=deadline, run_id=run_id)
+            return self._exporter.export_conversation(conv, deadline=deadline, run_id=run_id, size_hint=estimate)
 
         with ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="export") as pool:
             futures: dict[Future[ExportOutcome], SourceConversation] = {
