@@ -307,6 +307,28 @@ async def delete_message(request: web.Request) -> web.Response:
     return no_content()
 
 
+# ---------------------------------------------------------------------- Chat v3 channel migration
+async def migrate_channel(request: web.Request) -> web.Response:
+    """``POST /v3/Services/{IS}/Channels/{CH}``: change a channel's type (public -> private) so
+    Conversations can see it, optionally attaching a messaging service."""
+    e = emu(request)
+    conv = _channel(request, "Sid")
+    data = await form(request)
+    kind = data.get("Type")
+    if kind is not None and kind not in CHANNEL_TYPES:
+        raise TwilioError(400, 20001, f"Invalid Type {kind!r}")
+    if kind:
+        conv.type = kind
+    if "MessagingServiceSid" in data:
+        conv.messaging_service_sid = data["MessagingServiceSid"] or None
+    conv.date_updated = now()
+    body = chat_channel(base_url(request), e.store.account_sid, conv)
+    body.pop("links")
+    body["url"] = f"{base_url(request)}/v3/Services/{conv.service_sid}/Channels/{conv.sid}"
+    body["messaging_service_sid"] = conv.messaging_service_sid
+    return json_response(body)
+
+
 # ---------------------------------------------------------------------- channel webhooks
 def _chat_hook(request: web.Request, conv: Conversation) -> ConversationWebhook:
     hook = conv.webhooks.get(request.match_info["Sid"])
@@ -549,3 +571,4 @@ def add_routes(app: web.Application) -> None:
     for method, path, handler, name in routes:
         klass, _, rest = name.partition(":")
         app.router.add_route(method, path, handler, name=f"{klass}:v2-{rest}")
+    app.router.add_post("/v3/Services/{ServiceSid}/Channels/{Sid}", migrate_channel, name="update:v3-channel")

@@ -1,7 +1,7 @@
 """Validate recorded stand-in exchanges against Twilio's official OpenAPI specs (and stricter rules).
 
-- 2xx JSON on ``/v1`` (Conversations) and ``/v2`` (Chat) goes through openapi-core against
-  ``../shared/specs/twilio/twilio_{conversations_v1,chat_v2}.json`` (types, enums, SID patterns,
+- 2xx JSON on ``/v1`` (Conversations), ``/v2`` and ``/v3`` (Chat) goes through openapi-core against
+  ``../shared/specs/twilio/twilio_{conversations_v1,chat_v2,chat_v3}.json`` (types, enums, SID patterns,
   ``date-time``/``uri`` formats); on top of that every object must only carry keys the spec
   names, every Twilio date must be exactly ``YYYY-MM-DDTHH:MM:SSZ`` and every absolute URL must
   point at the host that served the request.
@@ -102,10 +102,15 @@ class SpecChecker:
         return OpenAPI.from_file_path(str(self.specs_dir / "twilio_chat_v2.json"))
 
     @cached_property
+    def chat_v3(self) -> OpenAPI:
+        return OpenAPI.from_file_path(str(self.specs_dir / "twilio_chat_v3.json"))
+
+    @cached_property
     def raw(self) -> dict[str, dict[str, Any]]:
         return {
             "v1": json.loads((self.specs_dir / "twilio_conversations_v1.json").read_text()),
             "v2": json.loads((self.specs_dir / "twilio_chat_v2.json").read_text()),
+            "v3": json.loads((self.specs_dir / "twilio_chat_v3.json").read_text()),
         }
 
     # ------------------------------------------------------------------ entry points
@@ -158,6 +163,8 @@ class SpecChecker:
             api, host, version = self.conversations, "https://conversations.twilio.com", "v1"
         elif path.startswith("/v2/"):
             api, host, version = self.chat, "https://chat.twilio.com", "v2"
+        elif path.startswith("/v3/"):
+            api, host, version = self.chat_v3, "https://chat.twilio.com", "v3"
         else:
             return bad("response on a path no spec covers")
         query: dict[str, Any] = {}

@@ -97,3 +97,18 @@ async def test_chat_async(twilio: StandIn) -> None:
         msgs = await chat.channels(channel.sid).messages.list_async()
         assert [m.body for m in msgs] == ["z"]
         assert (await chat.fetch_async()).friendly_name == "async chat"
+
+
+def test_v3_migration_makes_a_public_channel_a_conversation(client) -> None:
+    svc = client.chat.v2.services.create(friendly_name="to migrate")
+    chat = client.chat.v2.services(svc.sid)
+    public = chat.channels.create(friendly_name="old lobby", type="public")
+    chat.channels(public.sid).messages.create(from_="x", body="history")
+    convs = client.conversations.v1.services(svc.sid).conversations
+    assert convs.list() == []
+    migrated = client.chat.v3.channels(svc.sid, public.sid).update(type="private",
+                                                                    messaging_service_sid="MG" + "2" * 32)
+    assert migrated.type == "private"
+    assert migrated.messaging_service_sid == "MG" + "2" * 32
+    assert [c.sid for c in convs.list()] == [public.sid]
+    assert [m.body for m in convs(public.sid).messages.list()] == ["history"]

@@ -124,6 +124,7 @@ def _drive_everything(server) -> None:
     s.channels(ch.sid).webhooks(hook.sid).fetch()
     assert s.channels(ch.sid).webhooks(hook.sid).update(configuration_method="GET").configuration["method"] == "GET"
     s.channels(ch.sid).webhooks(hook.sid).delete()
+    assert client.chat.v3.channels(csvc.sid, ch.sid).update(type="private").type == "private"
     s.channels(ch.sid).messages(m.sid).delete()
     s.channels(ch.sid).members(member.sid).delete()
     s.channels(ch.sid).delete()
