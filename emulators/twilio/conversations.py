@@ -16,7 +16,7 @@ from .formats import check_attributes, now, parse_date, parse_duration, parse_in
 from .models import Conversation, Participant
 from .paging import paginate
 from .views import V1Scope, service_v1
-from .webhooks import conversation_params, message_params, participant_params
+from .webhooks import conversation_params, message_params, participant_params, user_params
 
 STATES = ("active", "inactive", "closed")
 BODY_LIMIT = 32 * 1024
@@ -707,6 +707,8 @@ async def create_user(request: web.Request) -> web.Response:
     user = e.store.create_user(scope.service_sid, identity, friendly_name=data.get("FriendlyName") or None,
                                attributes=check_attributes(data.get("Attributes"), "Attributes", 16 * 1024),
                                role_sid=role_sid)
+    if webhooks_enabled(request):
+        e.webhooks.fire_service(e.store, scope.service_sid, "onUserAdded", user_params(user, "onUserAdded"))
     return json_response(scope.user(user, single=True), 201)
 
 
@@ -729,6 +731,8 @@ async def update_user(request: web.Request) -> web.Response:
     if data.get("RoleSid"):
         user.role_sid = e.store.role(scope.service_sid, data["RoleSid"], request.path).sid
     user.date_updated = now()
+    if webhooks_enabled(request):
+        e.webhooks.fire_service(e.store, scope.service_sid, "onUserUpdated", user_params(user, "onUserUpdated"))
     return json_response(scope.user(user, single=True))
 
 

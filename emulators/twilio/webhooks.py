@@ -25,14 +25,14 @@ import aiohttp
 from yarl import URL
 
 from .formats import fmt_date_ms
-from .models import Conversation, Message, Participant
+from .models import Conversation, Message, Participant, User
 from .store import Store
 
 log = logging.getLogger("emulators.twilio.webhooks")
 POST_EVENTS = (
     "onConversationAdded", "onConversationUpdated", "onConversationRemoved", "onConversationStateUpdated",
     "onMessageAdded", "onMessageUpdated", "onMessageRemoved",
-    "onParticipantAdded", "onParticipantUpdated", "onParticipantRemoved",
+    "onParticipantAdded", "onParticipantUpdated", "onParticipantRemoved", "onUserAdded", "onUserUpdated",
 )
 
 
@@ -103,6 +103,19 @@ class WebhookDispatcher:
         cfg = store.config
         is_default = conv.service_sid == cfg.default_chat_service_sid
         if is_default and cfg.post_webhook_url and cfg.webhook_target == "webhook" \
+                and _accepts(cfg.webhook_filters, event):
+            self._queue_one(Delivery(event, cfg.post_webhook_url, cfg.webhook_method.upper(), {**common, **params}))
+
+    def fire_service(self, store: Store, service_sid: str, event: str, params: dict[str, str]) -> None:
+        """Queue a service-level event (``onUserAdded``/``onUserUpdated``): service and account targets."""
+        service = store.services.get(service_sid)
+        common = {"AccountSid": store.account_sid, "EventType": event, "Source": "API", "RetryCount": "0",
+                  "ChatServiceSid": service_sid}
+        if service is not None and service.post_webhook_url and _accepts(service.webhook_filters, event):
+            self._queue_one(Delivery(event, service.post_webhook_url, service.webhook_method.upper(),
+                                     {**common, **params}))
+        cfg = store.config
+        if service_sid == cfg.default_chat_service_sid and cfg.post_webhook_url and cfg.webhook_target == "webhook" \
                 and _accepts(cfg.webhook_filters, event):
             self._queue_one(Delivery(event, cfg.post_webhook_url, cfg.webhook_method.upper(), {**common, **params}))
 
@@ -222,6 +235,21 @@ def participant_params(conv: Conversation, part: Participant, event: str) -> dic
         params["LastReadMessageIndex"] = str(part.last_read_message_index)
     if event == "onParticipantRemoved":
         params["DateRemoved"] = fmt_date_ms(time.time())
+    return _compact(params)
+
+
+def user_params(user: User, event: str) -> dict[str, str]:
+    """Fields of onUserAdded/onUserUpdated (``isOnline``/``isNotifiable`` spelled as Twilio documents)."""
+    params = {
+        "UserSid": user.sid,
+        "DateCreated": fmt_date_ms(user.date_created),
+        "Identity": user.identity,
+        "RoleSid": user.role_sid or "",
+        "Attributes": user.attributes,
+        "FriendlyName": user.friendly_name or "",
+    }
+    if event == "onUserUpdated":
+        params.update({"DateUpdated": fmt_date_ms(user.date_updated), "isOnline": "false", "isNotifiable": "false"})
     return _compact(params)
 
 

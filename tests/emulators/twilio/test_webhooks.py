@@ -150,3 +150,19 @@ def test_timers_move_state_and_fire_state_updated(spec_checker, receiver: Receiv
         validator = RequestValidator(server.auth_token)
         assert all(validator.validate(e.url, e.params, e.headers["X-Twilio-Signature"]) for e in events)
         assert client.conversations.v1.conversations(conv.sid).fetch().timers == {}
+
+
+def test_user_events_on_the_service_webhook(client, twilio: StandIn, receiver: Receiver) -> None:
+    svc = client.conversations.v1.services.create(friendly_name="user events")
+    s = client.conversations.v1.services(svc.sid)
+    s.configuration.webhooks().update(post_webhook_url=receiver.url, filters=["onUserAdded", "onUserUpdated"])
+    user = s.users.create(identity="newbie", friendly_name="New Bie", **ENABLED)
+    s.users(user.sid).update(friendly_name="Old Hand", **ENABLED)
+    events = _events(receiver, 2)
+    assert [e.params["EventType"] for e in events] == ["onUserAdded", "onUserUpdated"]
+    assert events[0].params["UserSid"] == user.sid
+    assert events[0].params["FriendlyName"] == "New Bie"
+    assert events[1].params["FriendlyName"] == "Old Hand"
+    assert events[1].params["isOnline"] == "false"
+    validator = RequestValidator(twilio.auth_token)
+    assert all(validator.validate(e.url, e.params, e.headers["X-Twilio-Signature"]) for e in events)
