@@ -3,7 +3,8 @@
 Starts ``python -m emulators.twilio`` (no recording), creates one conversation with a message
 through the real SDK, then runs keep-alive aiohttp workers doing authenticated
 ``GET /v1/Conversations/{sid}`` (a fetch) and ``GET .../Messages?PageSize=1`` (a one-item
-list) for ``--seconds``. Prints the figures as JSON; it asserts nothing about time.
+list) for ``--seconds``; then, for information, full 50-message pages. ``--sdk`` adds the
+same fetch through the SDK's async client. Prints the figures as JSON; asserts nothing.
 
     .venv/bin/python bench/twilio_throughput.py [--seconds 5] [--workers 32] [--sdk]
 """
@@ -100,12 +101,18 @@ def main(argv: list[str] | None = None) -> int:
         client = Client(info["account_sid"], info["auth_token"])
         client.conversations.base_url = info["url"]
         conv = client.conversations.v1.conversations.create(friendly_name="bench")
-        client.conversations.v1.conversations(conv.sid).messages.create(author="bench", body="hello")
+        for i in range(50):
+            client.conversations.v1.conversations(conv.sid).messages.create(author="bench", body=f"hello {i}")
+            time.sleep(0.035)  # stay under 30 writes/s per conversation
         base = f"{info['url']}/v1/Conversations/{conv.sid}"
         urls = [base, f"{base}/Messages?PageSize=1"]
         auth = aiohttp.encode_basic_auth(info["account_sid"], info["auth_token"])
         result: dict[str, Any] = {"target_requests_per_second": TARGET, "workers": args.workers,
                                   "raw_http": asyncio.run(_workers(urls, auth, args.workers, args.seconds))}
+        # Not a "simple GET": full 50-message pages, what an export mostly does.
+        result["list_pages_of_50"] = asyncio.run(
+            _workers([f"{base}/Messages?PageSize=50"], auth, args.workers, min(args.seconds, 3.0)))
+        result["list_pages_of_50"].pop("ratio_vs_target")
         if args.sdk:
             result["twilio_sdk_async"] = asyncio.run(
                 _sdk_rate(info["url"], info["account_sid"], info["auth_token"], conv.sid, args.workers,
