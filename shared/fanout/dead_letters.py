@@ -10,6 +10,7 @@ from ..errors import BadRequestError, ConflictError
 from ..state import DeadLetter, DeadLetterStore
 from ..state.queues import WorkQueue
 from .deliveries import DeliveryMessage, unpack_payload
+from .subscriptions import is_subscription_id
 
 MAX_REPLAY = 1000
 
@@ -46,8 +47,9 @@ def parse_replay_request(body: Mapping[str, Any]) -> dict[str, Any]:
             raise BadRequestError(f"Replay at most {MAX_REPLAY} deliveries per request.", target="deliveryIds")
         return {"delivery_ids": list(dict.fromkeys(ids))}
     if "subscriptionId" in chosen:
-        if not isinstance(body["subscriptionId"], str):
-            raise BadRequestError("subscriptionId must be a string.", target="subscriptionId")
+        if not is_subscription_id(body["subscriptionId"]):
+            raise BadRequestError("subscriptionId must be a subscription id (sub_ and 24 hex digits).",
+                                  target="subscriptionId")
         return {"subscription_id": body["subscriptionId"]}
     if body["all"] is not True:
         raise BadRequestError("all must be true.", target="all")

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import BadRequestError
 from ..settings import Secret
 from ..state import Subscription, SubscriptionStore
-from ..state.subscriptions import new_subscription_id
+from ..state.subscriptions import SubscriptionNotFoundError, new_subscription_id
 from .matching import FORMATS, known_event_types
 from .ssrf import UrlGuard
+
+_SUBSCRIPTION_ID = re.compile(r"sub_[0-9a-f]{24}\Z")
+
+
+def is_subscription_id(value: object) -> bool:
+    """True for text shaped like the ids ``create_subscription`` hands out."""
+    return isinstance(value, str) and _SUBSCRIPTION_ID.match(value) is not None
+
 
 _FIELDS = frozenset({"url", "format", "eventTypes", "secret", "includeMigrated"})
 MIN_SECRET_CHARS = 16
@@ -85,5 +94,8 @@ class SubscriptionService:
         return self._store.get_subscription(subscription_id)
 
     def delete_subscription(self, subscription_id: str) -> None:
+        """Remove it; succeeds when it is already gone, 404 for text that is no subscription id at all."""
+        if not is_subscription_id(subscription_id):
+            raise SubscriptionNotFoundError(f"There is no subscription {subscription_id!r}.", target="id")
         self._store.delete_subscription(subscription_id)
         self._on_change()

@@ -17,6 +17,7 @@ from ..errors import AppError, BadRequestError
 from ..fanout.dead_letters import dead_letter_view
 from ..fanout.deliveries import DeliveryMessage
 from ..fanout.events import parse_event
+from ..fanout.subscriptions import is_subscription_id
 from ..http import handle_errors, json_response, read_json_object
 from . import new_blueprint
 
@@ -91,9 +92,11 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     @bp.route(route="deliveries/dead", methods=["GET"])
     @handle_errors
     def deliveries_dead(req: func.HttpRequest) -> func.HttpResponse:
-        letters = container.fanout.dead_letters.list_dead_letters(
-            subscription_id=req.params.get("subscriptionId") or None, limit=_limit(req)
-        )
+        subscription_id = req.params.get("subscriptionId") or None
+        if subscription_id is not None and not is_subscription_id(subscription_id):
+            raise BadRequestError("subscriptionId must be a subscription id (sub_ and 24 hex digits).",
+                                  target="subscriptionId")
+        letters = container.fanout.dead_letters.list_dead_letters(subscription_id=subscription_id, limit=_limit(req))
         return json_response({"value": [dead_letter_view(letter) for letter in letters]})
 
     @bp.function_name("deliveries_replay")

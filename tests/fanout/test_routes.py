@@ -129,10 +129,14 @@ def test_production_defaults_refuse_http_and_loopback_targets(strict_app: func.F
 
 
 def test_unknown_subscriptions_are_404(app: func.FunctionApp) -> None:
-    for sub_id in ("sub_" + "0" * 24, "nope", "sub_/../x"):
+    for sub_id in ("sub_" + "0" * 24, "nope", "sub_/../x", "' or PartitionKey ne '"):
         status, error = call(app, "subscriptions_get", "GET", "/x", route_params={"id": sub_id})
         assert status == 404
         assert error["error"]["code"] == "SubscriptionNotFound"
+    for sub_id in ("nope", "sub_/../x", "' or PartitionKey ne '"):  # never an id: not "already gone" either
+        status, error = call(app, "subscriptions_delete", "DELETE", "/x", route_params={"id": sub_id})
+        assert status == 404
+        assert error["error"]["target"] == "id"
 
 
 def _dead(container: AppContainer, delivery_id: str, sub_id: str = "sub_" + "1" * 24) -> DeadLetter:
@@ -146,8 +150,9 @@ def _dead(container: AppContainer, delivery_id: str, sub_id: str = "sub_" + "1" 
 
 
 @pytest.mark.parametrize(("params", "target"), [({"limit": "0"}, "limit"), ({"limit": "x"}, "limit"),
-                                                ({"limit": "1001"}, "limit")])
-def test_dead_letter_listing_checks_its_limit(app: func.FunctionApp, params: dict[str, str], target: str) -> None:
+                                                ({"limit": "1001"}, "limit"),
+                                                ({"subscriptionId": "') or (RowKey ne '"}, "subscriptionId")])
+def test_dead_letter_listing_checks_its_parameters(app: func.FunctionApp, params: dict[str, str], target: str) -> None:
     status, error = call(app, "deliveries_dead", "GET", "/api/deliveries/dead", params=params)
     assert status == 400
     assert error["error"]["target"] == target
@@ -156,6 +161,7 @@ def test_dead_letter_listing_checks_its_limit(app: func.FunctionApp, params: dic
 @pytest.mark.parametrize("body", [
     {}, {"all": False}, {"all": "yes"}, {"deliveryIds": []}, {"deliveryIds": "dlv_1"}, {"deliveryIds": [1]},
     {"deliveryIds": ["dlv_1"], "all": True}, {"subscriptionId": 5}, {"everything": True},
+    {"subscriptionId": "x' or 1 eq 1 or 'a' eq 'a"}, {"subscriptionId": "sub_" + "0" * 23},
 ])
 def test_bad_replay_requests_are_400_and_replay_nothing(
     app: func.FunctionApp, container: AppContainer, body: dict[str, Any]
