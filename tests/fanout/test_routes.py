@@ -211,3 +211,30 @@ def test_settings_errors_make_every_route_503(fanout_environ: dict[str, str]) ->
     status, error = create(built, VALID)
     assert status == 503
     assert "FANOUT_MAX_ATTEMPTS" in error["error"]["message"]
+
+
+def test_the_event_grid_function_enqueues_chat_events_and_drops_others(
+    app: func.FunctionApp, container: AppContainer
+) -> None:
+    create(app, VALID)
+    on_event = handler(app, "fanout_acs_event")
+    data = {"threadId": "19:x@thread.v2", "messageId": "1", "messageBody": "hi", "metadata": {}}
+    on_event(func.EventGridEvent(id="e1", data=data, topic="/acs", subject="s", event_time=None, data_version="1.0",
+                                 event_type="Microsoft.Communication.ChatMessageReceivedInThread"))
+    on_event(func.EventGridEvent(id="e2", data={}, topic="/acs", subject="s", event_time=None, data_version="1.0",
+                                 event_type="Microsoft.Communication.CallStarted"))  # not chat: ignored
+    on_event(func.EventGridEvent(id="", data={}, topic="/acs", subject="s", event_time=None, data_version="1.0",
+                                 event_type="Microsoft.Communication.ChatThreadCreated"))  # malformed: dropped
+    on_event(func.CloudEvent(id="e3", source="/acs", type="Microsoft.Communication.ChatMessageReceivedInThread",
+                             specversion="1.0", data={**data, "messageBody": "from a CloudEvent"}))
+    messages = container.delivery_queue.client.receive_messages(messages_per_page=32)
+    bodies = sorted(DeliveryMessage.parse(m.content).body["Body"] for m in messages)
+    assert bodies == ["from a CloudEvent", "hi"]
+
+
+def test_the_deliverer_drops_malformed_queue_messages_without_failing(app: func.FunctionApp) -> None:
+    from azure.functions.queue import QueueMessage
+
+    deliver = handler(app, "fanout_deliver")
+    assert deliver(QueueMessage(id="m1", body=b"not json")) is None
+    assert deliver(QueueMessage(id="m2", body=b'{"delivery_id": "x"}')) is None
