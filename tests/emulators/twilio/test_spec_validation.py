@@ -192,6 +192,12 @@ def workspace(twilio: StandIn) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _same_leaf_types(mine: dict[str, Any], theirs: dict[str, Any], where: str) -> None:
+    for key, value in theirs.items():
+        if key in mine and value is not None and mine[key] is not None and not isinstance(value, dict):
+            assert type(mine[key]) is type(value), f"{where}.{key}"
+
+
 @pytest.mark.parametrize(("path", "kind"), _example_files(), ids=lambda v: v.stem if isinstance(v, Path) else "")
 def test_example_and_stand_in_bodies_deserialize_alike(path: Path, kind: str, twilio: StandIn,
                                                         workspace: dict[str, dict[str, Any]]) -> None:
@@ -214,6 +220,10 @@ def test_example_and_stand_in_bodies_deserialize_alike(path: Path, kind: str, tw
         assert type(mine) is type(value), f"{name}: ours {type(mine).__name__}, example {type(value).__name__}"
         if isinstance(value, dict) and name not in ("links", "configuration", "timers", "bindings", "notifications"):
             assert set(mine) <= set(value) | {"projected_address", "proxy_address", "address"}, name
+            _same_leaf_types(mine, value, name)
+        if isinstance(value, list) and value and mine and isinstance(value[0], dict):
+            assert set(mine[0]) == set(value[0]), name  # e.g. message media items
+            _same_leaf_types(mine[0], value[0], name)
         if isinstance(value, datetime):
             assert mine.tzinfo is not None
     assert populated >= len(theirs) // 2, f"too few comparable fields in {path.name}"
