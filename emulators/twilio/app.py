@@ -24,7 +24,7 @@ from .formats import fmt_date_ms
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = logging.getLogger("emulators.twilio")
-RECORD_BODY_LIMIT = 256 * 1024
+RECORD_BODY_LIMIT = 8 * 1024 * 1024  # JSON bodies above this are recorded without the body
 
 
 def _route_name(request: web.Request) -> str:
