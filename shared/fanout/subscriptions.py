@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import BadRequestError
 from ..settings import Secret
@@ -24,6 +25,12 @@ def is_subscription_id(value: object) -> bool:
 _FIELDS = frozenset({"url", "format", "eventTypes", "secret", "includeMigrated"})
 MIN_SECRET_CHARS = 16
 MAX_SECRET_CHARS = 256
+
+
+def normalise_url(url: str) -> str:
+    """Lower-case scheme and host and an explicit ``/`` path: the URL the subscriber will see and sign-check."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, parts.fragment))
 
 
 def parse_subscription_request(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -59,8 +66,8 @@ def parse_subscription_request(body: Mapping[str, Any]) -> dict[str, Any]:
     include_migrated = body.get("includeMigrated", False)
     if not isinstance(include_migrated, bool):
         raise BadRequestError("includeMigrated must be true or false.", target="includeMigrated")
-    return {"url": url.strip(), "format": fmt, "secret": secret, "event_types": tuple(dict.fromkeys(event_types)),
-            "include_migrated": include_migrated}
+    return {"url": normalise_url(url.strip()), "format": fmt, "secret": secret,
+            "event_types": tuple(dict.fromkeys(event_types)), "include_migrated": include_migrated}
 
 
 class SubscriptionService:

@@ -270,3 +270,16 @@ def test_a_delivery_too_big_for_a_table_row_is_dead_lettered_compressed_and_repl
     (replayed,) = queued(container)
     assert replayed.body["Body"] == body
     assert replayed.attempt == 1
+
+
+def test_the_registered_url_is_normalised_so_the_subscriber_can_check_the_signature(container: AppContainer) -> None:
+    with running_subscriber(SECRET, path="") as sub:
+        bare = sub.url.replace("http://127.0.0.1", "HTTP://127.0.0.1")  # no path, upper-case scheme
+        created = subscribe(container, bare)
+        assert created.url == sub.url.lower() + "/"
+        sub.url = created.url
+        container.fanout.dispatcher.dispatch(event())
+        (message,) = queued(container)
+        assert container.fanout.deliverer.deliver(message) is Outcome.DELIVERED
+    (got,) = sub.received
+    assert got.signature_ok
