@@ -43,6 +43,8 @@ def parse_args(argv: list[str] | None) -> Settings:
                         help="base URL to put in links instead of the request's own host (e.g. behind a proxy)")
     parser.add_argument("--state-file", default=None,
                         help="load this snapshot at start (if it exists) and write the state back on shutdown")
+    parser.add_argument("--allow-remote-webhooks", action="store_true",
+                        help="deliver webhooks to non-loopback URLs too (default: loopback targets only)")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     if args.time_scale <= 0:
@@ -64,7 +66,8 @@ def parse_args(argv: list[str] | None) -> Settings:
     return Settings(host=args.host, port=args.port, account_sid=args.account_sid, auth_token=args.auth_token,
                     api_keys=keys, seed=args.seed, time_scale=args.time_scale, faults=faults, record=args.record,
                     page_size_over_max=args.page_size_over_max, media_ttl=args.media_ttl,
-                    public_url=args.public_url, state_file=args.state_file)
+                    public_url=args.public_url, state_file=args.state_file,
+                    allow_remote_webhooks=args.allow_remote_webhooks)
 
 
 async def serve(settings: Settings) -> None:

@@ -34,6 +34,7 @@ class Settings:
     media_ttl: float = 300.0
     public_url: str | None = None
     state_file: str | None = None
+    allow_remote_webhooks: bool = False
 
 
 class Emulator:
@@ -47,7 +48,7 @@ class Emulator:
         self.store = Store(settings.account_sid, settings.seed)
         self.injector = FaultInjector(settings.seed, settings.faults)
         self.limiter = WriteLimiter(settings.time_scale)
-        self.webhooks = WebhookDispatcher(settings.auth_token)
+        self.webhooks = WebhookDispatcher(settings.auth_token, allow_remote=settings.allow_remote_webhooks)
         self.counters: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
         self.exchanges: list[dict[str, Any]] = []
         self.recording = settings.record

@@ -14,6 +14,7 @@ import collections
 import contextlib
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import time
@@ -56,8 +57,10 @@ class Delivery:
 class WebhookDispatcher:
     """Queues events and posts them one by one (ordered) from a background task."""
 
-    def __init__(self, auth_token: str, *, timeout: float = 5.0, log_size: int = 2000) -> None:
+    def __init__(self, auth_token: str, *, timeout: float = 5.0, log_size: int = 2000,
+                 allow_remote: bool = False) -> None:
         self.auth_token = auth_token
+        self.allow_remote = allow_remote
         self.timeout = timeout
         self.log: collections.deque[dict[str, Any]] = collections.deque(maxlen=log_size)
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
@@ -138,6 +141,10 @@ class WebhookDispatcher:
         assert self._session is not None
         entry: dict[str, Any] = {"event": delivery.event, "url": delivery.url, "method": delivery.method,
                                  "params": delivery.params, "status": None, "error": None}
+        if not self.allow_remote and not is_loopback_url(delivery.url):
+            entry["error"] = "not sent: only loopback targets are allowed (start with --allow-remote-webhooks)"
+            self.log.append(entry)
+            return
         try:
             if delivery.method == "GET":
                 sep = "&" if urlsplit(delivery.url).query else "?"
@@ -158,6 +165,17 @@ class WebhookDispatcher:
             entry["error"] = f"{type(exc).__name__}: {exc}"
             log.warning("webhook %s to %s failed: %s", delivery.event, delivery.url, exc)
         self.log.append(entry)
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for ``localhost`` and loopback IP literals (127.0.0.0/8, ::1)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _accepts(filters: list[str], event: str) -> bool:

@@ -166,3 +166,21 @@ def test_user_events_on_the_service_webhook(client, twilio: StandIn, receiver: R
     assert events[1].params["isOnline"] == "false"
     validator = RequestValidator(twilio.auth_token)
     assert all(validator.validate(e.url, e.params, e.headers["X-Twilio-Signature"]) for e in events)
+
+
+def test_remote_targets_are_not_contacted_by_default(client, twilio: StandIn) -> None:
+    from emulators.twilio.webhooks import is_loopback_url
+
+    conv = client.conversations.v1.conversations.create(friendly_name="remote")
+    client.conversations.v1.conversations(conv.sid).webhooks.create(
+        target="webhook", configuration_url="https://hooks.example.com/x", configuration_filters=["onMessageAdded"])
+    msg = client.conversations.v1.conversations(conv.sid).messages.create(body="hi", **ENABLED)
+    log = twilio.admin("GET", "webhooks", params={"wait": "1"})["deliveries"]
+    mine = [d for d in log if d["params"].get("MessageSid") == msg.sid]
+    assert len(mine) == 1
+    assert mine[0]["status"] is None
+    assert "loopback" in mine[0]["error"]
+    assert is_loopback_url("http://127.0.0.1:9/x")
+    assert is_loopback_url("http://[::1]:9/x")
+    assert is_loopback_url("http://localhost/x")
+    assert not is_loopback_url("https://example.com/x")
