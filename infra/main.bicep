@@ -50,6 +50,12 @@ param tokenIdentityClaim string = 'sub'
 @description('Key (at least 32 characters) a trusted backend sends to ask for any identity\'s token. Empty: no trusted backend. Key Vault only.')
 param tokenBackendKey string = ''
 
+@description('Public URL Twilio posts live-sync webhooks to, when it differs from the request URL (custom domain, proxy). Empty: the request URL.')
+param twilioWebhookUrl string = ''
+
+@description('NCRONTAB schedule (six fields, UTC) of the nightly sync timer.')
+param nightlySchedule string = '0 0 2 * * *'
+
 @description('Upper bound on Function App instances.')
 @minValue(40)
 @maxValue(1000)
@@ -228,6 +234,11 @@ var appSettings = {
   EXPORT_LEASE_SECONDS: '300'
   EXPORT_MAX_ATTEMPTS: '8'
   EXPORT_FLUSH_EVERY: '50'
+  // Migration runs: planning budget, nightly sync, live sync from Twilio webhooks.
+  MIGRATION_PLAN_SECONDS: '60'
+  NIGHTLY_SCHEDULE: nightlySchedule
+  LIVE_SYNC_DELAY_SECONDS: '2'
+  TWILIO_WEBHOOK_URL: twilioWebhookUrl
   // Event fan-out: development switches off; delivery retries.
   FANOUT_ALLOW_HTTP: 'false'
   FANOUT_ALLOW_PRIVATE_TARGETS: 'false'

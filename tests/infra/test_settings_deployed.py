@@ -175,3 +175,38 @@ def test_readme_derivation_reads_every_name_in_the_first_column() -> None:
         "\n## HTTP routes\n| `NOT_A_SETTING` |\n"
     )
     assert names_in_readme_table(readme) == {"A_ONE", "A_TWO", "AzureWebJobsX__y"}
+
+
+# Settings the Functions host resolves in bindings: %NAME% expressions and connection prefixes.
+
+def _binding_settings() -> tuple[set[str], set[str]]:
+    """``%NAME%`` expressions and ``connection`` names in every binding the host would index."""
+    import importlib
+
+    from tests.functions import function_json, indexed_functions
+
+    app = importlib.import_module("function_app").app
+    expressions: set[str] = set()
+    connections: set[str] = set()
+    for function in indexed_functions(app).values():
+        for binding in function_json(function)["bindings"]:
+            for value in binding.values():
+                if isinstance(value, str):
+                    expressions |= set(re.findall(r"%([^%\s]+)%", value))
+            if binding.get("connection"):
+                connections.add(binding["connection"])
+    return expressions, connections
+
+
+def test_every_binding_expression_and_connection_is_deployed(
+    main_tree: dict[str, Any], deployed: dict[str, Any], sample: dict[str, str]
+) -> None:
+    expressions, connections = _binding_settings()
+    parameters, variables = main_tree["parameters"], main_tree["variables"]
+    for name in sorted(expressions):
+        assert name in deployed, f"bindings use %{name}% but main.bicep does not deploy it: the host cannot index them"
+        assert _deployed_literal(deployed[name], parameters, variables) != "", f"%{name}% is deployed empty"
+        assert sample.get(name), f"bindings use %{name}% but local.settings.sample.json does not set it"
+    for name in sorted(connections):
+        identity_forms = [key for key in deployed if key.startswith(f"{name}__")]
+        assert name in deployed or identity_forms, f"bindings use connection {name}, which main.bicep does not deploy"
