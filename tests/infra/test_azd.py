@@ -227,3 +227,24 @@ def test_funcignore_ships_the_app_and_leaves_out_the_rest() -> None:
     for left_out in ("tests/conftest.py", "emulators/acs/server.py", ".venv/bin/python", ".venv-infra/pycep/x",
                      "node_modules/azurite/package.json", "local.settings.json", "infra/main.bicep", "bench/x.py"):
         assert _ignored(left_out, patterns), left_out
+
+
+def test_hook_default_event_types_are_the_fan_out_s_thread_level_events() -> None:
+    from shared.fanout.events import PREFIX, THREAD_LEVEL_TYPES
+
+    expected = [PREFIX + t for t in THREAD_LEVEL_TYPES]
+    assert _default_event_types(HOOK_SH.read_text()) == expected
+    assert _default_event_types(HOOK_PS1.read_text()) == expected
+
+
+def test_the_app_has_exactly_one_event_grid_function_for_the_hook_to_find() -> None:
+    import importlib
+
+    from tests.functions import function_json, indexed_functions
+
+    app = importlib.import_module("function_app").app
+    event_grid = [
+        name for name, function in indexed_functions(app).items()
+        if any(b["type"] == "eventGridTrigger" for b in function_json(function)["bindings"])
+    ]
+    assert len(event_grid) == 1, event_grid
