@@ -17,6 +17,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import aiohttp
@@ -177,7 +178,7 @@ class Seeder:
             self.counts["messages"] += 1
             self._count_body(m.body)
             if m.edit_body is not None:
-                await self.write(pace, ctx.messages(msg.sid).update_async, body=m.edit_body)
+                await self.write(pace, ctx.messages(msg.sid).update_async, body=m.edit_body, date_updated=m.edit_date)
                 self.counts["edited_messages"] += 1
             if m.delete:
                 await self.write(pace, ctx.messages(msg.sid).delete_async)
@@ -185,10 +186,11 @@ class Seeder:
         for p, made in zip(plan.participants, parts, strict=True):
             if p.read_upto is not None and indices:
                 await self.write(pace, ctx.participants(made.sid).update_async,
-                                last_read_message_index=indices[p.read_upto])
+                                last_read_message_index=indices[p.read_upto],
+                                last_read_timestamp=_stamp(p.read_at))
                 self.counts["read_horizons"] += 1
         if plan.final_state:
-            await self.write(pace, ctx.update_async, state=plan.final_state)
+            await self.write(pace, ctx.update_async, state=plan.final_state, date_updated=plan.final_at)
             self.counts[f"{plan.final_state}_conversations"] += 1
 
     async def _channel_v2(self, plan: ConversationPlan, sid: str) -> None:
@@ -210,7 +212,8 @@ class Seeder:
             self.counts["messages"] += 1
             self._count_body(m.body)
             if m.edit_body is not None and m.body is not None:
-                await self.write(pace, ctx.messages(msg.sid).update_async, body=m.edit_body, last_updated_by=m.author)
+                await self.write(pace, ctx.messages(msg.sid).update_async, body=m.edit_body, last_updated_by=m.author,
+                                 date_updated=m.edit_date)
                 self.counts["edited_messages"] += 1
             if m.delete:
                 await self.write(pace, ctx.messages(msg.sid).delete_async)
@@ -218,7 +221,8 @@ class Seeder:
         for p, member in zip(plan.participants, members, strict=True):
             if p.read_upto is not None and indices:
                 await self.write(pace, ctx.members(member.sid).update_async,
-                                 last_consumed_message_index=indices[p.read_upto])
+                                 last_consumed_message_index=indices[p.read_upto],
+                                 last_consumption_timestamp=p.read_at)
                 self.counts["read_horizons"] += 1
 
     def _count_body(self, body: str | None) -> None:
@@ -228,6 +232,10 @@ class Seeder:
                 self.counts["bodies_over_28k"] += 1
         if body is not None and any(ord(ch) > 0xFFFF for ch in body):
             self.counts["emoji_bodies"] += 1
+
+
+def _stamp(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
 
 
 async def seed(url: str, username: str, password: str, account_sid: str, profile: str, seed_value: int,

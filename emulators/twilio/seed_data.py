@@ -44,6 +44,7 @@ class MessagePlan:
     date: datetime
     media: list[MediaPlan] = field(default_factory=list)
     edit_body: str | None = None
+    edit_date: datetime | None = None
     delete: bool = False
 
 
@@ -54,6 +55,7 @@ class ParticipantPlan:
     proxy: str | None = None
     attributes: str | None = None
     read_upto: int | None = None  # position in the conversation's message list
+    read_at: datetime | None = None
 
 
 @dataclass
@@ -66,6 +68,7 @@ class ConversationPlan:
     participants: list[ParticipantPlan]
     messages: list[MessagePlan]
     final_state: str | None = None  # inactive / closed
+    final_at: datetime | None = None
     channel_type: str | None = None  # public / private when made through Chat v2
 
 
@@ -227,6 +230,7 @@ def _plan(rng: random.Random, profile: str, *, services: list[tuple[str, str]], 
             msg = MessagePlan(author=author, body=body, attributes=attributes, date=moment, media=media)
             if rich and i > 0 and (rng.random() < 0.06 or i == 4):
                 msg.edit_body = (body or "") + " (edited ✏️)"
+                msg.edit_date = moment + timedelta(minutes=rng.randint(1, 90))
             if rich and i not in (0, count - 1) and (rng.random() < 0.05 or i == 5):
                 msg.delete = True
             if not rich and n % 10 == 0 and i == 50:
@@ -235,6 +239,7 @@ def _plan(rng: random.Random, profile: str, *, services: list[tuple[str, str]], 
         for p in parts:
             if p.identity is not None and rng.random() < 0.7:
                 p.read_upto = rng.randrange(count) if rng.random() < 0.5 else count - 1
+                p.read_at = msgs[p.read_upto].date + timedelta(minutes=rng.randint(1, 240))
         final = None
         if channel_type is None:
             roll = rng.random()
@@ -245,5 +250,6 @@ def _plan(rng: random.Random, profile: str, *, services: list[tuple[str, str]], 
             unique_name=f"{profile}-{n}" if n % 3 == 0 else None,
             attributes=json.dumps({"topic": rng.choice(["feedback", "support", "sales"]), "n": n}) if rich
             else None,
-            created=created, participants=parts, messages=msgs, final_state=final, channel_type=channel_type))
+            created=created, participants=parts, messages=msgs, final_state=final, channel_type=channel_type,
+            final_at=(msgs[-1].date if msgs else created) + timedelta(days=rng.randint(1, 30)) if final else None))
     return Plan(profile, services, users, plans)
