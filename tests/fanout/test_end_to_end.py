@@ -153,3 +153,23 @@ def test_dead_letters_are_listed_and_replayed_and_410_disables_the_subscription(
         pipeline.wait_until_pushed()
         time.sleep(0.5)  # give a (wrong) delivery the chance to happen
         assert len(down.received) == requests_so_far
+
+
+def test_acs_publishing_cloudevents_schema_reaches_twilio_subscribers_the_same_way(
+    fanout_environ: dict[str, str],
+) -> None:
+    with running_pipeline(fanout_environ, acs_args=("--event-schema", "cloudevents")) as pipeline, \
+            running_subscriber(SECRET_A) as sub:
+        alice = pipeline.new_user()
+        pipeline.container.identities.create_identity(IdentityMapping("alice", alice.user_id))
+        thread = pipeline.create_thread(alice, "CloudEvents", [alice])
+        pipeline.wait_until_pushed()
+        assert all(e["schema"] == "cloudevents" for e in pipeline.acs_events()["events"])
+        pipeline.subscribe(sub.url, SECRET_A, eventTypes=["onMessageAdded"])
+        for n in range(3):
+            thread.send_message(f"cloud {n}")
+        delivered = sub.wait_for(3, timeout=60)
+    assert sorted(r.fields["Body"] for r in delivered) == ["cloud 0", "cloud 1", "cloud 2"]
+    assert {(r.fields["Author"], r.fields["ConversationSid"], r.signature_ok) for r in delivered} == {
+        ("alice", thread.thread_id, True)
+    }
