@@ -92,12 +92,12 @@ def test_bad_requests_are_4xx_and_record_no_run(served: MigrationHost) -> None:
 
 
 def test_a_poisoned_work_item_marks_its_conversation_and_run_failed(served: MigrationHost) -> None:
-    from shared.migrations.requests import MigrationRequest
+    from shared.state import RunRecord
+    from shared.state.runs import new_run_id
 
-    run = served.container.migration_runs.start_run(MigrationRequest(conversations=()), kind="on_demand")
-    eventually(lambda: served.container.runs.get_run(run.run_id).status != "planning", what="planning")
-    served.container.runs.update_run(run.run_id, status="running")
-    served.container.runs.increment_counts(run.run_id, {"planned": 1})
+    run = served.container.runs.create_run(RunRecord(
+        new_run_id(), kind="on_demand", status="running", counts={"planned": 1}
+    ))
     broken_sid = "CH" + "e" * 32
     # no serviceSid: every attempt fails, the host moves it to the poison queue after maxDequeueCount
     served.container.migration_queue.send({"kind": "export", "runId": run.run_id, "conversation": {"sid": broken_sid}})
