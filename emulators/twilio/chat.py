@@ -11,12 +11,12 @@ from typing import Any
 from aiohttp import web
 
 from .context import base_url, emu, form, json_response, no_content
-from .conversations import apply_read_horizon
 from .errors import TwilioError, missing, not_found
 from .formats import check_attributes, now, parse_date, parse_int
 from .models import Conversation, ConversationWebhook, Service
 from .paging import paginate
 from .store import Store
+from .v1_common import apply_read_horizon
 from .views import (
     chat_channel,
     chat_channel_webhook,

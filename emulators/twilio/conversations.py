@@ -1,282 +1,44 @@
-"""Conversations v1 routes, at account level (default service) and under ``/v1/Services/{IS}``."""
+"""Conversations v1: conversations, messages, receipts, participants, conversation-scoped webhooks.
+
+Also registers every v1 route (those of ``v1_configuration`` and ``v1_users`` too), at account
+level (the default service) and under ``/v1/Services/{IS}``.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 import time
 from typing import Any
 
 from aiohttp import web
 from multidict import MultiMapping
 
-from .context import Emulator, base_url, emu, form, json_response, no_content, webhooks_enabled
+from . import v1_configuration as cfg
+from . import v1_users as usr
+from .context import Emulator, emu, form, json_response, no_content, webhooks_enabled
 from .errors import TwilioError, missing, not_found
 from .formats import check_attributes, now, parse_date, parse_duration, parse_int
-from .models import Conversation, Participant
-from .paging import paginate
-from .views import V1Scope, service_v1
-from .webhooks import conversation_params, message_params, participant_params, user_params
+from .models import Conversation
+from .v1_common import (
+    STATES,
+    apply_read_horizon,
+    conversation_of,
+    fire,
+    http_method,
+    list_page,
+    scope_of,
+)
+from .webhooks import conversation_params, message_params, participant_params
 
-STATES = ("active", "inactive", "closed")
 BODY_LIMIT = 32 * 1024
-
-
-def _scope(request: web.Request) -> V1Scope:
-    e = emu(request)
-    service_sid = request.match_info.get("ChatServiceSid")
-    if service_sid is None:
-        return V1Scope(base_url(request), e.store, e.store.config.default_chat_service_sid, scoped=False)
-    e.store.service(service_sid, request.path)
-    return V1Scope(base_url(request), e.store, service_sid, scoped=True)
-
-
-def _conv(request: web.Request, scope: V1Scope, key: str = "ConversationSid") -> Conversation:
-    return emu(request).store.find_conversation(scope.service_sid, request.match_info[key], request.path,
-                                                include_public=False)
-
-
-def _page(request: web.Request, key: str, items: Any, render: Any, *, keys: Any = None,
-          descending: bool = False) -> web.Response:
-    body = paginate(request, base=base_url(request), key=key, items=items, keys=keys, render=render,
-                    descending=descending, oversize=emu(request).settings.page_size_over_max)
-    return json_response(body)
-
-
-def _fire(request: web.Request, conv: Conversation, event: str, params: dict[str, str]) -> None:
-    if webhooks_enabled(request):
-        e = emu(request)
-        e.webhooks.fire(e.store, conv, event, params)
-
-
-# ---------------------------------------------------------------------- services
-async def list_services(request: web.Request) -> web.Response:
-    e = emu(request)
-    base = base_url(request)
-    return _page(request, "services", list(e.store.services.values()),
-                 lambda s: service_v1(base, e.store.account_sid, s))
-
-
-async def create_service(request: web.Request) -> web.Response:
-    e = emu(request)
-    data = await form(request)
-    name = data.get("FriendlyName")
-    if not name:
-        raise missing("FriendlyName")
-    service = e.store.create_service(name)
-    return json_response(service_v1(base_url(request), e.store.account_sid, service), 201)
-
-
-async def fetch_service(request: web.Request) -> web.Response:
-    e = emu(request)
-    service = e.store.service(request.match_info["Sid"], request.path)
-    return json_response(service_v1(base_url(request), e.store.account_sid, service))
-
-
-async def delete_service(request: web.Request) -> web.Response:
-    e = emu(request)
-    service = e.store.service(request.match_info["Sid"], request.path)
-    if service.sid == e.store.config.default_chat_service_sid:
-        raise TwilioError(400, 50300, "The default Conversation Service cannot be deleted")
-    e.store.delete_service(service)
-    return no_content()
-
-
-# ---------------------------------------------------------------------- configuration
-def _configuration(request: web.Request) -> dict[str, Any]:
-    e = emu(request)
-    cfg = e.store.config
-    base = base_url(request)
-    return {
-        "account_sid": e.store.account_sid,
-        "default_chat_service_sid": cfg.default_chat_service_sid,
-        "default_messaging_service_sid": cfg.default_messaging_service_sid,
-        "default_inactive_timer": cfg.default_inactive_timer,
-        "default_closed_timer": cfg.default_closed_timer,
-        "url": f"{base}/v1/Configuration",
-        "links": {
-            "service": f"{base}/v1/Services/{cfg.default_chat_service_sid}",
-            "webhooks": f"{base}/v1/Configuration/Webhooks",
-        },
-    }
-
-
-async def fetch_configuration(request: web.Request) -> web.Response:
-    return json_response(_configuration(request))
-
-
-async def update_configuration(request: web.Request) -> web.Response:
-    e = emu(request)
-    data = await form(request)
-    cfg = e.store.config
-    if "DefaultChatServiceSid" in data:
-        cfg.default_chat_service_sid = e.store.service(data["DefaultChatServiceSid"], request.path).sid
-    if "DefaultMessagingServiceSid" in data:
-        cfg.default_messaging_service_sid = data["DefaultMessagingServiceSid"] or None
-    if "DefaultInactiveTimer" in data:
-        parse_duration(data["DefaultInactiveTimer"], "DefaultInactiveTimer", 60)
-        cfg.default_inactive_timer = data["DefaultInactiveTimer"] or None
-    if "DefaultClosedTimer" in data:
-        parse_duration(data["DefaultClosedTimer"], "DefaultClosedTimer", 600)
-        cfg.default_closed_timer = data["DefaultClosedTimer"] or None
-    return json_response(_configuration(request))
-
-
-def _configuration_webhooks(request: web.Request) -> dict[str, Any]:
-    e = emu(request)
-    cfg = e.store.config
-    return {
-        "account_sid": e.store.account_sid,
-        "method": cfg.webhook_method.upper(),
-        "filters": cfg.webhook_filters,
-        "pre_webhook_url": cfg.pre_webhook_url,
-        "post_webhook_url": cfg.post_webhook_url,
-        "target": cfg.webhook_target,
-        "url": f"{base_url(request)}/v1/Configuration/Webhooks",
-    }
-
-
-async def fetch_configuration_webhooks(request: web.Request) -> web.Response:
-    return json_response(_configuration_webhooks(request))
-
-
-async def update_configuration_webhooks(request: web.Request) -> web.Response:
-    cfg = emu(request).store.config
-    data = await form(request)
-    if "Method" in data:
-        cfg.webhook_method = _method(data["Method"]).upper()
-    if "Filters" in data:
-        cfg.webhook_filters = [f for f in data.getall("Filters") if f]
-    if "PreWebhookUrl" in data:
-        cfg.pre_webhook_url = data["PreWebhookUrl"] or None
-    if "PostWebhookUrl" in data:
-        cfg.post_webhook_url = data["PostWebhookUrl"] or None
-    if "Target" in data:
-        if data["Target"] not in ("webhook", "flex"):
-            raise TwilioError(400, 20001, "Target must be webhook or flex")
-        cfg.webhook_target = data["Target"]
-    return json_response(_configuration_webhooks(request))
-
-
-def _method(value: str) -> str:
-    if value.upper() not in ("GET", "POST"):
-        raise TwilioError(400, 20001, f"Invalid Method {value!r}")
-    return value.lower()
-
-
-def _service_configuration(request: web.Request) -> dict[str, Any]:
-    e = emu(request)
-    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
-    url = f"{base_url(request)}/v1/Services/{service.sid}/Configuration"
-    return {
-        "chat_service_sid": service.sid,
-        "default_conversation_creator_role_sid": service.default_conversation_creator_role_sid,
-        "default_conversation_role_sid": service.default_conversation_role_sid,
-        "default_chat_service_role_sid": service.default_chat_service_role_sid,
-        "url": url,
-        "links": {"notifications": f"{url}/Notifications", "webhooks": f"{url}/Webhooks"},
-        "reachability_enabled": service.reachability_enabled,
-    }
-
-
-async def fetch_service_configuration(request: web.Request) -> web.Response:
-    return json_response(_service_configuration(request))
-
-
-async def update_service_configuration(request: web.Request) -> web.Response:
-    e = emu(request)
-    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
-    data = await form(request)
-    for param, attr in (("DefaultConversationCreatorRoleSid", "default_conversation_creator_role_sid"),
-                        ("DefaultConversationRoleSid", "default_conversation_role_sid"),
-                        ("DefaultChatServiceRoleSid", "default_chat_service_role_sid")):
-        if param in data:
-            setattr(service, attr, e.store.role(service.sid, data[param], request.path).sid)
-    if "ReachabilityEnabled" in data:
-        service.reachability_enabled = data["ReachabilityEnabled"].lower() == "true"
-    return json_response(_service_configuration(request))
-
-
-def _service_webhooks(request: web.Request) -> dict[str, Any]:
-    e = emu(request)
-    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
-    return {
-        "account_sid": e.store.account_sid,
-        "chat_service_sid": service.sid,
-        "pre_webhook_url": service.pre_webhook_url,
-        "post_webhook_url": service.post_webhook_url,
-        "filters": service.webhook_filters,
-        "method": service.webhook_method.upper(),
-        "url": f"{base_url(request)}/v1/Services/{service.sid}/Configuration/Webhooks",
-    }
-
-
-async def fetch_service_webhooks(request: web.Request) -> web.Response:
-    return json_response(_service_webhooks(request))
-
-
-async def update_service_webhooks(request: web.Request) -> web.Response:
-    e = emu(request)
-    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
-    data = await form(request)
-    if "PreWebhookUrl" in data:
-        service.pre_webhook_url = data["PreWebhookUrl"] or None
-    if "PostWebhookUrl" in data:
-        service.post_webhook_url = data["PostWebhookUrl"] or None
-    if "Filters" in data:
-        service.webhook_filters = [f for f in data.getall("Filters") if f]
-    if "Method" in data:
-        service.webhook_method = _method(data["Method"]).upper()
-    return json_response(_service_webhooks(request))
-
-
-def _notifications(request: web.Request) -> dict[str, Any]:
-    e = emu(request)
-    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
-    return {
-        "account_sid": e.store.account_sid,
-        "chat_service_sid": service.sid,
-        **service.push,
-        "url": f"{base_url(request)}/v1/Services/{service.sid}/Configuration/Notifications",
-    }
-
-
-async def fetch_notifications(request: web.Request) -> web.Response:
-    return json_response(_notifications(request))
-
-
-async def update_notifications(request: web.Request) -> web.Response:
-    """``NewMessage.WithMedia.Enabled=true`` sets ``new_message.with_media.enabled``, and so on."""
-    e = emu(request)
-    service = e.store.service(request.match_info["ChatServiceSid"], request.path)
-    data = await form(request)
-    for key, value in data.items():
-        path = [re.sub(r"(?<!^)(?=[A-Z])", "_", part).lower() for part in key.split(".")]
-        node = service.push
-        for part in path[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                raise TwilioError(400, 20001, f"Unknown parameter {key}")
-            node = child
-        if path[-1] not in node:
-            raise TwilioError(400, 20001, f"Unknown parameter {key}")
-        is_flag = path[-1] in ("enabled", "log_enabled", "badge_count_enabled")
-        node[path[-1]] = (value.lower() == "true") if is_flag else (value or None)
-    return json_response(_notifications(request))
-
-
-async def list_bindings(request: web.Request) -> web.Response:
-    """Push bindings: the stand-in has no push channel, so the list is always empty."""
-    emu(request).store.service(request.match_info["ChatServiceSid"], request.path)
-    return _page(request, "bindings", [], lambda b: b)
 
 
 # ---------------------------------------------------------------------- conversations
 def _apply_timers(conv: Conversation, data: MultiMapping[str], e: Emulator) -> None:
     """Set ``Timers.Inactive``/``Timers.Closed`` (or the account defaults), divided by the time-scale."""
-    cfg = e.store.config
-    inactive = parse_duration(data.get("Timers.Inactive", cfg.default_inactive_timer), "Timers.Inactive", 60)
-    closed = parse_duration(data.get("Timers.Closed", cfg.default_closed_timer), "Timers.Closed", 600)
+    account = e.store.config
+    inactive = parse_duration(data.get("Timers.Inactive", account.default_inactive_timer), "Timers.Inactive", 60)
+    closed = parse_duration(data.get("Timers.Closed", account.default_closed_timer), "Timers.Closed", 600)
     if conv.state == "closed":
         conv.date_inactive = conv.date_closed = None
         conv.inactive_after = conv.closed_after = None
@@ -308,7 +70,7 @@ def _state(value: str | None) -> str | None:
 
 
 async def list_conversations(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
     convs = e.store.conversations_of(scope.service_sid)
     query = request.query
@@ -322,11 +84,11 @@ async def list_conversations(request: web.Request) -> web.Response:
     if end is not None:
         convs = [c for c in convs if c.date_created <= end]
     descending = start is not None or end is not None  # documented: date filters sort newest first
-    return _page(request, "conversations", convs, scope.conversation, descending=descending)
+    return list_page(request, "conversations", convs, scope.conversation, descending=descending)
 
 
 async def create_conversation(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
     data = await form(request)
     e.hit_service(scope.service_sid)
@@ -341,19 +103,19 @@ async def create_conversation(request: web.Request) -> web.Response:
         date_created=created, date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"),
     )
     _apply_timers(conv, data, e)
-    _fire(request, conv, "onConversationAdded", conversation_params(conv))
+    fire(request, conv, "onConversationAdded", conversation_params(conv))
     return json_response(scope.conversation(conv), 201)
 
 
 async def fetch_conversation(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    return json_response(scope.conversation(_conv(request, scope, "Sid")))
+    scope = scope_of(request)
+    return json_response(scope.conversation(conversation_of(request, scope, "Sid")))
 
 
 async def update_conversation(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
-    conv = _conv(request, scope, "Sid")
+    conv = conversation_of(request, scope, "Sid")
     data = await form(request)
     e.hit_conversation(conv.sid)
     if conv.state == "closed":
@@ -375,7 +137,7 @@ async def update_conversation(request: web.Request) -> web.Response:
     conv.date_updated = parse_date(data.get("DateUpdated"), "DateUpdated") or now()
     if "Timers.Inactive" in data or "Timers.Closed" in data or conv.state != old_state:
         _apply_timers(conv, data, e)
-    _fire(request, conv, "onConversationUpdated", conversation_params(conv))
+    fire(request, conv, "onConversationUpdated", conversation_params(conv))
     if conv.state != old_state and webhooks_enabled(request):
         e.webhooks.fire(e.store, conv, "onConversationStateUpdated", {
             "ConversationSid": conv.sid, "StateFrom": old_state, "StateTo": conv.state, "Reason": "API",
@@ -386,18 +148,18 @@ async def update_conversation(request: web.Request) -> web.Response:
 
 
 async def delete_conversation(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
-    conv = _conv(request, scope, "Sid")
+    conv = conversation_of(request, scope, "Sid")
     e.hit_service(scope.service_sid)
     params = conversation_params(conv, removed=True)
-    _fire(request, conv, "onConversationRemoved", params)
+    fire(request, conv, "onConversationRemoved", params)
     e.store.delete_conversation(conv)
     return no_content()
 
 
 async def create_conversation_with_participants(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
     data = await form(request)
     e.hit_service(scope.service_sid)
@@ -416,25 +178,25 @@ async def create_conversation_with_participants(request: web.Request) -> web.Res
                                 binding=_binding(binding.get("address"), binding.get("proxy_address"),
                                                  binding.get("projected_address")),
                                 attributes=None, role_sid=spec.get("role_sid"))
-    _fire(request, conv, "onConversationAdded", conversation_params(conv))
+    fire(request, conv, "onConversationAdded", conversation_params(conv))
     return json_response(scope.conversation(conv), 201)
 
 
 # ---------------------------------------------------------------------- messages
 async def list_messages(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    conv = _conv(request, scope)
+    scope = scope_of(request)
+    conv = conversation_of(request, scope)
     order = request.query.get("Order", "asc").lower()
     if order not in ("asc", "desc"):
         raise TwilioError(400, 20001, f"Invalid Order {request.query['Order']!r}")
-    return _page(request, "messages", conv.messages, lambda m: scope.message(conv, m), keys=conv.indices,
+    return list_page(request, "messages", conv.messages, lambda m: scope.message(conv, m), keys=conv.indices,
                  descending=order == "desc")
 
 
 async def create_message(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
-    conv = _conv(request, scope)
+    conv = conversation_of(request, scope)
     data = await form(request)
     e.hit_conversation(conv.sid)
     body = data.get("Body")
@@ -450,21 +212,21 @@ async def create_message(request: web.Request) -> web.Response:
         date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"), content_sid=data.get("ContentSid") or None,
     )
     touch_inactive_timer(conv)
-    _fire(request, conv, "onMessageAdded", message_params(e.store, conv, msg, "onMessageAdded"))
+    fire(request, conv, "onMessageAdded", message_params(e.store, conv, msg, "onMessageAdded"))
     return json_response(scope.message(conv, msg), 201)
 
 
 async def fetch_message(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    conv = _conv(request, scope)
+    scope = scope_of(request)
+    conv = conversation_of(request, scope)
     msg = emu(request).store.find_message(conv, request.match_info["Sid"], request.path)
     return json_response(scope.message(conv, msg))
 
 
 async def update_message(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
-    conv = _conv(request, scope)
+    conv = conversation_of(request, scope)
     msg = e.store.find_message(conv, request.match_info["Sid"], request.path)
     data = await form(request)
     e.hit_conversation(conv.sid)
@@ -480,32 +242,32 @@ async def update_message(request: web.Request) -> web.Response:
     if "DateCreated" in data:
         msg.date_created = parse_date(data["DateCreated"], "DateCreated") or msg.date_created
     msg.date_updated = parse_date(data.get("DateUpdated"), "DateUpdated") or now()
-    _fire(request, conv, "onMessageUpdated", message_params(e.store, conv, msg, "onMessageUpdated"))
+    fire(request, conv, "onMessageUpdated", message_params(e.store, conv, msg, "onMessageUpdated"))
     return json_response(scope.message(conv, msg))
 
 
 async def delete_message(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
-    conv = _conv(request, scope)
+    conv = conversation_of(request, scope)
     msg = e.store.find_message(conv, request.match_info["Sid"], request.path)
     e.hit_conversation(conv.sid)
     params = message_params(e.store, conv, msg, "onMessageRemoved")
     e.store.delete_message(conv, msg)
-    _fire(request, conv, "onMessageRemoved", params)
+    fire(request, conv, "onMessageRemoved", params)
     return no_content()
 
 
 async def list_receipts(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    conv = _conv(request, scope)
+    scope = scope_of(request)
+    conv = conversation_of(request, scope)
     msg = emu(request).store.find_message(conv, request.match_info["MessageSid"], request.path)
-    return _page(request, "delivery_receipts", msg.receipts, lambda r: scope.receipt(conv, msg, r))
+    return list_page(request, "delivery_receipts", msg.receipts, lambda r: scope.receipt(conv, msg, r))
 
 
 async def fetch_receipt(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    conv = _conv(request, scope)
+    scope = scope_of(request)
+    conv = conversation_of(request, scope)
     msg = emu(request).store.find_message(conv, request.match_info["MessageSid"], request.path)
     for receipt in msg.receipts:
         if receipt.sid == request.match_info["Sid"]:
@@ -530,15 +292,15 @@ def _binding(address: str | None, proxy: str | None, projected: str | None) -> d
 
 
 async def list_participants(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    conv = _conv(request, scope)
-    return _page(request, "participants", list(conv.participants.values()), lambda p: scope.participant(conv, p))
+    scope = scope_of(request)
+    conv = conversation_of(request, scope)
+    return list_page(request, "participants", list(conv.participants.values()), lambda p: scope.participant(conv, p))
 
 
 async def create_participant(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
-    conv = _conv(request, scope)
+    conv = conversation_of(request, scope)
     data = await form(request)
     e.hit_conversation(conv.sid)
     identity = data.get("Identity") or None
@@ -559,30 +321,23 @@ async def create_participant(request: web.Request) -> web.Response:
         date_created=parse_date(data.get("DateCreated"), "DateCreated"),
         date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"),
     )
-    _fire(request, conv, "onParticipantAdded", participant_params(conv, part, "onParticipantAdded"))
+    fire(request, conv, "onParticipantAdded", participant_params(conv, part, "onParticipantAdded"))
     return json_response(scope.participant(conv, part), 201)
 
 
 async def fetch_participant(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    conv = _conv(request, scope)
+    scope = scope_of(request)
+    conv = conversation_of(request, scope)
     part = emu(request).store.find_participant(conv, request.match_info["Sid"], request.path)
     return json_response(scope.participant(conv, part))
 
 
-def apply_read_horizon(part: Participant, index: int | None, timestamp: int | None) -> None:
-    """Set ``last_read_message_index`` / ``last_read_timestamp`` (timestamp defaults to now)."""
-    if index is not None:
-        part.last_read_message_index = index
-        part.last_read_timestamp = timestamp if timestamp is not None else now()
-    elif timestamp is not None:
-        part.last_read_timestamp = timestamp
 
 
 async def update_participant(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
-    conv = _conv(request, scope)
+    conv = conversation_of(request, scope)
     part = e.store.find_participant(conv, request.match_info["Sid"], request.path)
     data = await form(request)
     e.hit_conversation(conv.sid)
@@ -602,32 +357,32 @@ async def update_participant(request: web.Request) -> web.Response:
     index = parse_int(data.get("LastReadMessageIndex"), "LastReadMessageIndex")
     apply_read_horizon(part, index, parse_date(data.get("LastReadTimestamp"), "LastReadTimestamp"))
     part.date_updated = parse_date(data.get("DateUpdated"), "DateUpdated") or now()
-    _fire(request, conv, "onParticipantUpdated", participant_params(conv, part, "onParticipantUpdated"))
+    fire(request, conv, "onParticipantUpdated", participant_params(conv, part, "onParticipantUpdated"))
     return json_response(scope.participant(conv, part))
 
 
 async def delete_participant(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
-    conv = _conv(request, scope)
+    conv = conversation_of(request, scope)
     part = e.store.find_participant(conv, request.match_info["Sid"], request.path)
     e.hit_conversation(conv.sid)
     del conv.participants[part.sid]
-    _fire(request, conv, "onParticipantRemoved", participant_params(conv, part, "onParticipantRemoved"))
+    fire(request, conv, "onParticipantRemoved", participant_params(conv, part, "onParticipantRemoved"))
     return no_content()
 
 
 # ---------------------------------------------------------------------- conversation-scoped webhooks
 async def list_webhooks(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    conv = _conv(request, scope)
-    return _page(request, "webhooks", list(conv.webhooks.values()), lambda w: scope.webhook(conv, w))
+    scope = scope_of(request)
+    conv = conversation_of(request, scope)
+    return list_page(request, "webhooks", list(conv.webhooks.values()), lambda w: scope.webhook(conv, w))
 
 
 async def create_webhook(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    scope = scope_of(request)
     e = emu(request)
-    conv = _conv(request, scope)
+    conv = conversation_of(request, scope)
     data = await form(request)
     target = data.get("Target")
     if target not in ("webhook", "trigger", "studio"):
@@ -638,7 +393,7 @@ async def create_webhook(request: web.Request) -> web.Response:
     if target == "studio" and not data.get("Configuration.FlowSid"):
         raise missing("Configuration.FlowSid")
     hook = e.store.add_conversation_webhook(
-        conv, target=target, url=url, method=_method(data.get("Configuration.Method", "post")),
+        conv, target=target, url=url, method=http_method(data.get("Configuration.Method", "post")),
         filters=[f for f in data.getall("Configuration.Filters", []) if f],
         triggers=[t for t in data.getall("Configuration.Triggers", []) if t],
         flow_sid=data.get("Configuration.FlowSid") or None,
@@ -655,20 +410,20 @@ def _hook(request: web.Request, conv: Conversation) -> Any:
 
 
 async def fetch_webhook(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    conv = _conv(request, scope)
+    scope = scope_of(request)
+    conv = conversation_of(request, scope)
     return json_response(scope.webhook(conv, _hook(request, conv)))
 
 
 async def update_webhook(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    conv = _conv(request, scope)
+    scope = scope_of(request)
+    conv = conversation_of(request, scope)
     hook = _hook(request, conv)
     data = await form(request)
     if "Configuration.Url" in data:
         hook.url = data["Configuration.Url"] or None
     if "Configuration.Method" in data:
-        hook.method = _method(data["Configuration.Method"])
+        hook.method = http_method(data["Configuration.Method"])
     if "Configuration.Filters" in data:
         hook.filters = [f for f in data.getall("Configuration.Filters") if f]
     if "Configuration.Triggers" in data:
@@ -680,173 +435,9 @@ async def update_webhook(request: web.Request) -> web.Response:
 
 
 async def delete_webhook(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    conv = _conv(request, scope)
+    scope = scope_of(request)
+    conv = conversation_of(request, scope)
     del conv.webhooks[_hook(request, conv).sid]
-    return no_content()
-
-
-# ---------------------------------------------------------------------- users
-async def list_users(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    users = emu(request).store.users_of(scope.service_sid)
-    return _page(request, "users", users, lambda u: scope.user(u, single=False))
-
-
-async def create_user(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    e = emu(request)
-    data = await form(request)
-    identity = data.get("Identity")
-    if not identity:
-        raise missing("Identity")
-    e.hit_service(scope.service_sid)
-    role_sid = data.get("RoleSid") or None
-    if role_sid:
-        e.store.role(scope.service_sid, role_sid, request.path)
-    user = e.store.create_user(scope.service_sid, identity, friendly_name=data.get("FriendlyName") or None,
-                               attributes=check_attributes(data.get("Attributes"), "Attributes", 16 * 1024),
-                               role_sid=role_sid)
-    if webhooks_enabled(request):
-        e.webhooks.fire_service(e.store, scope.service_sid, "onUserAdded", user_params(user, "onUserAdded"))
-    return json_response(scope.user(user, single=True), 201)
-
-
-async def fetch_user(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    user = emu(request).store.find_user(scope.service_sid, request.match_info["Sid"], request.path)
-    return json_response(scope.user(user, single=True))
-
-
-async def update_user(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    e = emu(request)
-    user = e.store.find_user(scope.service_sid, request.match_info["Sid"], request.path)
-    data = await form(request)
-    e.hit_service(scope.service_sid)
-    if "FriendlyName" in data:
-        user.friendly_name = data["FriendlyName"] or None
-    if "Attributes" in data:
-        user.attributes = check_attributes(data["Attributes"], "Attributes", 16 * 1024) or "{}"
-    if data.get("RoleSid"):
-        user.role_sid = e.store.role(scope.service_sid, data["RoleSid"], request.path).sid
-    user.date_updated = now()
-    if webhooks_enabled(request):
-        e.webhooks.fire_service(e.store, scope.service_sid, "onUserUpdated", user_params(user, "onUserUpdated"))
-    return json_response(scope.user(user, single=True))
-
-
-async def delete_user(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    e = emu(request)
-    user = e.store.find_user(scope.service_sid, request.match_info["Sid"], request.path)
-    e.hit_service(scope.service_sid)
-    e.store.delete_user(user)
-    return no_content()
-
-
-def _membership(request: web.Request, scope: V1Scope) -> tuple[Any, Conversation, Participant]:
-    e = emu(request)
-    user = e.store.find_user(scope.service_sid, request.match_info["UserSid"], request.path)
-    conv = e.store.find_conversation(scope.service_sid, request.match_info["ConversationSid"], request.path,
-                                     include_public=False)
-    part = conv.participant_by_identity(user.identity)
-    if part is None:
-        raise not_found(request.path)
-    return user, conv, part
-
-
-async def list_user_conversations(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    e = emu(request)
-    user = e.store.find_user(scope.service_sid, request.match_info["UserSid"], request.path)
-    pairs = [(c, p) for c, p in e.store.user_memberships(user) if c.type == "private"]
-    return _page(request, "conversations", pairs, lambda cp: scope.user_conversation(user, cp[0], cp[1]))
-
-
-async def fetch_user_conversation(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    user, conv, part = _membership(request, scope)
-    return json_response(scope.user_conversation(user, conv, part))
-
-
-async def update_user_conversation(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    user, conv, part = _membership(request, scope)
-    data = await form(request)
-    index = parse_int(data.get("LastReadMessageIndex"), "LastReadMessageIndex")
-    apply_read_horizon(part, index, parse_date(data.get("LastReadTimestamp"), "LastReadTimestamp"))
-    return json_response(scope.user_conversation(user, conv, part))
-
-
-async def delete_user_conversation(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    _user, conv, part = _membership(request, scope)
-    del conv.participants[part.sid]
-    return no_content()
-
-
-async def list_participant_conversations(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    e = emu(request)
-    identity = request.query.get("Identity")
-    address = request.query.get("Address")
-    if not identity and not address:
-        raise TwilioError(400, 20001, "Either Identity or Address is required")
-    pairs = []
-    for conv in e.store.conversations_of(scope.service_sid):
-        for part in conv.participants.values():
-            if (identity and part.identity == identity) or (
-                    address and part.messaging_binding and part.messaging_binding.get("address") == address):
-                pairs.append((conv, part))
-    return _page(request, "conversations", pairs, lambda cp: scope.participant_conversation(cp[0], cp[1]))
-
-
-# ---------------------------------------------------------------------- roles
-async def list_roles(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    return _page(request, "roles", emu(request).store.roles_of(scope.service_sid), scope.role)
-
-
-async def create_role(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    e = emu(request)
-    data = await form(request)
-    for param in ("FriendlyName", "Type", "Permission"):
-        if not data.get(param):
-            raise missing(param)
-    if data["Type"] not in ("conversation", "service"):
-        raise TwilioError(400, 20001, f"Invalid Type {data['Type']!r}")
-    e.hit_service(scope.service_sid)
-    role = e.store.create_role(scope.service_sid, data["FriendlyName"], data["Type"], data.getall("Permission"))
-    return json_response(scope.role(role), 201)
-
-
-async def fetch_role(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    return json_response(scope.role(emu(request).store.role(scope.service_sid, request.match_info["Sid"],
-                                                            request.path)))
-
-
-async def update_role(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    e = emu(request)
-    role = e.store.role(scope.service_sid, request.match_info["Sid"], request.path)
-    data = await form(request)
-    if not data.get("Permission"):
-        raise missing("Permission")
-    e.hit_service(scope.service_sid)
-    role.permissions = data.getall("Permission")
-    role.date_updated = now()
-    return json_response(scope.role(role))
-
-
-async def delete_role(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    e = emu(request)
-    role = e.store.role(scope.service_sid, request.match_info["Sid"], request.path)
-    e.hit_service(scope.service_sid)
-    del e.store.roles[role.sid]
     return no_content()
 
 
@@ -854,22 +445,22 @@ async def delete_role(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     """Register every v1 route; route names are ``<request class>:<name>`` for faults and counters."""
     r = app.router
-    r.add_get("/v1/Services", list_services, name="list:services")
-    r.add_post("/v1/Services", create_service, name="create:services")
-    r.add_get("/v1/Services/{Sid}", fetch_service, name="fetch:service")
-    r.add_delete("/v1/Services/{Sid}", delete_service, name="delete:service")
-    r.add_get("/v1/Configuration", fetch_configuration, name="fetch:configuration")
-    r.add_post("/v1/Configuration", update_configuration, name="update:configuration")
-    r.add_get("/v1/Configuration/Webhooks", fetch_configuration_webhooks, name="fetch:configuration-webhooks")
-    r.add_post("/v1/Configuration/Webhooks", update_configuration_webhooks, name="update:configuration-webhooks")
+    r.add_get("/v1/Services", cfg.list_services, name="list:services")
+    r.add_post("/v1/Services", cfg.create_service, name="create:services")
+    r.add_get("/v1/Services/{Sid}", cfg.fetch_service, name="fetch:service")
+    r.add_delete("/v1/Services/{Sid}", cfg.delete_service, name="delete:service")
+    r.add_get("/v1/Configuration", cfg.fetch_configuration, name="fetch:configuration")
+    r.add_post("/v1/Configuration", cfg.update_configuration, name="update:configuration")
+    r.add_get("/v1/Configuration/Webhooks", cfg.fetch_configuration_webhooks, name="fetch:configuration-webhooks")
+    r.add_post("/v1/Configuration/Webhooks", cfg.update_configuration_webhooks, name="update:configuration-webhooks")
     svc = "/v1/Services/{ChatServiceSid}"
-    r.add_get(f"{svc}/Configuration", fetch_service_configuration, name="fetch:service-configuration")
-    r.add_post(f"{svc}/Configuration", update_service_configuration, name="update:service-configuration")
-    r.add_get(f"{svc}/Configuration/Webhooks", fetch_service_webhooks, name="fetch:service-webhooks")
-    r.add_post(f"{svc}/Configuration/Webhooks", update_service_webhooks, name="update:service-webhooks")
-    r.add_get(f"{svc}/Configuration/Notifications", fetch_notifications, name="fetch:service-notifications")
-    r.add_post(f"{svc}/Configuration/Notifications", update_notifications, name="update:service-notifications")
-    r.add_get(f"{svc}/Bindings", list_bindings, name="list:service-bindings")
+    r.add_get(f"{svc}/Configuration", cfg.fetch_service_configuration, name="fetch:service-configuration")
+    r.add_post(f"{svc}/Configuration", cfg.update_service_configuration, name="update:service-configuration")
+    r.add_get(f"{svc}/Configuration/Webhooks", cfg.fetch_service_webhooks, name="fetch:service-webhooks")
+    r.add_post(f"{svc}/Configuration/Webhooks", cfg.update_service_webhooks, name="update:service-webhooks")
+    r.add_get(f"{svc}/Configuration/Notifications", cfg.fetch_notifications, name="fetch:service-notifications")
+    r.add_post(f"{svc}/Configuration/Notifications", cfg.update_notifications, name="update:service-notifications")
+    r.add_get(f"{svc}/Bindings", cfg.list_bindings, name="list:service-bindings")
     for prefix, tag in (("/v1", ""), (svc, "service-")):
         conv = f"{prefix}/Conversations/{{ConversationSid}}"
         routes: list[tuple[str, str, Any, str]] = [
@@ -897,25 +488,26 @@ def add_routes(app: web.Application) -> None:
             ("GET", f"{conv}/Webhooks/{{Sid}}", fetch_webhook, "fetch:webhook"),
             ("POST", f"{conv}/Webhooks/{{Sid}}", update_webhook, "update:webhook"),
             ("DELETE", f"{conv}/Webhooks/{{Sid}}", delete_webhook, "delete:webhook"),
-            ("GET", f"{prefix}/Users", list_users, "list:users"),
-            ("POST", f"{prefix}/Users", create_user, "create:users"),
-            ("GET", f"{prefix}/Users/{{Sid}}", fetch_user, "fetch:user"),
-            ("POST", f"{prefix}/Users/{{Sid}}", update_user, "update:user"),
-            ("DELETE", f"{prefix}/Users/{{Sid}}", delete_user, "delete:user"),
-            ("GET", f"{prefix}/Users/{{UserSid}}/Conversations", list_user_conversations, "list:user-conversations"),
-            ("GET", f"{prefix}/Users/{{UserSid}}/Conversations/{{ConversationSid}}", fetch_user_conversation,
+            ("GET", f"{prefix}/Users", usr.list_users, "list:users"),
+            ("POST", f"{prefix}/Users", usr.create_user, "create:users"),
+            ("GET", f"{prefix}/Users/{{Sid}}", usr.fetch_user, "fetch:user"),
+            ("POST", f"{prefix}/Users/{{Sid}}", usr.update_user, "update:user"),
+            ("DELETE", f"{prefix}/Users/{{Sid}}", usr.delete_user, "delete:user"),
+            ("GET", f"{prefix}/Users/{{UserSid}}/Conversations", usr.list_user_conversations,
+             "list:user-conversations"),
+            ("GET", f"{prefix}/Users/{{UserSid}}/Conversations/{{ConversationSid}}", usr.fetch_user_conversation,
              "fetch:user-conversation"),
-            ("POST", f"{prefix}/Users/{{UserSid}}/Conversations/{{ConversationSid}}", update_user_conversation,
+            ("POST", f"{prefix}/Users/{{UserSid}}/Conversations/{{ConversationSid}}", usr.update_user_conversation,
              "update:user-conversation"),
-            ("DELETE", f"{prefix}/Users/{{UserSid}}/Conversations/{{ConversationSid}}", delete_user_conversation,
+            ("DELETE", f"{prefix}/Users/{{UserSid}}/Conversations/{{ConversationSid}}", usr.delete_user_conversation,
              "delete:user-conversation"),
-            ("GET", f"{prefix}/ParticipantConversations", list_participant_conversations,
+            ("GET", f"{prefix}/ParticipantConversations", usr.list_participant_conversations,
              "list:participant-conversations"),
-            ("GET", f"{prefix}/Roles", list_roles, "list:roles"),
-            ("POST", f"{prefix}/Roles", create_role, "create:roles"),
-            ("GET", f"{prefix}/Roles/{{Sid}}", fetch_role, "fetch:role"),
-            ("POST", f"{prefix}/Roles/{{Sid}}", update_role, "update:role"),
-            ("DELETE", f"{prefix}/Roles/{{Sid}}", delete_role, "delete:role"),
+            ("GET", f"{prefix}/Roles", usr.list_roles, "list:roles"),
+            ("POST", f"{prefix}/Roles", usr.create_role, "create:roles"),
+            ("GET", f"{prefix}/Roles/{{Sid}}", usr.fetch_role, "fetch:role"),
+            ("POST", f"{prefix}/Roles/{{Sid}}", usr.update_role, "update:role"),
+            ("DELETE", f"{prefix}/Roles/{{Sid}}", usr.delete_role, "delete:role"),
         ]
         for method, path, handler, name in routes:
             klass, _, rest = name.partition(":")
