@@ -4,6 +4,14 @@
 emulators.twilio.seed`` fills it through the real ``twilio`` SDK. The server keeps all
 state in memory, answers with Twilio's JSON shapes (validated against the official
 OpenAPI specs by the tests) and builds every URL from the host that serves the request.
+
+Modules: ``__main__`` (CLI), ``app`` (aiohttp app, middlewares, timers), ``context``
+(settings and per-server state), ``auth``, ``faults`` (fault spec, injector, write limits),
+``paging``, ``formats``, ``errors``, ``models`` and ``store`` (records and shared operations),
+``views`` (JSON shapes), ``conversations``/``v1_configuration``/``v1_users``/``v1_common``
+(Conversations v1 routes), ``chat`` (Chat v2 and the v3 migration), ``media`` (MCS),
+``webhooks`` (signed post-event delivery), ``admin``, ``seed``/``seed_data`` (the seeder).
+See docs/emulators/twilio.md.
 """
 
 from __future__ import annotations
