@@ -82,7 +82,7 @@ class _Slice:
     pending_high: int = -1
     pending_media: int = 0
     partial: dict[str, dict[int, str]] = field(default_factory=dict)  # message SID -> part -> ACS id
-    size_hint: int = 0  # the newest Twilio index, when known: sends of big conversations go first
+    size_hint: int = 0  # messages left to copy, when known: sends of big conversations go first
     sent: int = 0
     media_bytes: int = 0
     edits: int = 0
@@ -478,7 +478,7 @@ class ConversationExporter:
     def _send_part(self, work: _Slice, client: ChatThreadClient, item: _Prepared, part: OutgoingPart,
                    pacer: Pacer) -> str:
         def send() -> str:
-            with pacer.slot(self._send_gate, priority=work.size_hint - item.message.index):
+            with pacer.slot(self._send_gate, priority=work.size_hint - work.sent):
                 result = client.send_message(part.content, sender_display_name=item.person.display_name,
                                              metadata=part.metadata, chat_message_type="text")
             return str(result.id)

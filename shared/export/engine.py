@@ -77,8 +77,8 @@ def build_export_engine(
         stop=stop,
         owner=owner,
     )
-    runner = ExportRunner(exporter=exporter, source=source, runs=runs, concurrency=export.concurrency,
-                          stats=stats, stop=stop)
+    runner = ExportRunner(exporter=exporter, source=source, runs=runs, conversations=conversations,
+                          concurrency=export.concurrency, stats=stats, stop=stop)
     verifier = Verifier(source=source, conversations=conversations, messages=messages, identities=identity_store,
                         media=media, chat=chat, people=people)
     return ExportEngine(settings, source, exporter, runner, chat, reader, people, verifier, stats, stop)

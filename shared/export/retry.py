@@ -23,6 +23,7 @@ T = TypeVar("T")
 
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 THROTTLE_BUDGET = 8  # 429s allowed per call, as a multiple of the attempts
+THROTTLE_MAX_DELAY = 2.0  # seconds: the longest wait after a 429 that named none
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,11 @@ class Retrier:
         self._rng = rng or random.Random()
 
     def backoff(self, attempt: int, failure: Failure) -> float:
+        """``Retry-After`` when given; else full jitter, capped lower for 429s (the server did nothing)."""
         if failure.after is not None:
             return failure.after
-        return self._rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        cap = THROTTLE_MAX_DELAY if failure.throttled else self.max_delay
+        return self._rng.uniform(0, min(cap, self.base_delay * 2**attempt))
 
     def sleep(self, seconds: float) -> None:
         if self.stop.wait(seconds):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..state import RunRecord, RunStore
+from ..state import ConversationStore, RunRecord, RunStore
 from ..state.runs import new_run_id
 from .conversation import ConversationExporter, ExportOutcome
 from .retry import RetryStats
@@ -80,6 +80,7 @@ class ExportRunner:
         exporter: ConversationExporter,
         source: TwilioSource,
         runs: RunStore,
+        conversations: ConversationStore,
         concurrency: int,
         stats: RetryStats,
         stop: threading.Event,
@@ -87,6 +88,7 @@ class ExportRunner:
         self._exporter = exporter
         self._source = source
         self._runs = runs
+        self._conversations = conversations
         self._concurrency = concurrency
         self._stats = stats
         self._stop = stop
@@ -103,9 +105,14 @@ class ExportRunner:
         return list({c.sid: c for c in found}.values())
 
     def estimate(self, conversations: list[SourceConversation]) -> list[tuple[SourceConversation, int]]:
-        """Each conversation with its estimated message count, biggest first."""
+        """Each conversation with an estimate of the messages it has left to copy, biggest first."""
+        def left(conv: SourceConversation) -> int:
+            record = self._conversations.find_conversation(conv.sid)
+            copied = record.high_water_index if record is not None else -1
+            return max(0, self._source.last_index(conv) - copied)
+
         with ThreadPoolExecutor(max_workers=ESTIMATE_WORKERS, thread_name_prefix="estimate") as pool:
-            sizes = list(pool.map(lambda c: self._source.last_index(c) + 1, conversations))
+            sizes = list(pool.map(left, conversations))
         return sorted(zip(conversations, sizes, strict=True), key=lambda item: (-item[1], item[0].sid))
 
     def run(

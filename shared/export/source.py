@@ -9,10 +9,11 @@ through Chat v2.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from twilio.base.exceptions import TwilioRestException
 
@@ -21,6 +22,8 @@ from .retry import Retrier
 CONVERSATIONS = "conversations"
 CHAT = "chat"
 PAGE_SIZE = 100  # Twilio's maximum
+READ_SLOTS = 16  # concurrent Twilio requests per process (Twilio answers 429 to too many at once)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -127,18 +130,27 @@ def _attributes(raw: Any) -> str:
 class TwilioSource:
     """Reads history through a ``twilio.rest.Client`` already pointed at Twilio (or its stand-in)."""
 
-    def __init__(self, client: Any, *, retrier: Retrier) -> None:
+    def __init__(self, client: Any, *, retrier: Retrier, read_slots: int = READ_SLOTS) -> None:
         self._client = client
         self._retrier = retrier
+        self._slots = threading.BoundedSemaphore(read_slots)
         self._users: dict[tuple[str, str, str], str | None] = {}
+
+    def _call(self, fn: Callable[[], T], *, what: str) -> T:
+        """One SDK call, retried; at most ``read_slots`` of them in flight (Twilio limits concurrency)."""
+        def limited() -> T:
+            with self._slots:
+                return fn()
+
+        return self._retrier.call(limited, what=what, service="twilio")
 
     # ------------------------------------------------------------------ paging
     def _pages(self, first: Callable[[], Any], what: str) -> Iterator[list[Any]]:
-        page = self._retrier.call(first, what=what, service="twilio")
+        page = self._call(first, what=what)
         while page is not None:
             yield list(page)
             current = page
-            page = self._retrier.call(current.next_page, what=what, service="twilio")
+            page = self._call(current.next_page, what=what)
 
     def _records(self, first: Callable[[], Any], what: str) -> Iterator[Any]:
         for page in self._pages(first, what):
@@ -187,20 +199,20 @@ class TwilioSource:
         if source != CHAT:
             try:
                 if service_sid:
-                    c = self._retrier.call(
+                    c = self._call(
                         self._client.conversations.v1.services(service_sid).conversations(sid).fetch,
-                        what=f"fetching {sid}", service="twilio")
+                        what=f"fetching {sid}")
                 else:
-                    c = self._retrier.call(self._client.conversations.v1.conversations(sid).fetch,
-                                           what=f"fetching {sid}", service="twilio")
+                    c = self._call(self._client.conversations.v1.conversations(sid).fetch,
+                                           what=f"fetching {sid}")
                 return self._conversation(c, service_sid or c.chat_service_sid)
             except TwilioRestException as exc:
                 if exc.status != 404:
                     raise
         for service in [service_sid] if service_sid else self.list_services():
             try:
-                ch = self._retrier.call(self._client.chat.v2.services(service).channels(sid).fetch,
-                                        what=f"fetching channel {sid}", service="twilio")
+                ch = self._call(self._client.chat.v2.services(service).channels(sid).fetch,
+                                        what=f"fetching channel {sid}")
             except TwilioRestException as exc:
                 if exc.status == 404:
                     continue
@@ -278,7 +290,7 @@ class TwilioSource:
         api = (self._client.chat.v2.services(conv.service_sid).users(identity) if conv.source == CHAT
                else self._client.conversations.v1.services(conv.service_sid).users(identity))
         try:
-            user = self._retrier.call(api.fetch, what=f"fetching user {identity!r}", service="twilio")
+            user = self._call(api.fetch, what=f"fetching user {identity!r}")
             name: str | None = user.friendly_name or None
         except TwilioRestException as exc:
             if exc.status != 404:
