@@ -39,6 +39,8 @@ async def load(request: web.Request) -> web.Response:
         data = json.loads(await request.read())
     except ValueError as exc:
         raise TwilioError(400, 20001, f"Snapshot is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise TwilioError(400, 20001, "A snapshot is a JSON object")
     counts = e.store.load(data, replace=request.query.get("mode", "replace") != "merge")
     return json_response({"ok": True, "counts": counts})
 
@@ -64,11 +66,13 @@ async def get_faults(request: web.Request) -> web.Response:
 async def set_faults(request: web.Request) -> web.Response:
     e = emu(request)
     raw = (await request.read()).decode()
-    spec: str | dict[str, Any] = raw
-    if raw.lstrip().startswith("{"):
-        data = json.loads(raw)
-        spec = data["spec"] if isinstance(data, dict) and "spec" in data else data
+    spec: Any = raw
     try:
+        if raw.lstrip().startswith("{"):
+            data = json.loads(raw)
+            spec = data.get("spec", data)
+        if not isinstance(spec, str | dict):
+            raise TypeError("the spec must be a string or a JSON object")
         config = parse_fault_spec(spec)
     except (ValueError, TypeError) as exc:
         raise TwilioError(400, 20001, f"Invalid fault spec: {exc}") from exc
@@ -92,7 +96,12 @@ async def exchanges(request: web.Request) -> web.Response:
 
 async def recording(request: web.Request) -> web.Response:
     e = emu(request)
-    data = json.loads(await request.read() or b"{}")
+    try:
+        data = json.loads(await request.read() or b"{}")
+    except ValueError as exc:
+        raise TwilioError(400, 20001, f"Body is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise TwilioError(400, 20001, 'Send {"enabled": true|false}')
     e.recording = bool(data.get("enabled", True))
     return json_response({"recording": e.recording})
 

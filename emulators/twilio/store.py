@@ -357,7 +357,7 @@ class Store:
             convs = [conversation_from_plain(c) for c in data.get("conversations", [])]
             media = [media_from_plain(m) for m in data.get("media", [])]
             config = from_plain(AccountConfig, data["config"]) if "config" in data else None
-        except (TypeError, KeyError, ValueError) as exc:
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
             raise TwilioError(400, 20001, f"Invalid snapshot: {exc}") from exc
         if replace:
             self.services.clear()

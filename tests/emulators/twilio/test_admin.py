@@ -64,6 +64,11 @@ def test_load_rejects_garbage(twilio) -> None:
     assert response.status_code == 400
     response = twilio.http.post("/_admin/load", json={"version": 99})
     assert response.status_code == 400
+    assert twilio.http.post("/_admin/load", json=[1, 2]).status_code == 400
+    assert twilio.http.post("/_admin/load", json={"conversations": [{"sid": 5}]}).status_code == 400
+    assert twilio.http.post("/_admin/faults", json=[1]).status_code == 400
+    assert twilio.http.post("/_admin/recording", content=b"[]").status_code == 400
+    assert twilio.admin("GET", "health")["ok"] is True  # nothing above broke the state
 
 
 def test_state_file_survives_a_restart(spec_checker: SpecChecker, tmp_path) -> None:
