@@ -1,4 +1,14 @@
-"""`make demo`: start the local services, run the app's main job end to end, print what happened.
+"""`make demo`: a whole migration rehearsal on the local stand-ins, end to end, printing what happened.
+
+1. Starts Azurite, the Twilio and ACS stand-ins (ACS limits time-scaled 100x), a local OpenID issuer,
+   and the app itself under the local Functions host stand-in.
+2. Seeds Twilio with the ``realistic`` profile through the real SDK.
+3. Migrates through the app's HTTP route and queue workers, polling the status route, then runs the
+   CLI's ``status`` and ``verify`` (Twilio against ACS, conversation by conversation).
+4. Live sync: a new Twilio message reaches ACS through Twilio's webhook.
+5. Signs in as a migrated author with a JWT and gets an ACS token for the same ACS user that authored
+   the migrated history.
+6. The event fan-out: a subscriber receives Twilio-format webhooks for ACS chat activity, signatures verified.
 
 Everything started here is stopped by PID when the demo ends, also when a step fails.
 """
@@ -7,93 +17,207 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, replace
-from datetime import timedelta
+from typing import Any
 
 import httpx
 
 from emulators.azurite import running_azurite
-from emulators.process import python_module_argv, running
+from emulators.process import RunningService, python_module_argv, running
+
+ACS_TIME_SCALE = "0.01"
+FUNCTION_KEY = "demo-function-key-" + secrets.token_hex(8)
+BACKEND_KEY = "demo-backend-key-" + secrets.token_hex(16)
 
 
 def say(title: str, detail: object = None) -> None:
-    print(f"\n== {title}")
+    print(f"\n== {title}", flush=True)
     if detail is not None:
-        print(json.dumps(detail, indent=2, default=str, ensure_ascii=False) if not isinstance(detail, str) else detail)
+        text = detail if isinstance(detail, str) else json.dumps(detail, indent=2, default=str, ensure_ascii=False)
+        print(text, flush=True)
+
+
+def wait_for(check: Callable[[], Any], *, timeout: float, what: str, every: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(every)
 
 
 @contextmanager
-def app_environment(storage_connection: str) -> Iterator[dict[str, str]]:
-    env = {
-        "FUNCTIONS_WORKER_RUNTIME": "python",
-        "AzureWebJobsStorage": storage_connection,
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": "demo-auth-token",
-        "ACS_CONNECTION_STRING": "endpoint=https://127.0.0.1:1/;accesskey=ZGVtby1rZXk=",
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
+def acs_admin(acs: RunningService) -> Iterator[httpx.Client]:
+    client = httpx.Client(base_url=str(acs.info["admin"]), verify=str(acs.info["ca_bundle"]), timeout=30)
     try:
-        yield env
+        yield client
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        client.close()
+
+
+def user_messages(admin: httpx.Client, thread_id: str) -> list[dict[str, Any]]:
+    thread = admin.get(f"/threads/{thread_id}").json()
+    return [m for m in thread["messages"] if m["type"] in ("text", "html") and not m.get("deletedOn")]
+
+
+def seed_twilio(twilio: RunningService) -> dict[str, Any]:
+    argv = python_module_argv("emulators.twilio.seed", "--url", str(twilio.info["url"]),
+                              "--account-sid", str(twilio.info["account_sid"]),
+                              "--auth-token", str(twilio.info["auth_token"]), "--profile", "realistic", "--seed", "7")
+    done = subprocess.run(argv, check=True, capture_output=True, text=True, timeout=600)
+    summary: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return summary
+
+
+def migrate_over_http(host_url: str) -> dict[str, Any]:
+    http = httpx.Client(base_url=host_url, headers={"x-functions-key": FUNCTION_KEY}, timeout=30)
+    with http:
+        started = http.post("/api/migrations", json={"includeLegacyPublicChannels": True})
+        started.raise_for_status()
+        location = started.headers["Location"]
+        say(f"POST /api/migrations -> {started.status_code}, Location: {location}")
+        last = ""
+
+        def finished() -> dict[str, Any] | None:
+            nonlocal last
+            body: dict[str, Any] = http.get(location).json()
+            counts = body["counts"]
+            line = (f"   {body['status']:<10} planned {counts['planned']:>3}  done {counts['done']:>3}  "
+                    f"failed {counts['failed']}  skipped {counts['skipped']}  messages "
+                    f"{counts['messages']:>5}/{counts['plannedMessages']:<5}  eta {body['estimatedSecondsLeft']}")
+            if line != last:
+                print(line, flush=True)
+                last = line
+            return body if body["status"] in ("succeeded", "failed") else None
+
+        return dict(wait_for(finished, timeout=900, what="the migration run", every=1.0))
+
+
+def run_cli(*args: str, env: dict[str, str]) -> int:
+    done = subprocess.run(python_module_argv("shared.cli", *args), env=env, timeout=900, check=False)
+    return done.returncode
 
 
 def main() -> int:
+    from scripts.local_issuer import running_local_issuer
+
     with ExitStack() as stack:
         azurite = stack.enter_context(running_azurite())
-        say("Azurite started", {"blob": azurite.blob_port, "queue": azurite.queue_port, "table": azurite.table_port})
-        env = stack.enter_context(app_environment(azurite.connection_string))
+        twilio = stack.enter_context(running("twilio", python_module_argv(
+            "emulators.twilio", "--port", "0", "--seed", "7")))
+        acs = stack.enter_context(running("acs", python_module_argv(
+            "emulators.acs", "--port", "0", "--time-scale", ACS_TIME_SCALE, "--seed", "7"), timeout=60))
+        issuer = stack.enter_context(running_local_issuer())
+        say("Local services started", {
+            "azurite": {"blob": azurite.blob_port, "queue": azurite.queue_port, "table": azurite.table_port},
+            "twilio stand-in": twilio.info["url"], "acs stand-in": acs.info["endpoint"],
+            "acs limits": f"ACS's documented limits, every window scaled by {ACS_TIME_SCALE}",
+            "oidc issuer": issuer.issuer,
+        })
+        env = {
+            **os.environ,
+            "AzureWebJobsStorage": azurite.connection_string,
+            "TWILIO_ACCOUNT_SID": str(twilio.info["account_sid"]),
+            "TWILIO_AUTH_TOKEN": str(twilio.info["auth_token"]),
+            "TWILIO_BASE_URL": str(twilio.info["url"]),
+            "ACS_CONNECTION_STRING": str(acs.info["connection_string"]),
+            "ACS_CA_BUNDLE": str(acs.info["ca_bundle"]),
+            "EXPORT_RATE_TIME_SCALE": ACS_TIME_SCALE,
+            "EXPORT_SLICE_SECONDS": "5",
+            "LIVE_SYNC_DELAY_SECONDS": "0.5",
+            "MIGRATION_QUEUE": "migration-work",
+            "DELIVERY_QUEUE": "event-deliveries",
+            "NIGHTLY_SCHEDULE": "0 0 2 * * *",
+            "TOKEN_BACKEND_KEY": BACKEND_KEY,
+            **issuer.app_settings(),
+        }
 
-        import function_app
-        from shared.state import IdentityMapping, MessageMapping, RunRecord
-        from shared.state.runs import new_run_id
+        summary = seed_twilio(twilio)
+        say("Twilio stand-in seeded (profile realistic, through the real twilio SDK)", {
+            k: summary[k] for k in summary if k not in ("url", "service_sids")})
 
-        app = function_app.app
-        app.functions_bindings = {}
-        functions = {f.get_function_name(): f for f in app.get_functions()}
-        say("Functions the host would index", sorted(functions))
-
-        host = stack.enter_context(running(
-            "functions host", python_module_argv("emulators.host", "--app", "function_app:app"),
-            env={**os.environ, **env},
-        ))
-        say("Local Functions host stand-in started", {"url": host.info["url"], "functions": host.info["functions"]})
+        host = stack.enter_context(running("functions host", python_module_argv(
+            "emulators.host", "--app", "function_app:app", "--function-key", FUNCTION_KEY), env=env, timeout=60))
+        say("The app, served by the local Functions host stand-in", {
+            "url": host.info["url"], "functions": [f["name"] for f in host.info["functions"]]})
         health = httpx.get(f"{host.info['url']}/api/health", timeout=10)
         say(f"GET /api/health -> {health.status_code}", health.json())
 
-        container = function_app.container
-        mapping = container.identities.create_identity(IdentityMapping("alice@example.com", "8:acs:demo-alice"))
-        say("Identity map: created", {"identity": mapping.identity, "acsUserId": mapping.acs_user_id})
-        back = container.identities.get_identity_for_acs_user("8:acs:demo-alice")
-        say("Identity map: reverse lookup", back.identity)
+        started = time.monotonic()
+        final = migrate_over_http(str(host.info["url"]))
+        say(f"Migration run finished in {time.monotonic() - started:.1f} s", final)
 
-        lease = container.conversations.acquire_lease("CH" + "1" * 32, owner="demo-worker",
-                                                      duration=timedelta(minutes=5))
-        container.conversations.update_conversation(
-            replace(lease, thread_id="19:demo@thread.v2", high_water_index=2)
-        )
-        container.messages.upsert_messages(lease.conversation_sid, [
-            MessageMapping(lease.conversation_sid, i, f"IM{i:032d}", (str(1700000000000 + i),)) for i in range(3)
-        ])
-        say("Conversation map and message map", {
-            "conversation": asdict(container.conversations.get_conversation(lease.conversation_sid)),
-            "messages": [m.twilio_message_sid for m in container.messages.list_messages(lease.conversation_sid)],
-        })
+        say("acs-migrate status")
+        run_cli("status", env=env)
+        say("acs-migrate verify (every migrated conversation, Twilio against ACS)")
+        verified = run_cli("verify", env=env)
+        if verified != 0 or final["status"] != "succeeded":
+            say("The rehearsal found differences; see the table above.")
 
-        run = container.runs.create_run(RunRecord(new_run_id(), kind="cli", status="running"))
-        container.runs.increment_counts(run.run_id, {"planned": 1, "done": 1, "messages": 3})
-        say("Run recorded", container.runs.get_run(run.run_id).counts)
-        del env
+        with acs_admin(acs) as admin:
+            live_sync_demo(env, host, twilio, admin)
+            token_demo(env, host, issuer, admin)
+        from scripts.demo_fanout import run_fanout_demo
+
+        say("Event fan-out: ACS chat events delivered to a subscriber as Twilio webhooks")
+        run_fanout_demo(azurite.connection_string)
     say("Stopped every service this demo started.")
     return 0
+
+
+def _container(env: dict[str, str]) -> Any:
+    from shared.container import AppContainer
+
+    return AppContainer.from_environ(env)
+
+
+def live_sync_demo(env: dict[str, str], host: RunningService, twilio: RunningService, admin: httpx.Client) -> None:
+    from twilio.rest import Client
+
+    container = _container(env)
+    record = next(r for r in container.conversations.list_conversations(status="done")
+                  if r.source == "conversations" and r.service_sid)
+    client = Client(str(twilio.info["account_sid"]), str(twilio.info["auth_token"]))
+    client.conversations.base_url = str(twilio.info["url"])
+    service = client.conversations.v1.services(str(record.service_sid))
+    service.configuration.webhooks().update(post_webhook_url=f"{host.info['url']}/api/twilio/events",
+                                            method="POST", filters=["onMessageAdded"])
+    author = next(p.identity for p in service.conversations(record.conversation_sid).participants.list()
+                  if p.identity)
+    body = f"Sent on Twilio during the cutover ({secrets.token_hex(3)})"
+    sent_at = time.monotonic()
+    service.conversations(record.conversation_sid).messages.create(author=author, body=body,
+                                                                   x_twilio_webhook_enabled="true")
+    copied = wait_for(lambda: next((m for m in user_messages(admin, str(record.thread_id))
+                                    if m["content"]["message"] == body), None), timeout=120, what="live sync")
+    say(f"Live sync: a new Twilio message reached ACS {time.monotonic() - sent_at:.1f} s later", {
+        "conversation": record.conversation_sid, "thread": record.thread_id, "author": author,
+        "acs message": {"id": copied["id"], "content": copied["content"]["message"],
+                        "metadata": copied.get("metadata")},
+    })
+
+
+def token_demo(env: dict[str, str], host: RunningService, issuer: Any, admin: httpx.Client) -> None:
+    from scripts.demo_tokens import run_token_demo
+
+    container = _container(env)
+    record = next(r for r in container.conversations.list_conversations(status="done") if r.thread_id)
+    authored = user_messages(admin, str(record.thread_id))[0]
+    author_acs_id = authored["senderCommunicationIdentifier"]["communicationUser"]["id"]
+    identity = container.identities.get_identity_for_acs_user(author_acs_id).identity
+    answer = run_token_demo(host_url=str(host.info["url"]), issuer=issuer, identity=identity)
+    say(f"Signed in as migrated author {identity!r} (JWT from the local issuer) -> POST /api/token", {
+        "communicationUserId": answer["communicationUserId"], "expiresOn": answer["expiresOn"],
+        "endpoint": answer["endpoint"], "token": answer["token"][:24] + "...",
+        "same ACS user that authored the migrated messages": answer["communicationUserId"] == author_acs_id,
+    })
 
 
 if __name__ == "__main__":
