@@ -50,6 +50,11 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = not_found(request.path).response()
     except web.HTTPMethodNotAllowed:
         response = TwilioError(405, 20004, f"Method {request.method} not allowed on {request.path}").response()
+    except web.HTTPException:
+        raise
+    except Exception:  # a stand-in bug: still answer like Twilio, and say so on stderr
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        response = TwilioError(500, 20500, "Internal Server Error").response()
     if request.get("dropped"):
         e.counters[_route_key(request)]["dropped"] += 1
         return response

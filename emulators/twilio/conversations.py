@@ -163,7 +163,10 @@ async def create_conversation_with_participants(request: web.Request) -> web.Res
     e = emu(request)
     data = await form(request)
     e.hit_service(scope.service_sid)
-    specs = [json.loads(p) for p in data.getall("Participant", [])]
+    specs = [_participant_spec(raw) for raw in data.getall("Participant", [])]
+    for spec in specs:
+        if spec["role_sid"]:
+            e.store.role(scope.service_sid, spec["role_sid"], request.path)
     conv = e.store.create_conversation(
         scope.service_sid, friendly_name=data.get("FriendlyName"), unique_name=data.get("UniqueName") or None,
         attributes=check_attributes(data.get("Attributes"), "Attributes", 16 * 1024),
@@ -171,15 +174,35 @@ async def create_conversation_with_participants(request: web.Request) -> web.Res
         date_created=parse_date(data.get("DateCreated"), "DateCreated"),
         date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"),
     )
-    _apply_timers(conv, data, e)
-    for spec in specs:
-        binding = spec.get("messaging_binding") or {}
-        e.store.add_participant(conv, identity=spec.get("identity"),
-                                binding=_binding(binding.get("address"), binding.get("proxy_address"),
-                                                 binding.get("projected_address")),
-                                attributes=None, role_sid=spec.get("role_sid"))
+    try:
+        _apply_timers(conv, data, e)
+        for spec in specs:
+            e.store.add_participant(conv, identity=spec["identity"], binding=spec["binding"], attributes=None,
+                                    role_sid=spec["role_sid"])
+    except TwilioError:
+        e.store.delete_conversation(conv)  # all or nothing
+        raise
     fire(request, conv, "onConversationAdded", conversation_params(conv))
     return json_response(scope.conversation(conv), 201)
+
+
+def _participant_spec(raw: str) -> dict[str, Any]:
+    """One ``Participant`` JSON of ConversationWithParticipants: identity or messaging_binding, role_sid."""
+    try:
+        spec = json.loads(raw)
+    except ValueError as exc:
+        raise TwilioError(400, 20001, f"Participant must be JSON: {raw[:80]!r}") from exc
+    if not isinstance(spec, dict):
+        raise TwilioError(400, 20001, "Participant must be a JSON object")
+    binding = spec.get("messaging_binding") or {}
+    fields = [spec.get("identity"), spec.get("role_sid"), *(binding.values() if isinstance(binding, dict) else [1])]
+    if not isinstance(binding, dict) or any(v is not None and not isinstance(v, str) for v in fields):
+        raise TwilioError(400, 20001, "Participant fields must be strings")
+    return {
+        "identity": spec.get("identity") or None,
+        "binding": _binding(binding.get("address"), binding.get("proxy_address"), binding.get("projected_address")),
+        "role_sid": spec.get("role_sid") or None,
+    }
 
 
 # ---------------------------------------------------------------------- messages
