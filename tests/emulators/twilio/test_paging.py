@@ -108,3 +108,11 @@ def test_every_list_has_meta_key_and_paginates(twilio: StandIn) -> None:
     assert [u.identity for u in s.users.list(page_size=3)] == [f"u{i}" for i in range(7)]
     assert [c.friendly_name for c in s.conversations.list(page_size=2)] == [f"c{i}" for i in range(7)]
     assert len(client.chat.v2.services(svc.sid).users.list(page_size=2)) == 7
+
+
+def test_page_size_over_max_can_be_an_error(spec_checker) -> None:
+    from .standin import stand_in
+
+    with stand_in(spec_checker, "--page-size-over-max", "error") as server:
+        assert server.http.get("/v1/Conversations", params={"PageSize": 101}).status_code == 400
+        assert server.http.get("/v1/Conversations", params={"PageSize": 100}).json()["meta"]["page_size"] == 100
