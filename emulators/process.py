@@ -8,9 +8,10 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,10 +43,8 @@ class RunningService:
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            try:
+            with suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.process.wait(timeout=timeout)
 
 
@@ -89,6 +88,7 @@ def start_service(
             elif process.poll() is not None:
                 raise ServiceStartError(f"{name} exited with code {process.returncode} before it was ready")
         line = buffer.split(b"\n", 1)[0]
+        _drain(process.stdout, name)
         try:
             service.info = json.loads(line)
         except ValueError as exc:
@@ -97,6 +97,18 @@ def start_service(
         service.stop()
         raise
     return service
+
+
+def _drain(stream: object, name: str) -> None:
+    """Keep reading a service's stdout after its ready line, so a chatty service never blocks on a full pipe."""
+    fileno = stream.fileno()  # type: ignore[attr-defined]
+
+    def pump() -> None:
+        with suppress(OSError):
+            while os.read(fileno, 65536):
+                pass
+
+    threading.Thread(target=pump, name=f"{name}-stdout", daemon=True).start()
 
 
 @contextmanager
