@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from emulators.azurite import running_azurite
 from emulators.host import local_host_in_thread
+from emulators.subscriber import Subscriber, running_subscriber
+from scripts.fanout_pipeline import FAST_QUEUES, fanout_app
 from shared.container import AppContainer
-from tests.fanout.pipeline import FAST_QUEUES, fanout_app
-from tests.fanout.subscriber import Subscriber, running_subscriber
 
 SECRET = "bench-subscriber-secret-0123456789"
 THREAD = "19:benchmark0000000000000000000000@thread.v2"

@@ -22,9 +22,9 @@ from azure.communication.chat import ChatParticipant
 from azure.communication.identity import CommunicationUserIdentifier
 
 from emulators.azurite import running_azurite
+from emulators.subscriber import running_subscriber
+from scripts.fanout_pipeline import running_pipeline
 from shared.state import ConversationRecord, IdentityMapping
-from tests.fanout.pipeline import running_pipeline
-from tests.fanout.subscriber import running_subscriber
 
 SECRET = "demo-subscriber-secret-0123456789"
 CONVERSATION = "CH" + "de" * 16

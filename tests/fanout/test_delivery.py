@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from emulators.subscriber import Subscriber, running_subscriber
 from shared.container import AppContainer
 from shared.fanout.deliverer import Deliverer, Outcome
 from shared.fanout.deliveries import DeliveryMessage, delivery_id_for, retry_delay
@@ -20,7 +21,6 @@ from shared.state import Subscription
 from shared.state.subscriptions import new_subscription_id
 
 from .conftest import SECRET
-from .subscriber import Subscriber, running_subscriber
 
 THREAD = "19:abc@thread.v2"
 USER = "8:acs:resource_0000-user"

@@ -10,10 +10,9 @@ import pytest
 from azure.communication.chat import ChatParticipant
 from azure.communication.identity import CommunicationUserIdentifier
 
+from emulators.subscriber import running_subscriber
+from scripts.fanout_pipeline import running_pipeline
 from shared.state import ConversationRecord, IdentityMapping
-
-from .pipeline import running_pipeline
-from .subscriber import running_subscriber
 
 pytestmark = pytest.mark.slow
 SECRET_A = "flaky-subscriber-secret-0123456789"
