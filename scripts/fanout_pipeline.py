@@ -1,5 +1,4 @@
-"""The fan-out pipeline on loopback for tests, the benchmark and the demo: the host stand-in serving the fan-out
-functions, an ACS stand-in whose Event Grid sink is that host, and helpers to chat and subscribe.
+"""The whole fan-out running locally: the app's fan-out Blueprint on the host stand-in (queues pumped from
 Azurite), and an ACS stand-in of its own whose Event Grid sink is the host's webhook for ``fanout_acs_event``.
 
 Used by the end-to-end tests, ``bench/fanout.py`` and ``scripts/demo_fanout.py``.
