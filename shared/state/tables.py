@@ -112,12 +112,12 @@ class TableStore:
     def _partition(self, partition_key: str, *, results_per_page: int | None = None) -> Iterator[Entity]:
         return self._query("PartitionKey eq @pk", {"pk": partition_key}, results_per_page=results_per_page)
 
-    def _upsert_batch(self, entities: Iterable[Entity]) -> int:
-        """Upsert entities of one partition in transactions of at most 100; returns how many."""
+    def _submit_in_chunks(self, operations: Iterable[tuple[Any, ...]]) -> int:
+        """Submit single-partition operations in transactions of at most 100; returns how many."""
         count = 0
-        chunk: list[tuple[str, Entity, dict[str, Any]]] = []
-        for entity in entities:
-            chunk.append(("upsert", entity, {"mode": UpdateMode.REPLACE}))
+        chunk: list[tuple[Any, ...]] = []
+        for operation in operations:
+            chunk.append(operation)
             if len(chunk) == MAX_BATCH:
                 self.table.submit_transaction(chunk)
                 count += len(chunk)
@@ -127,20 +127,16 @@ class TableStore:
             count += len(chunk)
         return count
 
+    def _upsert_batch(self, entities: Iterable[Entity]) -> int:
+        """Upsert entities of one partition in transactions of at most 100; returns how many."""
+        return self._submit_in_chunks(("upsert", entity, {"mode": UpdateMode.REPLACE}) for entity in entities)
+
     def _delete_partition(self, partition_key: str) -> int:
         """Delete every row of a partition in batches of at most 100; returns how many."""
-        count = 0
-        chunk: list[tuple[str, Entity]] = []
-        for entity in self._query("PartitionKey eq @pk", {"pk": partition_key}, select=["PartitionKey", "RowKey"]):
-            chunk.append(("delete", {"PartitionKey": entity["PartitionKey"], "RowKey": entity["RowKey"]}))
-            if len(chunk) == MAX_BATCH:
-                self.table.submit_transaction(chunk)
-                count += len(chunk)
-                chunk = []
-        if chunk:
-            self.table.submit_transaction(chunk)
-            count += len(chunk)
-        return count
+        rows = self._query("PartitionKey eq @pk", {"pk": partition_key}, select=["PartitionKey", "RowKey"])
+        return self._submit_in_chunks(
+            ("delete", {"PartitionKey": e["PartitionKey"], "RowKey": e["RowKey"]}) for e in rows
+        )
 
     def _update_with_retry(
         self,
