@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import ADMIN_PREFIX, admin, identity, messages, participants, receipts, threads
+from . import ADMIN_PREFIX, admin, call_admin, identity, messages, participants, receipts, rooms, threads
 from .call import Call, Reply
 from .chat_common import authenticate
 from .emulator import Emulator
@@ -41,12 +41,13 @@ class Route:
     template: str
     operation: str
     handler: Handler
-    auth: str  # "hmac" or "bearer"
+    auth: str  # "hmac", "hmac-decoded" (Rooms signs the percent-decoded target) or "bearer"
 
 
 def _route(method: str, template: str, operation: str, handler: Handler, auth: str) -> Route:
     regex = re.escape(template)
-    for name, group in (("{id}", "id"), ("{chatThreadId}", "thread"), ("{chatMessageId}", "message")):
+    for name, group in (("{id}", "id"), ("{chatThreadId}", "thread"), ("{chatMessageId}", "message"),
+                        ("{roomId}", "room")):
         regex = regex.replace(re.escape(name), f"(?P<{group}>[^/]+)")
     return Route(method, re.compile(f"^{regex}$"), template, operation, handler, auth)
 
@@ -88,6 +89,14 @@ ROUTES = [
     _route("POST", T + "/readReceipts", "ChatThread_SendChatReadReceipt", receipts.send, "bearer"),
     _route("GET", T + "/readReceipts", "ChatThread_ListChatReadReceipts", receipts.list_receipts, "bearer"),
     _route("POST", T + "/typing", "ChatThread_SendTypingNotification", receipts.typing, "bearer"),
+    _route("POST", "/rooms", "Rooms_Create", rooms.create, "hmac-decoded"),
+    _route("GET", "/rooms", "Rooms_List", rooms.list_rooms, "hmac-decoded"),
+    _route("GET", "/rooms/{roomId}", "Rooms_Get", rooms.get, "hmac-decoded"),
+    _route("PATCH", "/rooms/{roomId}", "Rooms_Update", rooms.update, "hmac-decoded"),
+    _route("DELETE", "/rooms/{roomId}", "Rooms_Delete", rooms.delete, "hmac-decoded"),
+    _route("GET", "/rooms/{roomId}/participants", "Participants_List", rooms.list_participants, "hmac-decoded"),
+    _route("PATCH", "/rooms/{roomId}/participants", "Participants_Update", rooms.update_participants,
+           "hmac-decoded"),
 ]
 
 
@@ -137,9 +146,11 @@ class Api:
         started = time.perf_counter()
         emu = self.emu
         route, params, known = match(request.method, request.path)
-        is_identity = request.path.startswith(("/identities", "/teamsUser"))
+        is_rooms = request.path == "/rooms" or request.path.startswith("/rooms/")
+        is_identity = request.path.startswith(("/identities", "/teamsUser")) or is_rooms
+        versions = rooms.SUPPORTED_VERSIONS if is_rooms else IDENTITY_VERSIONS
         common = {
-            "api-supported-versions": IDENTITY_VERSIONS if is_identity else CHAT_VERSIONS,
+            "api-supported-versions": versions if is_identity else CHAT_VERSIONS,
             "MS-CV": emu.ids.correlation(),
             "Strict-Transport-Security": "max-age=2592000",
         }
@@ -169,9 +180,10 @@ class Api:
                     400, error_body("MissingApiVersionParameter", "The api-version query parameter is required.")
                 )
             call = Call(request, operation, params, body)
-            if route.auth == "hmac":
+            if route.auth in ("hmac", "hmac-decoded"):
                 try:
-                    verify(emu.access_key, request.method, request.raw_path, request.headers, body)
+                    verify(emu.access_key, request.method, request.raw_path, request.headers, body,
+                           decoded=route.auth == "hmac-decoded")
                 except SignatureError as exc:
                     raise unauthorized(str(exc)) from None
             else:
@@ -225,6 +237,7 @@ def build_app(emu: Emulator) -> web.Application:
     app = web.Application(middlewares=[swallow_drops], client_max_size=64 * 1024 * 1024)
     app["emulator"] = emu
     admin.add_routes(app, emu, ADMIN_PREFIX)
+    call_admin.add_routes(app, emu, ADMIN_PREFIX)
     app.router.add_route("*", "/{tail:.*}", Api(emu))
 
     async def start_delivery(_: web.Application) -> None:

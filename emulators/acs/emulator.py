@@ -14,6 +14,7 @@ from .events import EventFactory
 from .faults import FaultInjector, parse_spec
 from .limits import RateLimiter
 from .recorder import Recorder
+from .room_state import RoomIds, RoomStore
 from .state import Ids, Store
 from .tokens import TokenMinter
 
@@ -30,6 +31,8 @@ class Emulator:
         secret = hashlib.sha256(self.access_key + b"user-tokens").digest()
         self.minter = TokenMinter(secret, self.ids.resource_id, random.Random(settings.seed + 1))
         self.store = Store()
+        self.rooms = RoomStore()
+        self.room_ids = RoomIds(settings.seed)
         self.limiter = RateLimiter(settings.time_scale, enabled=settings.limits)
         self.faults = FaultInjector(settings.seed, parse_spec(settings.faults))
         self.recorder = Recorder(limit=settings.record_limit)
@@ -54,6 +57,7 @@ class Emulator:
 
     def reset(self) -> None:
         self.store.reset()
+        self.rooms.reset()
         self.limiter.reset()
         self.recorder.reset()
         self.delivery.clear()

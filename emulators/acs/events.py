@@ -43,16 +43,22 @@ class EventFactory:
         self._now = now
 
     def _event(self, event_type: str, subject: str, data: dict[str, Any]) -> None:
+        self.publish(event_type, subject, data, self._now())
+
+    def publish(
+        self, event_type: str, subject: str, data: dict[str, Any], at: datetime, *, event_id: str | None = None
+    ) -> None:
+        """Emit one EventGridSchema event of ``Microsoft.Communication.<event_type>`` stamped ``at``."""
         self._emit(
             {
-                "id": self._ids.uuid(),
+                "id": event_id or self._ids.uuid(),
                 "topic": self.topic,
                 "subject": subject,
                 "data": data,
                 "eventType": PREFIX + event_type,
                 "dataVersion": "1.0",
                 "metadataVersion": "1",
-                "eventTime": event_time(self._now()),
+                "eventTime": event_time(at),
             }
         )
 

@@ -8,6 +8,7 @@ import hmac
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import unquote
 
 SIGNED_HEADERS = "x-ms-date;host;x-ms-content-sha256"
 MAX_SKEW_SECONDS = 15 * 60
@@ -48,12 +49,15 @@ def verify(
     headers: Mapping[str, str],
     body: bytes,
     now: datetime | None = None,
+    *,
+    decoded: bool = False,
 ) -> None:
     """Raise ``SignatureError`` unless the request carries a valid, fresh HMAC-SHA256 signature.
 
     Checks, in order: the Authorization scheme and signed-header list, ``x-ms-date`` (or
     ``Date``) within 15 minutes, ``x-ms-content-sha256`` equal to the body's hash, and the
-    signature over the raw request-target and the Host header.
+    signature over the raw request-target and the Host header. With ``decoded`` (Rooms, research
+    rooms-and-calling.md §0.3) the percent-decoded target is accepted as well as the raw one.
     """
     auth = headers.get("Authorization", "")
     prefix = "HMAC-SHA256 "
@@ -77,8 +81,10 @@ def verify(
         raise SignatureError("x-ms-content-sha256 does not match the request body.")
     host = headers.get("Host", "")
     given = parts["Signature"]
-    for candidate in _host_variants(host):
-        expected = sign(key, string_to_sign(method, raw_path_and_query, date, candidate, hashed))
-        if hmac.compare_digest(given, expected):
-            return
+    targets = [unquote(raw_path_and_query), raw_path_and_query] if decoded else [raw_path_and_query]
+    for target in dict.fromkeys(targets):
+        for candidate in _host_variants(host):
+            expected = sign(key, string_to_sign(method, target, date, candidate, hashed))
+            if hmac.compare_digest(given, expected):
+                return
     raise SignatureError("The request signature is not valid.")
