@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -42,7 +42,7 @@ MAX_PER_ADD = 200
 MAX_RECEIPT_PARTICIPANTS = 20
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 THREAD_NAMESPACE = uuid.UUID("6f1c56f2-5d1e-4d0c-9a55-3f7b2f0e8a11")
-PREFETCH_DEPTH = 64
+PREFETCH_DEPTH = 256  # prepared messages ahead of the sends: over two Twilio pages
 RECONCILE_PAGE = 100
 SETUP_SLOTS = 4  # conversations setting up (thread, participants, reconcile) at once
 SEND_SLOTS = 8  # sends in flight at once in the process, the longest conversations first
@@ -78,8 +78,9 @@ class _Slice:
     members: set[str] = field(default_factory=set)  # ACS user ids in the thread
     by_participant: dict[str, SourceParticipant] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)  # identity -> person
+    writer: ThreadPoolExecutor | None = None  # record and map writes, in order, off the send path
+    last_write: Future[None] | None = None
     pending: list[MessageMapping] = field(default_factory=list)
-    pending_high: int = -1
     pending_media: int = 0
     partial: dict[str, dict[int, str]] = field(default_factory=dict)  # message SID -> part -> ACS id
     size_hint: int = 0  # messages left to copy, when known: sends of big conversations go first
@@ -159,35 +160,42 @@ class ConversationExporter:
         if record.status == "not_migratable":
             self._conversations.release_lease(conv.sid, owner=self.owner)
             return ExportOutcome(conv.sid, "not_migratable", reason=record.last_error, thread_id=record.thread_id)
-        work = _Slice(conv, record, size_hint=size_hint)
+        work = _Slice(conv, record, size_hint=size_hint,
+                      writer=ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"write-{conv.sid}"))
         try:
             work.record = self._save(work, status="running", source=conv.source, service_sid=conv.service_sid,
                                      run_id=run_id or record.run_id, last_error=None)
             outcome = self._run(work, deadline)
         except NotMigratableError as exc:
-            self._flush(work)
-            self._save(work, status="not_migratable", last_error=str(exc))
-            outcome = self._outcome(work, "not_migratable", reason=str(exc))
+            outcome = self._settle(work, "not_migratable", reason=str(exc), status="not_migratable",
+                                   last_error=str(exc))
         except Cancelled:
-            self._flush(work)
-            self._save(work, status="pending")
-            outcome = self._outcome(work, "stopped", work_left=True, reason="stopped before the end")
+            outcome = self._settle(work, "stopped", work_left=True, reason="stopped before the end", status="pending")
         except ConcurrentUpdateError:
             outcome = self._outcome(work, "leased", work_left=True, reason="another worker took the conversation over")
         except Exception as exc:  # one failing conversation never stops the run; the cause is recorded
             reason = f"{type(exc).__name__}: {exc}"[:500]
             logger.warning("exporting %s failed: %s", conv.sid, reason, exc_info=True)
-            try:
-                self._flush(work)
-                self._save(work, status="failed", last_error=reason)
-            except Exception:
-                logger.warning("could not record the failure of %s", conv.sid, exc_info=True)
-            outcome = self._outcome(work, "failed", work_left=True, reason=reason)
+            outcome = self._settle(work, "failed", work_left=True, reason=reason, status="failed", last_error=reason)
         finally:
+            assert work.writer is not None
+            work.writer.shutdown(wait=True)
             if work.record.thread_id:
                 self._chat.forget_thread(work.record.thread_id)
             self._conversations.release_lease(conv.sid, owner=self.owner)
         return outcome
+
+    def _settle(self, work: _Slice, outcome_status: str, *, work_left: bool = False, reason: str | None = None,
+                **changes: object) -> ExportOutcome:
+        """Record what was confirmed and the new status; a failure to record is logged, not raised."""
+        try:
+            self._flush(work)
+            self._save(work, **changes)
+        except ConcurrentUpdateError:
+            return self._outcome(work, "leased", work_left=True, reason="another worker took the conversation over")
+        except Exception:  # the original outcome is what gets reported
+            logger.warning("could not record the outcome of %s", work.conv.sid, exc_info=True)
+        return self._outcome(work, outcome_status, work_left=work_left, reason=reason)
 
     def _resolve(self, sid: str) -> SourceConversation:
         known = self._conversations.find_conversation(sid)
@@ -224,6 +232,11 @@ class ConversationExporter:
         return self._outcome(work, "done")
 
     def _save(self, work: _Slice, **changes: object) -> ConversationRecord:
+        """Update the record (renewing the lease) after every write already queued; waits for it."""
+        assert work.writer is not None
+        return work.writer.submit(self._save_now, work, **changes).result()
+
+    def _save_now(self, work: _Slice, **changes: object) -> ConversationRecord:
         lease = datetime.now(UTC) + timedelta(seconds=self._settings.lease_seconds)
         work.record = self._conversations.update_conversation(
             replace(work.record, lease_owner=self.owner, lease_expires_at=lease, **changes)  # type: ignore[arg-type]
@@ -258,7 +271,7 @@ class ConversationExporter:
     def _departed_authors(self, work: _Slice) -> set[str]:
         present = {p.identity for p in work.by_participant.values()} | {p.address for p in work.by_participant.values()}
         authors: set[str] = set()
-        for message in self._source.messages(work.conv):
+        for message in self._source.messages(work.conv, priority=work.size_hint):
             if message.participant_sid in work.by_participant:
                 continue
             if message.author not in present:
@@ -418,12 +431,11 @@ class ConversationExporter:
             author = meta[sid].get("originalAuthor")
             ids = tuple(parts[k] for k in sorted(parts))
             work.pending.append(MessageMapping(work.conv.sid, index, sid, ids, author=author))
-            work.pending_high = max(work.pending_high, index)
-        self._flush(work, reconciled=len(complete))
+        self._flush(work)
 
     # ------------------------------------------------------------------ send
     def _prepare(self, work: _Slice) -> Iterator[_Prepared]:
-        for message in self._source.messages(work.conv):
+        for message in self._source.messages(work.conv, priority=work.size_hint):
             if message.index <= work.record.high_water_index:
                 continue
             person = self._author_person(work, message)
@@ -451,15 +463,13 @@ class ConversationExporter:
                     work.conv.sid, item.message.index, item.message.sid, ids, author=item.person.identity,
                     content_hash=content_hash(item.message),
                 ))
-                work.pending_high = item.message.index
                 work.pending_media += item.media_bytes
                 work.sent += 1
                 work.media_bytes += item.media_bytes
                 self.on_message(work.conv.sid, 1)
-                if len(work.pending) >= self._settings.flush_every and (
-                    pacer.delay() > 0 or len(work.pending) >= 4 * self._settings.flush_every
-                ):
-                    self._flush(work)  # while the pacer waits anyway, so the batch costs no send time
+                self._check_writes(work)
+                if len(work.pending) >= self._settings.flush_every:
+                    self._flush(work, wait=False)  # written beside the sends, in order
         finally:
             prefetch.close()
         self._flush(work)
@@ -499,17 +509,33 @@ class ConversationExporter:
             return None
         return None
 
-    def _flush(self, work: _Slice, *, reconciled: int = 0) -> None:
-        """Write the pending map rows, then advance the high-water index (never the other way round)."""
-        if not work.pending:
-            return
-        self._retrier.call(lambda: self._messages.upsert_messages(work.conv.sid, work.pending),
-                           what=f"recording messages of {work.conv.sid}")
-        high = max(work.record.high_water_index, work.pending_high)
-        self._save(work, high_water_index=high, message_count=work.record.message_count + len(work.pending),
-                   media_bytes=work.record.media_bytes + work.pending_media)
-        work.pending = []
-        work.pending_media = 0
+    def _flush(self, work: _Slice, *, wait: bool = True) -> None:
+        """Write the pending map rows, then advance the high-water index (never the other way round).
+
+        The write runs on the slice's writer thread, in order with every other record write;
+        ``wait=False`` returns at once so that sends go on (``_check_writes`` surfaces failures).
+        """
+        assert work.writer is not None
+        if work.pending:
+            rows, media = work.pending, work.pending_media
+            work.pending, work.pending_media = [], 0
+
+            def write() -> None:
+                self._retrier.call(lambda: self._messages.upsert_messages(work.conv.sid, rows),
+                                   what=f"recording messages of {work.conv.sid}")
+                self._save_now(work, high_water_index=max(work.record.high_water_index, max(r.index for r in rows)),
+                               message_count=work.record.message_count + len(rows),
+                               media_bytes=work.record.media_bytes + media)
+
+            work.last_write = work.writer.submit(write)
+        if wait and work.last_write is not None:
+            work.last_write.result()
+
+    @staticmethod
+    def _check_writes(work: _Slice) -> None:
+        """Raise the error of a background write that failed (the lease lost, storage down)."""
+        if work.last_write is not None and work.last_write.done():
+            work.last_write.result()
 
     # ------------------------------------------------------------------ later changes
     def _apply_changes(self, work: _Slice) -> None:

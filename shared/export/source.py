@@ -9,7 +9,6 @@ through Chat v2.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from typing import Any, TypeVar
 
 from twilio.base.exceptions import TwilioRestException
 
+from .pacing import PriorityGate
 from .retry import Retrier
 
 CONVERSATIONS = "conversations"
@@ -133,24 +133,24 @@ class TwilioSource:
     def __init__(self, client: Any, *, retrier: Retrier, read_slots: int = READ_SLOTS) -> None:
         self._client = client
         self._retrier = retrier
-        self._slots = threading.BoundedSemaphore(read_slots)
+        self._slots = PriorityGate(read_slots)
         self._users: dict[tuple[str, str, str], str | None] = {}
 
-    def _call(self, fn: Callable[[], T], *, what: str) -> T:
-        """One SDK call, retried; at most ``read_slots`` of them in flight (Twilio limits concurrency)."""
+    def _call(self, fn: Callable[[], T], *, what: str, priority: int = 0) -> T:
+        """One SDK call, retried; at most ``read_slots`` in flight (Twilio limits concurrency), biggest first."""
         def limited() -> T:
-            with self._slots:
+            with self._slots.slot(priority):
                 return fn()
 
         return self._retrier.call(limited, what=what, service="twilio")
 
     # ------------------------------------------------------------------ paging
-    def _pages(self, first: Callable[[], Any], what: str) -> Iterator[list[Any]]:
-        page = self._call(first, what=what)
+    def _pages(self, first: Callable[[], Any], what: str, priority: int = 0) -> Iterator[list[Any]]:
+        page = self._call(first, what=what, priority=priority)
         while page is not None:
             yield list(page)
             current = page
-            page = self._call(current.next_page, what=what)
+            page = self._call(current.next_page, what=what, priority=priority)
 
     def _records(self, first: Callable[[], Any], what: str) -> Iterator[Any]:
         for page in self._pages(first, what):
@@ -239,22 +239,23 @@ class TwilioSource:
         return result
 
     # ------------------------------------------------------------------ messages
-    def message_pages(self, conv: SourceConversation, *, order: str = "asc",
-                      page_size: int = PAGE_SIZE) -> Iterator[list[SourceMessage]]:
+    def message_pages(self, conv: SourceConversation, *, order: str = "asc", page_size: int = PAGE_SIZE,
+                      priority: int = 0) -> Iterator[list[SourceMessage]]:
         """The conversation's messages page by page (``asc``: oldest first)."""
         if conv.source == CHAT:
             chat_api = self._client.chat.v2.services(conv.service_sid).channels(conv.sid).messages
             for page in self._pages(lambda: chat_api.page(order=order, page_size=page_size),
-                                    f"listing messages of {conv.sid}"):
+                                    f"listing messages of {conv.sid}", priority):
                 yield [self._chat_message(m) for m in page]
             return
         api = self._client.conversations.v1.services(conv.service_sid).conversations(conv.sid).messages
         for page in self._pages(lambda: api.page(order=order, page_size=page_size),
-                                f"listing messages of {conv.sid}"):
+                                f"listing messages of {conv.sid}", priority):
             yield [self._message(m) for m in page]
 
-    def messages(self, conv: SourceConversation) -> Iterator[SourceMessage]:
-        for page in self.message_pages(conv):
+    def messages(self, conv: SourceConversation, *, priority: int = 0) -> Iterator[SourceMessage]:
+        """Every message, oldest first; ``priority`` ranks the reads against other conversations'."""
+        for page in self.message_pages(conv, priority=priority):
             yield from page
 
     def last_index(self, conv: SourceConversation) -> int:
