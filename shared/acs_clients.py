@@ -6,6 +6,7 @@ from typing import Any
 
 from azure.communication.chat import ChatClient, CommunicationTokenCredential
 from azure.communication.identity import CommunicationIdentityClient
+from azure.communication.rooms import RoomsClient
 
 from .settings import AcsSettings
 
@@ -18,6 +19,17 @@ def transport_options(acs: AcsSettings) -> dict[str, Any]:
 def identity_client(acs: AcsSettings) -> CommunicationIdentityClient:
     return CommunicationIdentityClient.from_connection_string(
         acs.connection_string.reveal(), **transport_options(acs)
+    )
+
+
+ROOMS_API_VERSION = "2025-03-13"
+
+
+def rooms_client(acs: AcsSettings) -> RoomsClient:
+    """The Rooms client, its api-version pinned as a plain string: rooms 1.2.0 otherwise sends
+    ``ApiVersion.V2025_03_13`` on page 2 of every list (research rooms-and-calling.md §0.5)."""
+    return RoomsClient.from_connection_string(
+        acs.connection_string.reveal(), api_version=ROOMS_API_VERSION, **transport_options(acs)
     )
 
 

@@ -35,10 +35,12 @@ from .state import (
 from .state.clients import StorageClients
 from .state.media import MediaStore
 from .state.queues import WorkQueue
+from .state.rooms import RoomMapStore
 
 if TYPE_CHECKING:
     from .export import ExportEngine
 from .token_service import TokenService
+from .video import VideoRoomService
 
 
 class AppContainer:
@@ -101,6 +103,10 @@ class AppContainer:
         return DeadLetterStore(self.storage.tables, self.settings.names.dead_letter_table)
 
     @functools.cached_property
+    def rooms(self) -> RoomMapStore:
+        return RoomMapStore(self.storage.tables, self.settings.video.room_table)
+
+    @functools.cached_property
     def migration_queue(self) -> WorkQueue:
         return WorkQueue(self.storage.queues, self.settings.names.migration_queue)
 
@@ -148,7 +154,18 @@ class AppContainer:
         return build_fanout(
             self.settings, subscriptions=self.subscriptions, dead_letters=self.dead_letters,
             conversations=self.conversations, identities=self.identities, messages=self.messages,
-            queue=self.delivery_queue,
+            queue=self.delivery_queue, rooms=self.rooms,
+        )
+
+    @functools.cached_property
+    def video(self) -> VideoRoomService:
+        """ACS rooms by Twilio room name, and room tokens (Twilio Video migration)."""
+        video = self.settings.video
+        return VideoRoomService(
+            client=acs_clients.rooms_client(self.settings.acs), store=self.rooms, identities=self.acs_identity,
+            identity_store=self.identities, endpoint=self.settings.acs.endpoint,
+            validity=timedelta(minutes=video.room_validity_minutes), default_role=video.default_role,
+            role_claim=video.role_claim, token_expires_in=timedelta(minutes=video.token_expires_in_minutes),
         )
 
     @functools.cached_property

@@ -179,6 +179,25 @@ class FanoutSettings:
     cache_seconds: float = 5.0  # how long subscriptions and id lookups are cached per instance
 
 
+ROOM_ROLES = ("Presenter", "Attendee", "Consumer", "Collaborator")
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """Twilio Video migration: ACS rooms per room name, who joins with which role.
+
+    A room made on first use is valid for ``room_validity_minutes`` (ACS allows up to 180
+    days); a caller joins with ``default_role`` unless ``role_claim`` names a claim of its
+    token that holds one of the roles.
+    """
+
+    room_table: str = "videorooms"
+    room_validity_minutes: int = 7 * 24 * 60
+    default_role: str = "Attendee"
+    role_claim: str | None = None
+    token_expires_in_minutes: int = 60
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the app is configured with, built once at the composition root."""
@@ -191,6 +210,7 @@ class Settings:
     tokens: TokenSettings = field(default_factory=TokenSettings)
     export: ExportSettings = field(default_factory=lambda: ExportSettings())  # class defined below
     migrations: MigrationSettings = field(default_factory=lambda: MigrationSettings())  # class defined below
+    video: VideoSettings = field(default_factory=VideoSettings)
 
 
 # What each setting expects, shown in errors and mirrored in the README's table.
@@ -602,6 +622,30 @@ def _load_migrations(reader: _Reader) -> MigrationSettings:
     )
 
 
+EXPECT_ROLE = "one of " + ", ".join(ROOM_ROLES)
+_CLAIM_NAME = re.compile(r"[A-Za-z0-9_.:/-]{1,200}\Z")
+
+
+def _load_video(reader: _Reader) -> VideoSettings:
+    d = VideoSettings()
+    table = reader.checked("VIDEO_ROOM_TABLE", reader.raw("VIDEO_ROOM_TABLE"), _match(_TABLE_NAME), EXPECT_TABLE)
+    validity = reader.checked("VIDEO_ROOM_VALIDITY_MINUTES", reader.raw("VIDEO_ROOM_VALIDITY_MINUTES"),
+                              _int_between(5, 180 * 24 * 60), "whole minutes from 5 to 259200 (180 days)")
+    role = reader.checked("VIDEO_DEFAULT_ROLE", reader.raw("VIDEO_DEFAULT_ROLE"),
+                          lambda v: v if v in ROOM_ROLES else None, EXPECT_ROLE)
+    claim = reader.checked("VIDEO_ROLE_CLAIM", reader.raw("VIDEO_ROLE_CLAIM"), _match(_CLAIM_NAME),
+                           "a claim name (letters, digits and _.:/-)")
+    expiry = reader.checked("VIDEO_TOKEN_EXPIRES_IN_MINUTES", reader.raw("VIDEO_TOKEN_EXPIRES_IN_MINUTES"),
+                            _int_between(60, 1440), "whole minutes from 60 to 1440")
+    return VideoSettings(
+        room_table=table or d.room_table,
+        room_validity_minutes=validity or d.room_validity_minutes,
+        default_role=role or d.default_role,
+        role_claim=claim,
+        token_expires_in_minutes=expiry or d.token_expires_in_minutes,
+    )
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build ``Settings`` from ``environ``; raise ``SettingsError`` naming every bad setting."""
     reader = _Reader(environ)
@@ -614,6 +658,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         tokens=_load_tokens(reader),
         export=_load_export(reader),
         migrations=_load_migrations(reader),
+        video=_load_video(reader),
     )
     if reader.problems:
         raise SettingsError(reader.problems)

@@ -168,15 +168,20 @@ class TokenService:
 
     @staticmethod
     def _target(caller: Caller, identity: object) -> str:
-        if caller.is_backend:
-            if identity is None:
-                raise BadRequestError("Name the identity: the trusted backend asks on behalf of a user.",
-                                      target="identity")
-            return check_identity(identity)
-        assert caller.identity is not None
-        if identity is not None and identity != caller.identity:
-            raise ForbiddenError("Users get tokens only for themselves; leave out identity.", target="identity")
-        return caller.identity
+        return target_identity(caller, identity)
+
+
+def target_identity(caller: Caller, identity: object) -> str:
+    """Whom a request acts for: the backend names the identity; a user only ever acts for itself."""
+    if caller.is_backend:
+        if identity is None:
+            raise BadRequestError("Name the identity: the trusted backend asks on behalf of a user.",
+                                  target="identity")
+        return check_identity(identity)
+    assert caller.identity is not None
+    if identity is not None and identity != caller.identity:
+        raise ForbiddenError("Users get tokens only for themselves; leave out identity.", target="identity")
+    return caller.identity
 
 
 def request_options(body: Mapping[str, Any], query: Mapping[str, str]) -> dict[str, Any]:

@@ -63,4 +63,5 @@ def app_environ(storage_connection_string: str) -> dict[str, str]:
         "MIGRATION_QUEUE": f"migration-{suffix}",
         "DELIVERY_QUEUE": f"deliveries-{suffix}",
         "MEDIA_CONTAINER": f"media-{suffix}",
+        "VIDEO_ROOM_TABLE": f"videorooms{suffix}",
     }

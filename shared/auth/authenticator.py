@@ -8,6 +8,7 @@ JWT. Anything else is a 401 saying which credentials the app accepts.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from ..settings import TokenSettings
 from . import principal
@@ -32,10 +33,11 @@ class CallerAuthenticator:
         client_principal = headers.get(principal.HEADER)
         if client_principal and self._settings.trust_app_service_auth:
             claim = principal.principal_claim(client_principal, claim=self._settings.identity_claim)
-            return self._user(claim, proof="app_service")
+            return self._user(claim, proof="app_service", claims=principal.principal_claims(client_principal))
         authorization = headers.get("authorization")
         if authorization:
-            return self._user(self._bearer_identity(authorization), proof="bearer")
+            claims = self._bearer_claims(authorization)
+            return self._user(claims[self._settings.identity_claim], proof="bearer", claims=claims)
         if client_principal:
             raise CredentialError(
                 "X-MS-CLIENT-PRINCIPAL is honoured only when the app runs behind App Service Authentication "
@@ -49,7 +51,7 @@ class CallerAuthenticator:
             raise CredentialError("The backend key is not valid.")
         return Caller(CallerKind.TRUSTED_BACKEND, None, self._settings.backend_scopes, "backend_key")
 
-    def _bearer_identity(self, authorization: str) -> object:
+    def _bearer_claims(self, authorization: str) -> Mapping[str, Any]:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise CredentialError("The Authorization header must be 'Bearer <token>'.")
@@ -59,8 +61,8 @@ class CallerAuthenticator:
         claim = self._settings.identity_claim
         if claim not in claims:
             raise CredentialError(f"The bearer token has no {claim!r} claim naming the user.")
-        return claims[claim]
+        return claims
 
-    def _user(self, identity: object, *, proof: str) -> Caller:
+    def _user(self, identity: object, *, proof: str, claims: Mapping[str, Any]) -> Caller:
         checked = check_identity(identity, what=f"{self._settings.identity_claim} claim")
-        return Caller(CallerKind.USER, checked, self._settings.user_scopes, proof)
+        return Caller(CallerKind.USER, checked, self._settings.user_scopes, proof, dict(claims))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from ..errors import UnauthorizedError
 
@@ -27,6 +29,11 @@ class Caller:
     identity: str | None
     allowed_scopes: tuple[str, ...]
     proof: str  # "bearer", "app_service" or "backend_key": how the caller proved itself
+    claims: Mapping[str, Any] = field(default_factory=dict, repr=False)  # verified claims (users only)
+
+    def claim(self, name: str) -> object:
+        """A verified claim of the caller's token or principal, or None (the backend has none)."""
+        return self.claims.get(name)
 
     @property
     def is_backend(self) -> bool:

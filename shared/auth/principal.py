@@ -39,6 +39,15 @@ def _decode(header: str) -> dict[str, Any]:
     return value
 
 
+def principal_claims(header: str) -> dict[str, Any]:
+    """Every claim of the principal by type (the first value of a repeated type wins)."""
+    claims: dict[str, Any] = {}
+    for entry in _decode(header)["claims"]:
+        if isinstance(entry, dict) and isinstance(entry.get("typ"), str):
+            claims.setdefault(entry["typ"], entry.get("val"))
+    return claims
+
+
 def principal_claim(header: str, *, claim: str) -> object:
     """The value of ``claim`` (or its App Service alias) in the principal; 401 when absent."""
     principal = _decode(header)

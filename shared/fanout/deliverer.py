@@ -58,7 +58,7 @@ def build_request(sub: Subscription, message: DeliveryMessage, *, now: float) ->
     """The body and headers of the POST, signed with the subscription's secret."""
     secret = sub.secret.reveal()
     headers = {DELIVERY_ID_HEADER: message.delivery_id, "User-Agent": USER_AGENT}
-    if message.format == "twilio":
+    if message.format in ("twilio", "twilio-video"):
         params = {str(k): str(v) for k, v in message.body.items()}
         params["RetryCount"] = str(message.attempt - 1)
         headers.update({

@@ -57,7 +57,7 @@ class DeliveryMessage:
     subscription_id: str
     event_id: str
     event_type: str  # the ACS event type
-    format: str  # twilio | cloudevents
+    format: str  # twilio | cloudevents | twilio-video
     body: dict[str, Any]  # Twilio form fields, or the CloudEvent
     attempt: int = 1
     enqueued_at: float = 0.0  # epoch seconds the event was first enqueued (for latency figures)
@@ -90,7 +90,7 @@ class DeliveryMessage:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise BadRequestError(f"The delivery message is malformed ({type(exc).__name__}: {exc}).") from None
-        if message.format not in ("twilio", "cloudevents") or message.attempt < 1:
+        if message.format not in ("twilio", "cloudevents", "twilio-video") or message.attempt < 1:
             raise BadRequestError("The delivery message has an unknown format or attempt number.")
         return message
 

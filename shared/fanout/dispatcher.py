@@ -16,6 +16,7 @@ from .deliveries import DeliveryMessage, delivery_id_for
 from .events import AcsEvent
 from .matching import matches
 from .twilio_format import TwilioTranslator
+from .twilio_video_format import TwilioVideoTranslator
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class FanoutDispatcher:
         queue: WorkQueue,
         dead_letters: DeadLetterStore,
         translator: TwilioTranslator,
+        video: TwilioVideoTranslator | None = None,
         cache_seconds: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -37,6 +39,7 @@ class FanoutDispatcher:
         self._queue = queue
         self._dead_letters = dead_letters
         self._translator = translator
+        self._video = video
         self._cache_seconds = cache_seconds
         self._clock = clock
         self._cached: tuple[float, list[Subscription]] | None = None
@@ -65,8 +68,8 @@ class FanoutDispatcher:
         Raises if the queue cannot be written, so that Event Grid redelivers the event
         (redeliveries get the same delivery ids, so subscribers can drop duplicates).
         """
-        if not event.is_chat:
-            logger.info("event %s of type %s is not a chat event; ignored", event.id, event.event_type)
+        if not (event.is_chat or (event.is_calling and self._video is not None)):
+            logger.info("event %s of type %s is not a chat or calling event; ignored", event.id, event.event_type)
             return []
         bodies: dict[str, dict[str, Any] | None] = {}
         messages: list[DeliveryMessage] = []
@@ -75,9 +78,7 @@ class FanoutDispatcher:
             if not matches(sub, event):
                 continue
             if sub.format not in bodies:
-                bodies[sub.format] = (
-                    self._translator.translate(event) if sub.format == "twilio" else to_cloud_event(event)
-                )
+                bodies[sub.format] = self._body(sub.format, event)
             body = bodies[sub.format]
             if body is None:
                 continue
@@ -90,6 +91,12 @@ class FanoutDispatcher:
             return [d for d in map(self._enqueue, messages) if d is not None]
         # Independent queue writes go out together; any failure propagates so Event Grid redelivers.
         return [d for d in self._pool.map(self._enqueue, messages) if d is not None]
+
+    def _body(self, format: str, event: AcsEvent) -> dict[str, Any] | None:
+        """The event in one subscription format (translated once per event, whatever the subscriber count)."""
+        if format == "twilio-video":
+            return self._video.translate(event) if self._video is not None else None
+        return self._translator.translate(event) if format == "twilio" else to_cloud_event(event)
 
     def _enqueue(self, message: DeliveryMessage) -> str | None:
         try:

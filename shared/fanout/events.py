@@ -38,6 +38,10 @@ PER_USER_TYPES = (
     "ChatParticipantRemovedFromThreadWithUser",
 )
 CHAT_EVENT_TYPES = tuple(PREFIX + t for t in THREAD_LEVEL_TYPES + PER_USER_TYPES)
+# Calling events of room calls (research rooms-and-calling.md §3): Twilio Video room status callbacks.
+CALLING_TYPES = ("CallStarted", "CallEnded", "CallParticipantAdded", "CallParticipantRemoved",
+                 "RecordingFileStatusUpdated")
+CALLING_EVENT_TYPES = tuple(PREFIX + t for t in CALLING_TYPES)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ class AcsEvent:
     @property
     def is_chat(self) -> bool:
         return self.event_type in CHAT_EVENT_TYPES
+
+    @property
+    def is_calling(self) -> bool:
+        return self.event_type in CALLING_EVENT_TYPES
 
     @property
     def thread_id(self) -> str | None:

@@ -9,6 +9,7 @@ import httpx
 from ..settings import Settings
 from ..state import ConversationStore, DeadLetterStore, IdentityStore, MessageMapStore, SubscriptionStore
 from ..state.queues import WorkQueue
+from ..state.rooms import RoomMapStore
 from .dead_letters import DeadLetterService
 from .deliverer import TIMEOUT_SECONDS, Deliverer
 from .dispatcher import FanoutDispatcher
@@ -17,6 +18,7 @@ from .lookups import IdLookups
 from .ssrf import UrlGuard
 from .subscriptions import SubscriptionService
 from .twilio_format import TwilioTranslator
+from .twilio_video_format import TwilioVideoTranslator
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ def build_fanout(
     identities: IdentityStore,
     messages: MessageMapStore,
     queue: WorkQueue,
+    rooms: RoomMapStore | None = None,
 ) -> FanoutServices:
     """Everything the fan-out's triggers call, sharing one guard and one pooled HTTP client."""
     options = settings.fanout
@@ -43,8 +46,10 @@ def build_fanout(
     lookups = IdLookups(conversations=conversations, identities=identities, messages=messages,
                         cache_seconds=options.cache_seconds)
     translator = TwilioTranslator(account_sid=settings.twilio.account_sid, lookups=lookups)
+    video = TwilioVideoTranslator(account_sid=settings.twilio.account_sid, rooms=rooms, lookups=lookups) \
+        if rooms is not None else None
     dispatcher = FanoutDispatcher(subscriptions=subscriptions, queue=queue, dead_letters=dead_letters,
-                                  translator=translator, cache_seconds=options.cache_seconds)
+                                  translator=translator, video=video, cache_seconds=options.cache_seconds)
     http = HttpClientPool(lambda: httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False,
                                                limits=httpx.Limits(max_connections=16, max_keepalive_connections=8)))
     return FanoutServices(

@@ -44,7 +44,7 @@ def parse_subscription_request(body: Mapping[str, Any]) -> dict[str, Any]:
         raise BadRequestError("url is required: the subscriber's https URL.", target="url")
     fmt = body.get("format")
     if fmt not in FORMATS:
-        raise BadRequestError("format is required: twilio or cloudevents.", target="format")
+        raise BadRequestError("format is required: twilio, cloudevents or twilio-video.", target="format")
     secret = body.get("secret")
     if not isinstance(secret, str) or not MIN_SECRET_CHARS <= len(secret) <= MAX_SECRET_CHARS:
         raise BadRequestError(

@@ -1,0 +1,345 @@
+"""ACS rooms by Twilio room name: one ACS room per name, created on first use, replaced once expired.
+
+The name -> room id row is inserted only if absent, so many first requests for one name end
+with one ACS room: each racer creates a room, one insert wins, and the losers delete the
+room they made and use the winner's. An expired room is replaced under the row's ETag in the
+same way (the old roster carries over). Users join with a role and get a ``voip`` token.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from azure.communication.rooms import (
+    CommunicationIdentifier,
+    CommunicationRoom,
+    CommunicationUserIdentifier,
+    ParticipantRole,
+    RoomParticipant,
+    RoomsClient,
+)
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+)
+
+from ..acs_identity import AcsIdentityService
+from ..auth import Caller
+from ..errors import BadRequestError, ConcurrentUpdateError, ForbiddenError, NotFoundError, ServiceUnavailableError
+from ..state import IdentityStore
+from ..state.rooms import RoomExistsError, RoomMapping, RoomMapStore, RoomNotFoundError
+from ..token_service import target_identity
+from .requests import RosterEntry, Window, check_role, check_window
+
+logger = logging.getLogger(__name__)
+
+VOIP = "voip"
+EXPIRY_MARGIN = timedelta(minutes=1)  # a room this close to its end is replaced rather than joined
+ATTEMPTS = 5
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_acs_time(value: object) -> datetime:
+    """Rooms 1.2.0 hands timestamps through as strings with up to 7 fractional digits."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    text = str(value).replace("Z", "+00:00")
+    head, dot, rest = text.partition(".")
+    if dot:
+        digits = "".join(c for c in rest if c.isdigit())
+        text = f"{head}.{digits[:6]}{rest[len(digits):]}"
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+@contextmanager
+def acs_errors(what: str) -> Iterator[None]:
+    """Rooms SDK failures as the app's errors (no SDK text, which may quote the request)."""
+    try:
+        yield
+    except ResourceNotFoundError:
+        raise  # the callers decide: a room gone from ACS is replaced or ignored
+    except ClientAuthenticationError:
+        raise ServiceUnavailableError("ACS refused the app's access key; check ACS_CONNECTION_STRING.") from None
+    except (HttpResponseError, ServiceRequestError) as exc:
+        status = getattr(exc, "status_code", None)
+        logger.warning("ACS Rooms call failed while %s (status %s)", what, status)
+        raise ServiceUnavailableError(f"ACS Rooms failed while {what} (status {status or 'none'}); try again.") \
+            from None
+
+
+@dataclass(frozen=True)
+class Participant:
+    identity: str
+    communication_user_id: str
+    role: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"identity": self.identity, "communicationUserId": self.communication_user_id, "role": self.role}
+
+
+@dataclass(frozen=True)
+class VideoRoom:
+    """A room as the backend routes show it."""
+
+    name: str
+    room_id: str
+    valid_from: datetime
+    valid_until: datetime
+    created_at: datetime
+    participants: tuple[Participant, ...] | None = None
+
+    @classmethod
+    def of(cls, mapping: RoomMapping, participants: tuple[Participant, ...] | None = None) -> VideoRoom:
+        return cls(mapping.name, mapping.room_id, mapping.valid_from, mapping.valid_until, mapping.created_at,
+                   participants)
+
+    def status(self, now: datetime) -> str:
+        if now >= self.valid_until:
+            return "expired"
+        return "scheduled" if now < self.valid_from else "open"
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name, "roomId": self.room_id, "status": self.status(now),
+            "validFrom": _iso(self.valid_from), "validUntil": _iso(self.valid_until),
+            "createdAt": _iso(self.created_at),
+        }
+        if self.participants is not None:
+            data["participants"] = [p.to_json() for p in self.participants]
+        return data
+
+
+@dataclass(frozen=True)
+class RoomAdmission:
+    """A user admitted to a room: its role and a ``voip`` token to join with."""
+
+    identity: str
+    room: VideoRoom
+    role: str
+    communication_user_id: str
+    token: str
+    expires_on: datetime
+    endpoint: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"token": self.token, "expiresOn": _iso(self.expires_on),
+                "communicationUserId": self.communication_user_id, "roomId": self.room.room_id,
+                "endpoint": self.endpoint, "room": self.room.name, "role": self.role, "identity": self.identity}
+
+    def to_twilio_json(self) -> dict[str, str]:
+        """What Twilio Video starter apps read from their token server."""
+        return {"identity": self.identity, "token": self.token, "room": self.room.name}
+
+
+class VideoRoomService:
+    """Rooms by name through the Rooms SDK, users through the shared identity map."""
+
+    def __init__(
+        self,
+        *,
+        client: RoomsClient,
+        store: RoomMapStore,
+        identities: AcsIdentityService,
+        identity_store: IdentityStore,
+        endpoint: str,
+        validity: timedelta,
+        default_role: str,
+        role_claim: str | None,
+        token_expires_in: timedelta,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._identities = identities
+        self._identity_store = identity_store
+        self._endpoint = endpoint
+        self._validity = validity
+        self._default_role = default_role
+        self._role_claim = role_claim
+        self._token_expires_in = token_expires_in
+        self._clock = clock
+
+    # ---- rooms ----------------------------------------------------------------------------
+
+    def ensure_room(self, name: str) -> RoomMapping:
+        """The name's usable room: the mapped one, or a new one (first use, or the mapped one expired)."""
+        for _ in range(ATTEMPTS):
+            now = self._clock()
+            current = self._store.find_room(name)
+            if current is not None and current.valid_until > now + EXPIRY_MARGIN:
+                return current
+            window = check_window(None, None, now=now, default_length=self._validity)
+            try:
+                return self._install(name, current, window)
+            except RoomExistsError as lost:
+                if lost.existing.valid_until > self._clock() + EXPIRY_MARGIN:
+                    return lost.existing
+            except (ConcurrentUpdateError, RoomNotFoundError):
+                continue
+        raise ConcurrentUpdateError(f"The room {name!r} is being replaced by too many requests at once; retry.")
+
+    def create_room(self, name: str, *, valid_from: datetime | None, valid_until: datetime | None) -> VideoRoom:
+        """A room made ahead of time with its own window; 409 while the name holds an unexpired room."""
+        now = self._clock()
+        window = check_window(valid_from, valid_until, now=now, default_length=self._validity)
+        current = self._store.find_room(name)
+        if current is not None and not current.is_expired(now):
+            raise RoomExistsError(current)
+        return VideoRoom.of(self._install(name, current, window))
+
+    def _install(self, name: str, current: RoomMapping | None, window: Window) -> RoomMapping:
+        """Create an ACS room and map ``name`` to it (insert, or replace ``current``); the loser deletes its room."""
+        carried = self._roster_of(current.room_id) if current is not None else []
+        with acs_errors(f"creating a room for {name!r}"):
+            room: CommunicationRoom = self._client.create_room(
+                valid_from=window.valid_from, valid_until=window.valid_until, participants=carried or None,
+            )
+        mapping = RoomMapping(name=name, room_id=str(room.id), valid_from=parse_acs_time(room.valid_from),
+                              valid_until=parse_acs_time(room.valid_until), created_at=parse_acs_time(room.created_at))
+        try:
+            if current is None:
+                return self._store.create_room(mapping)
+            return self._store.replace_room(current, mapping)
+        except (RoomExistsError, ConcurrentUpdateError):
+            self._delete_acs_room(mapping.room_id)
+            raise
+
+    def _roster_of(self, room_id: str) -> list[RoomParticipant]:
+        try:
+            with acs_errors("reading an expired room's participants"):
+                return list(self._client.list_participants(room_id))
+        except (ResourceNotFoundError, ServiceUnavailableError):
+            return []
+
+    def _list_roster(self, room_id: str) -> list[RoomParticipant]:
+        try:
+            with acs_errors("listing the room's participants"):
+                return list(self._client.list_participants(room_id))
+        except ResourceNotFoundError:
+            return []
+
+    def get_room(self, name: str) -> VideoRoom:
+        """The mapped room with its participants (identities mapped back); 404 when the name is unknown."""
+        mapping = self._store.get_room(name)
+        roster = tuple(self._participant(p) for p in self._list_roster(mapping.room_id))
+        return VideoRoom.of(mapping, roster)
+
+    def delete_room(self, name: str) -> None:
+        """Forget the name and delete its ACS room; succeeds when both are already gone."""
+        mapping = self._store.delete_room(name)
+        if mapping is not None:
+            self._delete_acs_room(mapping.room_id)
+
+    def _in_room(self, name: str, change: Callable[[RoomMapping], None]) -> RoomMapping:
+        """Run ``change`` on the name's room; a room deleted from ACS behind the app's back is replaced once."""
+        mapping = self.ensure_room(name)
+        try:
+            change(mapping)
+        except ResourceNotFoundError:
+            logger.warning("ACS room %s of a mapped name is gone; replacing it", mapping.room_id)
+            self._store.delete_room(name)
+            mapping = self.ensure_room(name)
+            with acs_errors(f"using the replacement room of {name!r}"):
+                change(mapping)
+        return mapping
+
+    def set_participants(self, name: str, roster: list[RosterEntry]) -> VideoRoom:
+        """Make the room's roster exactly ``roster`` (users created on first sight); the room on first use."""
+        wanted = {self._identities.ensure_user(e.identity).acs_user_id: e.role for e in roster}
+
+        def change(mapping: RoomMapping) -> None:
+            with acs_errors(f"updating the participants of {name!r}"):
+                current = {self._raw_id(p): p for p in self._client.list_participants(mapping.room_id)}
+                if wanted:
+                    self._client.add_or_update_participants(room_id=mapping.room_id, participants=[
+                        RoomParticipant(communication_identifier=CommunicationUserIdentifier(raw_id),
+                                        role=ParticipantRole(role)) for raw_id, role in wanted.items()
+                    ])
+                gone: list[RoomParticipant | CommunicationIdentifier] = [
+                    p.communication_identifier for raw_id, p in current.items() if raw_id not in wanted
+                ]
+                if gone:
+                    self._client.remove_participants(room_id=mapping.room_id, participants=gone)
+
+        self._in_room(name, change)
+        return self.get_room(name)
+
+    # ---- admission ------------------------------------------------------------------------
+
+    def role_for(self, caller: Caller, requested: object) -> str:
+        """The backend may name a role; a user gets the one its claim names (when configured) or the default."""
+        if caller.is_backend:
+            return self._default_role if requested is None else check_role(requested)
+        if requested is not None:
+            raise ForbiddenError("Users cannot choose their role; leave out role.", target="role")
+        if self._role_claim is None:
+            return self._default_role
+        claimed = caller.claim(self._role_claim)
+        if claimed is None:
+            return self._default_role
+        if isinstance(claimed, list) and claimed:
+            claimed = claimed[0]
+        try:
+            return check_role(claimed, what=f"{self._role_claim} claim")
+        except BadRequestError:
+            raise ForbiddenError(f"The {self._role_claim!r} claim names no room role.", target="role") from None
+
+    def admit_caller(self, caller: Caller, *, room: str, identity: object, role: object) -> RoomAdmission:
+        """The token service's rules (who the token is for, which scopes the caller may have), then ``admit``."""
+        target = target_identity(caller, identity)
+        if VOIP not in caller.allowed_scopes:
+            raise ForbiddenError(
+                f"Scope 'voip' is not allowed for a {caller.kind.value.replace('_', ' ')}; "
+                f"allowed: {', '.join(caller.allowed_scopes)} (see TOKEN_USER_SCOPES).", target="scopes",
+            )
+        return self.admit(target, room, role=self.role_for(caller, role))
+
+    def admit(self, identity: str, name: str, *, role: str) -> RoomAdmission:
+        """Put ``identity`` on the room's roster with ``role`` and issue it a ``voip`` token."""
+        user = self._identities.ensure_user(identity)
+
+        def change(mapping: RoomMapping) -> None:
+            with acs_errors(f"adding {identity!r} to {name!r}"):
+                self._client.add_or_update_participants(room_id=mapping.room_id, participants=[RoomParticipant(
+                    communication_identifier=CommunicationUserIdentifier(user.acs_user_id),
+                    role=ParticipantRole(role),
+                )])
+
+        mapping = self._in_room(name, change)
+        issued = self._identities.issue_token(identity, scopes=(VOIP,), expires_in=self._token_expires_in)
+        return RoomAdmission(identity, VideoRoom.of(mapping), role, issued.acs_user_id, issued.token,
+                             issued.expires_on, self._endpoint)
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _raw_id(participant: RoomParticipant) -> str:
+        return str(participant.communication_identifier.raw_id)
+
+    def _participant(self, participant: RoomParticipant) -> Participant:
+        raw_id = self._raw_id(participant)
+        role = participant.role
+        try:
+            identity = self._identity_store.get_identity_for_acs_user(raw_id).identity
+        except NotFoundError:
+            identity = raw_id
+        return Participant(identity, raw_id, str(getattr(role, "value", role)))
+
+    def _delete_acs_room(self, room_id: str) -> None:
+        try:
+            self._client.delete_room(room_id)
+        except ResourceNotFoundError:
+            pass
+        except (HttpResponseError, ServiceRequestError) as exc:
+            logger.warning("could not delete ACS room %s (status %s); it holds no mapping", room_id,
+                           getattr(exc, "status_code", None))
