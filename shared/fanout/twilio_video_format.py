@@ -104,7 +104,8 @@ class TwilioVideoTranslator:
             "AccountSid": self._account_sid,
             "RoomName": self._rooms.find_name_for_room(room_id) or room_id,
             "RoomSid": sid("RM", room_id),
-            "RoomStatus": "completed" if status_event == "room-ended" else "in-progress",
+            "RoomStatus": "completed" if status_event == "room-ended" or data.get("sessionEndReason") == "CallEnded"
+            else "in-progress",
             "RoomType": "group",
             "StatusCallbackEvent": status_event,
             "Timestamp": twilio_date(event.time),

@@ -92,6 +92,9 @@ BODY_ROUTES: list[tuple[str, str, str, str]] = [
     ("start_migration", "POST", "/api/migrations", FUNCTION),
     ("subscriptions_create", "POST", "/api/subscriptions", FUNCTION),
     ("deliveries_replay", "POST", "/api/deliveries/replay", FUNCTION),
+    ("video_token", "POST", "/api/video/token", USER),
+    ("video_rooms_create", "POST", "/api/video/rooms", FUNCTION),
+    ("video_rooms_participants", "PUT", "/api/video/rooms/lobby/participants", FUNCTION),
 ]
 
 
@@ -260,8 +263,88 @@ def _ssrf_cases() -> Iterator[Case]:
                    _json({"url": url, "format": "twilio", "secret": "0123456789abcdef0123"}))
 
 
+def _video_cases() -> Iterator[Case]:
+    """The Twilio Video routes: room names, roles, windows, rosters, paths and credentials."""
+    token, rooms, lobby = "/api/video/token", "/api/video/rooms", "/api/video/rooms/lobby/participants"
+    for what, escaped in UNICODE_EDGES:
+        text = f'"{escaped}"'.encode()
+        yield Case("video_token", f"room with {what}", "POST", token, BACKEND,
+                   b'{"identity": "alice", "room": ' + text + b"}")
+        yield Case("video_rooms_create", f"name with {what}", "POST", rooms, FUNCTION, b'{"name": ' + text + b"}")
+        yield Case("video_rooms_participants", f"participant identity with {what}", "PUT", lobby, FUNCTION,
+                   b'{"participants": [{"identity": ' + text + b"}]}")
+    yield Case("video_token", "no room", "POST", token, USER, _json({}))
+    yield Case("video_token", "room not a string", "POST", token, USER, _json({"room": ["a"]}))
+    yield Case("video_token", "room of 129 characters", "POST", token, USER, _json({"room": "r" * 129}))
+    yield Case("video_token", "format that does not exist", "POST", token, USER, _json({"room": "a", "format": "x"}))
+    yield Case("video_token", "a user asking for someone else", "POST", token, USER,
+               _json({"room": "a", "identity": "mallory"}))
+    yield Case("video_token", "a user choosing its own role", "POST", token, USER,
+               _json({"room": "a", "role": "Presenter"}))
+    yield Case("video_token", "backend naming no identity", "POST", token, BACKEND, _json({"room": "a"}))
+    yield Case("video_token", "backend naming a role that does not exist", "POST", token, BACKEND,
+               _json({"room": "a", "identity": "alice", "role": "Organizer"}))
+    yield Case("video_token", "a user without the voip scope", "POST", token, USER, _json({"room": "a"}))
+    yield Case("video_rooms_create", "no name", "POST", rooms, FUNCTION, _json({"validUntil": "2030-01-01T00:00:00Z"}))
+    yield Case("video_rooms_create", "validFrom not a date", "POST", rooms, FUNCTION,
+               _json({"name": "a", "validFrom": "tomorrow"}))
+    yield Case("video_rooms_create", "validUntil without a zone", "POST", rooms, FUNCTION,
+               _json({"name": "a", "validUntil": "2030-01-01T00:00:00"}))
+    yield Case("video_rooms_create", "validUntil in the past", "POST", rooms, FUNCTION,
+               _json({"name": "a", "validUntil": "2001-01-01T00:00:00Z"}))
+    yield Case("video_rooms_create", "window longer than 180 days", "POST", rooms, FUNCTION,
+               _json({"name": "a", "validUntil": "2099-01-01T00:00:00Z"}))
+    yield Case("video_rooms_create", "validUntil before validFrom", "POST", rooms, FUNCTION,
+               _json({"name": "a", "validFrom": "2027-03-02T00:00:00Z", "validUntil": "2027-03-01T00:00:00Z"}))
+    yield Case("video_rooms_create", "validFrom a year ahead", "POST", rooms, FUNCTION,
+               _json({"name": "a", "validFrom": "2099-01-01T00:00:00Z"}))
+    yield Case("video_rooms_participants", "participants not a list", "PUT", lobby, FUNCTION,
+               _json({"participants": {"alice": "Presenter"}}))
+    yield Case("video_rooms_participants", "role that does not exist", "PUT", lobby, FUNCTION,
+               _json({"participants": [{"identity": "alice", "role": "Organizer"}]}))
+    yield Case("video_rooms_participants", "an identity listed twice", "PUT", lobby, FUNCTION,
+               _json({"participants": [{"identity": "alice"}, {"identity": "alice", "role": "Consumer"}]}))
+    yield Case("video_rooms_participants", "351 participants", "PUT", lobby, FUNCTION,
+               _json({"participants": [{"identity": f"u{i}"} for i in range(351)]}))
+    yield Case("video_rooms_participants", "participant with an unknown field", "PUT", lobby, FUNCTION,
+               _json({"participants": [{"identity": "alice", "rawId": "8:acs:x"}]}))
+    for attack in ODATA_INJECTIONS:
+        yield Case("video_rooms_get", f"OData injection in room name {attack!r}", "GET",
+                   "/api/video/rooms/" + quote(attack, safe=""), FUNCTION)
+        yield Case("video_token", f"OData injection in room {attack!r}", "POST", token, USER, _json({"room": attack}),
+                   expect=frozenset({403}))  # a valid name: refused for the missing voip scope, nothing written
+    for traversal in TRAVERSALS:
+        shown = traversal[:24]
+        host_level = "%2f" in traversal.lower()
+        extra: dict[str, Any] = {"json_error": False, "expect": frozenset({404})} if host_level else {}
+        yield Case("video_rooms_get", f"path traversal in room name {shown}", "GET", f"{rooms}/{traversal}",
+                   FUNCTION, **extra)
+        yield Case("video_rooms_delete", f"path traversal in room name {shown}", "DELETE", f"{rooms}/{traversal}",
+                   FUNCTION, **extra)
+        yield Case("video_rooms_participants", f"path traversal in room name {shown}", "PUT",
+                   f"{rooms}/{traversal}/participants", FUNCTION, _json({"participants": []}), **extra)
+    yield Case("video_rooms_get", "a room that does not exist", "GET", f"{rooms}/never-made", FUNCTION)
+    for route, method, path in (("video_rooms_create", "POST", rooms), ("video_rooms_get", "GET", f"{rooms}/a"),
+                                ("video_rooms_delete", "DELETE", f"{rooms}/a"),
+                                ("video_rooms_participants", "PUT", lobby)):
+        body = b"{}" if method in ("POST", "PUT") else None
+        yield Case(route, "no function key", method, path, NONE, body, json_error=False, expect=frozenset({401}))
+        yield Case(route, "wrong function key", method, path, NONE, body, headers={"x-functions-key": "guess"},
+                   json_error=False, expect=frozenset({401}))
+    yield Case("video_token", "no credentials", "POST", token, NONE, _json({"room": "a"}))
+    yield Case("video_token", "wrong backend key", "POST", token, NONE, _json({"room": "a", "identity": "alice"}),
+               headers={"x-functions-key": "not-the-backend-key-0123456789abcdef"})
+    yield Case("video_token", "expired JWT", "POST", token, NONE, _json({"room": "a"}),
+               raw_auth=lambda t: {"Authorization": f"Bearer {t.issuer.token('alice', lifetime=-120)}"})
+    yield Case("video_token", "alg none JWT", "POST", token, NONE, _json({"room": "a"}),
+               raw_auth=lambda t: {"Authorization": f"Bearer {_alg_none_token('alice')}"})
+    yield Case("video_token", "JWT signed by a stranger's key", "POST", token, NONE, _json({"room": "a"}),
+               raw_auth=lambda t: {"Authorization": f"Bearer {_stranger_token(t)}"})
+
+
 def catalogue() -> list[Case]:
-    return [*_body_cases(), *_field_cases(), *_path_cases(), *_auth_cases(), *_twilio_cases(), *_ssrf_cases()]
+    return [*_body_cases(), *_field_cases(), *_path_cases(), *_auth_cases(), *_twilio_cases(), *_ssrf_cases(),
+            *_video_cases()]
 
 
 def sign_twilio(case: Case, target: Any) -> dict[str, str]:

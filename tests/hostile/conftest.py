@@ -38,7 +38,7 @@ class HostileTarget:
         names = self.container.settings.names
         snapshot: dict[str, Any] = {}
         for table in (names.identity_table, names.conversation_table, names.message_table, names.run_table,
-                      names.subscription_table, names.dead_letter_table):
+                      names.subscription_table, names.dead_letter_table, self.container.settings.video.room_table):
             try:
                 rows = tables.get_table_client(table).list_entities()
                 snapshot[table] = sorted((e["PartitionKey"], e["RowKey"], e.metadata["etag"]) for e in rows)
@@ -52,6 +52,7 @@ class HostileTarget:
                 snapshot[queue] = 0
         counters = self.acs_admin.get("/counters").json()["counters"]
         snapshot["acs identities"] = {k: v for k, v in counters.items() if "identities" in k}
+        snapshot["acs rooms"] = {k: v for k, v in counters.items() if "/rooms" in k and not k.startswith("GET")}
         return snapshot
 
 
@@ -76,7 +77,7 @@ def hostile(
             "MESSAGE_TABLE": f"hostilemessages{suffix}", "RUN_TABLE": f"hostileruns{suffix}",
             "SUBSCRIPTION_TABLE": f"hostilesubscriptions{suffix}", "DEAD_LETTER_TABLE": f"hostiledead{suffix}",
             "MIGRATION_QUEUE": f"hostile-migration-{suffix}", "DELIVERY_QUEUE": f"hostile-deliveries-{suffix}",
-            "NIGHTLY_SCHEDULE": "0 0 2 * * *",
+            "NIGHTLY_SCHEDULE": "0 0 2 * * *", "VIDEO_ROOM_TABLE": f"hostilevideorooms{suffix}",
         }
         container = AppContainer.from_environ(environ)
         assert container.settings_error is None, container.settings_error
