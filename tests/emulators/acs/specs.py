@@ -26,6 +26,11 @@ from referencing.jsonschema import DRAFT4
 SPEC_ROOT = Path("specs/acs/azure-rest-api-specs/specification")
 CHAT = "communication/data-plane/Chat/stable/2024-03-07/communicationserviceschat.json"
 IDENTITY = "communication/data-plane/Identity/stable/2023-10-01/CommunicationIdentity.json"
+ROOMS = "communication/data-plane/Rooms/stable/2025-03-13/communicationservicesrooms.json"
+CALLING_EXAMPLES = Path("specs/acs/eventgrid-calling")
+CALLING_TYPES = ("CallStarted", "CallEnded", "CallParticipantAdded", "CallParticipantRemoved",
+                 "RecordingFileStatusUpdated")
+CALL_ROLES = ("Presenter", "Attendee", "Consumer", "Collaborator", "Organizer")
 COMMON = (
     "communication/data-plane/Common/stable/2023-11-15/common.json",
     "communication/data-plane/Common/stable/2022-07-13/common.json",
@@ -77,12 +82,12 @@ class SpecSet:
         root = shared_dir / SPEC_ROOT
         specs = cls(root=root)
         resources = []
-        for relative in (CHAT, IDENTITY, *COMMON, EVENTS):
+        for relative in (CHAT, IDENTITY, ROOMS, *COMMON, EVENTS):
             path = root / relative
             # Event data schemas are open (the examples carry deprecated flat fields).
             document = _load(path, strict=relative != EVENTS)
             resources.append((path.as_uri(), DRAFT4.create_resource(document)))
-            if relative in (CHAT, IDENTITY):
+            if relative in (CHAT, IDENTITY, ROOMS):
                 for ops in document["paths"].values():
                     for method, op in ops.items():
                         if method != "parameters":
@@ -147,6 +152,98 @@ class SpecSet:
         return problems
 
 
+def _type_problems(example: Any, value: Any, path: str) -> list[str]:
+    """Where ``value`` has another JSON type than ``example`` at the same key (objects recursively)."""
+    def kind(v: Any) -> str:
+        if isinstance(v, bool):
+            return "boolean"
+        if isinstance(v, (int, float)):
+            return "number"
+        return type(v).__name__
+    if kind(example) != kind(value):
+        return [f"{path}: {kind(value)} where the example has {kind(example)}"]
+    problems: list[str] = []
+    if isinstance(example, dict):
+        for key in set(example) & set(value):
+            problems += _type_problems(example[key], value[key], f"{path}.{key}")
+    elif isinstance(example, list) and example and value:
+        for item in value:
+            problems += _type_problems(example[0], item, f"{path}[]")
+    return problems
+
+
+@dataclass
+class CallingEventSpec:
+    """The calling events' documentation examples (room calls, Event Grid schema) and the spec examples.
+
+    The docs examples fix the envelope, the subject shape and the keys every event must carry;
+    the spec examples add the newer keys (``callDurationInSeconds``, ``endedBy``, ``userAgent`` ...)
+    that research rooms-and-calling.md §3.2 says to emit as well. Nothing outside both is allowed,
+    and every value has the example's JSON type; RecordingFileStatusUpdated also validates against
+    the Event Grid swagger's ``AcsRecordingFileStatusUpdatedEventData``.
+    """
+
+    docs: dict[str, dict[str, Any]]
+    spec: dict[tuple[str, str], dict[str, Any]]
+
+    @classmethod
+    def load(cls, shared_dir: Path) -> CallingEventSpec:
+        folder = shared_dir / CALLING_EXAMPLES
+        docs: dict[str, dict[str, Any]] = {}
+        for name in CALLING_TYPES:
+            value = json.loads((folder / "microsoft-docs" / f"{name}.json").read_text(encoding="utf-8"))
+            docs["Microsoft.Communication." + name] = value[0] if isinstance(value, list) else value
+        spec: dict[tuple[str, str], dict[str, Any]] = {}
+        for schema_dir, schema in (("event-grid-schema", "eventgrid"), ("cloud-events-schema", "cloudevents")):
+            for path in sorted((folder / "examples" / schema_dir).glob("*.json")):
+                example = json.loads(path.read_text(encoding="utf-8"))
+                spec[(schema, example.get("eventType") or example.get("type"))] = example
+        return cls(docs, spec)
+
+    def allowed_keys(self, event_type: str) -> set[str]:
+        keys = set(self.docs[event_type]["data"])
+        for schema in ("eventgrid", "cloudevents"):
+            example = self.spec.get((schema, event_type))
+            if example is not None:
+                keys |= set(example["data"])
+        return keys
+
+    def check(self, event: dict[str, Any], schema: str, specs: SpecSet, events_uri: str) -> list[str]:
+        event_type = event.get("eventType") or event.get("type") or "?"
+        where = f"{schema} {event_type} {event.get('subject')}"
+        docs = self.docs.get(event_type)
+        if docs is None:
+            return [f"{where}: not a calling event with a documentation example"]
+        problems = []
+        envelope = set(docs) if schema == "eventgrid" else {"source", "subject", "type", "time", "id", "data",
+                                                             "specversion"}
+        if set(event) != envelope:
+            problems.append(f"{where}: envelope keys {sorted(event)} != {sorted(envelope)}")
+        data = event["data"]
+        missing = set(docs["data"]) - set(data)
+        extra = set(data) - self.allowed_keys(event_type)
+        if missing or extra:
+            problems.append(f"{where}: data keys missing {sorted(missing)}, not in any example {sorted(extra)}")
+        if EventSpec.subject_shape(event["subject"]) != EventSpec.subject_shape(docs["subject"]):
+            problems.append(f"{where}: subject shape differs from the docs example {docs['subject']!r}")
+        merged = dict(docs["data"])
+        for schema_name in ("eventgrid", "cloudevents"):
+            example = self.spec.get((schema_name, event_type))
+            if example is not None:
+                merged = {**example["data"], **merged}
+        problems += [f"{where}: {p}" for p in _type_problems(merged, data, "data")]
+        if event_type.endswith("RecordingFileStatusUpdated"):
+            validator = specs.validator(events_uri, "/definitions/AcsRecordingFileStatusUpdatedEventData")
+            problems += [f"{where}: data{e.json_path[1:]}: {e.message}" for e in validator.iter_errors(data)]
+        else:
+            if data.get("isRoomsCall") is not True or not str(data.get("room", {}).get("id", "")).isdigit():
+                problems.append(f"{where}: a room call needs isRoomsCall true and the numeric room id")
+            for key in ("startedBy", "user"):
+                if key in data and data[key].get("role") not in CALL_ROLES:
+                    problems.append(f"{where}: data.{key}.role {data[key].get('role')!r} is not a known role")
+        return problems
+
+
 @dataclass
 class EventSpec:
     """Event Grid data schemas plus the official example of each event type, in both schemas."""
@@ -154,6 +251,7 @@ class EventSpec:
     specs: SpecSet
     examples: dict[tuple[str, str], dict[str, Any]]
     events_uri: str
+    calling: CallingEventSpec | None = None
 
     @classmethod
     def load(cls, shared_dir: Path, specs: SpecSet) -> EventSpec:
@@ -164,7 +262,7 @@ class EventSpec:
                 example = json.loads(path.read_text(encoding="utf-8"))
                 event_type = example.get("eventType") or example.get("type")
                 examples[(schema, event_type)] = example
-        return cls(specs, examples, (specs.root / EVENTS).as_uri())
+        return cls(specs, examples, (specs.root / EVENTS).as_uri(), CallingEventSpec.load(shared_dir))
 
     @staticmethod
     def definition(event_type: str) -> str:
@@ -180,6 +278,8 @@ class EventSpec:
     def check(self, event: dict[str, Any], schema: str) -> list[str]:
         event_type = event.get("eventType") or event.get("type") or "?"
         where = f"{schema} {event_type} {event.get('subject')}"
+        if self.calling is not None and event_type.removeprefix("Microsoft.Communication.") in CALLING_TYPES:
+            return self.calling.check(event, schema, self.specs, self.events_uri)
         example = self.examples.get((schema, event_type))
         if example is None:
             return [f"{where}: no official example for this event type"]
