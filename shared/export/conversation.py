@@ -219,6 +219,7 @@ class ConversationExporter:
                 self._load_members(work)
                 self._add_people(work, [self._participant_person(work, p) for p in participants])
             self._reconcile(work)
+        self._save(work)  # the set-up gate may have outlasted the lease: renew it, or stop if another took over
         if work.record.high_water_index >= 0 and work.record.attributes.get("changesCheckedRun") != work.record.run_id:
             self._apply_changes(work)
             work.record = self._save(work, attributes={**work.record.attributes,
@@ -458,6 +459,7 @@ class ConversationExporter:
                     return False
                 if item.person.acs_user_id not in work.members:
                     self._add_people(work, [item.person])
+                self._renew_lease_if_due(work)
                 ids = self._send_message(work, item, pacer)
                 work.pending.append(MessageMapping(
                     work.conv.sid, item.message.index, item.message.sid, ids, author=item.person.identity,
@@ -474,6 +476,16 @@ class ConversationExporter:
             prefetch.close()
         self._flush(work)
         return True
+
+    def _renew_lease_if_due(self, work: _Slice) -> None:
+        """Before a send: with less than half the lease left (a long pacer or retry wait), write what is
+        confirmed and renew it, so another worker never sends the same messages; raises
+        ``ConcurrentUpdateError`` if another worker already took the conversation over."""
+        expires = work.record.lease_expires_at
+        left = (expires - datetime.now(UTC)).total_seconds() if expires is not None else 0.0
+        if left < self._settings.lease_seconds / 2:
+            self._flush(work)
+            self._save(work)
 
     def _send_message(self, work: _Slice, item: _Prepared, pacer: Pacer) -> tuple[str, ...]:
         assert work.record.thread_id is not None

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BadRequestError
 from ..state import ConversationRecord, ConversationStore, RunStore
 from ..state.queues import WorkQueue
+from ..state.runs import RunConversation
 from ..state.tables import utcnow
 from .live import LiveSyncScheduler
 from .requests import MigrationRequest
@@ -126,26 +127,29 @@ class MigrationWorker:
         )
         deadline = self._clock() + self._settings.plan_seconds
         source = self._engine().source
-        planned = planned_messages = 0
         try:
             for position, conv in enumerate(self._selected(request, nightly=run.kind == "nightly")):
                 if position < offset:
                     continue
                 if self._clock() > deadline:
-                    self._flush_plan(run_id, planned, planned_messages)
+                    self._flush_plan(run_id)
                     self._queue.send({"kind": "plan", "runId": run_id, "offset": position})
                     return
                 newest = source.last_index(conv)
                 known = self._conversations.find_conversation(conv.sid)
-                planned += 1
-                planned_messages += newest - (known.high_water_index if known else -1)
-                if not request.dry_run:
+                # one ledger row per conversation: a plan item delivered again counts nothing twice
+                self._runs.plan_conversation(run_id, RunConversation(
+                    conv.sid, planned_messages=newest - (known.high_water_index if known else -1),
+                    base_messages=known.message_count if known else 0,
+                    base_media_bytes=known.media_bytes if known else 0,
+                ))
+                if not request.dry_run:  # sent again on a replay too: a duplicate export item is harmless
                     self._queue.send({"kind": "export", "runId": run_id, "conversation": _conversation_item(conv)})
         except LookupError as exc:
-            self._flush_plan(run_id, planned, planned_messages)
+            self._flush_plan(run_id)
             self._runs.update_run(run_id, status="failed", error=str(exc)[:500], finished_at=utcnow())
             return
-        self._flush_plan(run_id, planned, planned_messages)
+        self._flush_plan(run_id)
         final = self._runs.get_run(run_id)
         if request.dry_run or final.counts.get("planned", 0) == 0:
             self._runs.update_run(run_id, status="succeeded", finished_at=utcnow())
@@ -153,9 +157,8 @@ class MigrationWorker:
             self._runs.update_run(run_id, status="running")
             self._finish_if_complete(run_id)
 
-    def _flush_plan(self, run_id: str, planned: int, planned_messages: int) -> None:
-        if planned:
-            self._runs.increment_counts(run_id, {"planned": planned, "planned_messages": planned_messages})
+    def _flush_plan(self, run_id: str) -> None:
+        self._runs.apply_tally(run_id, self._runs.tally(run_id))
 
     # ------------------------------------------------------------------ exporting
     def _export(self, run_id: str, conversation: dict[str, Any]) -> None:
@@ -174,21 +177,36 @@ class MigrationWorker:
                      else self._settings.continuation_delay_seconds)
             self._queue.send({"kind": "export", "runId": run_id, "conversation": conversation}, delay_seconds=delay)
         else:
+            self._settle(run_id, conv.sid, outcome.status)
             self._finish_if_complete(run_id)
 
     def _count(self, run_id: str, outcome: ExportOutcome) -> None:
+        """Progress while the run goes on; the ledger decides the final figures (crash-safe, counted once)."""
         deltas = {"messages": outcome.messages, "media_bytes": outcome.media_bytes}
-        if outcome.status in COUNTED_DONE:
-            deltas["done"] = 1
-        elif outcome.status in COUNTED_SKIPPED:
-            deltas["skipped"] = 1
-        elif outcome.status in COUNTED_FAILED:
-            deltas["failed"] = 1
         if any(deltas.values()):
             self._runs.increment_counts(run_id, deltas)
 
+    def _settle(self, run_id: str, conversation_sid: str, outcome_status: str) -> None:
+        """Record in the run's ledger how the conversation ended; its messages are what its record's count
+        grew by since the run planned it, so slices cut short by a crash are counted too."""
+        if outcome_status in COUNTED_DONE:
+            status = "done"
+        elif outcome_status in COUNTED_SKIPPED:
+            status = "skipped"
+        elif outcome_status in COUNTED_FAILED:
+            status = "failed"
+        else:
+            return
+        entry = self._runs.find_run_conversation(run_id, conversation_sid) or RunConversation(conversation_sid)
+        record = self._conversations.find_conversation(conversation_sid)
+        messages = max(0, record.message_count - entry.base_messages) if record else 0
+        media = max(0, record.media_bytes - entry.base_media_bytes) if record else 0
+        self._runs.settle_conversation(run_id, replace(entry, status=status, messages=messages, media_bytes=media))
+
     def _finish_if_complete(self, run_id: str) -> None:
-        run = self._runs.get_run(run_id)
+        if self._runs.get_run(run_id).status != "running":
+            return
+        run = self._runs.apply_tally(run_id, self._runs.tally(run_id))
         counts = run.counts
         settled = counts.get("done", 0) + counts.get("failed", 0) + counts.get("skipped", 0)
         if run.status == "running" and settled >= counts.get("planned", 0):
@@ -225,7 +243,7 @@ class MigrationWorker:
                 sync_requested_at=None, run_id=str(run_id) if run_id else record.run_id,
             ))
             if run_id and kind == "export":
-                self._runs.increment_counts(str(run_id), {"failed": 1})
+                self._settle(str(run_id), str(sid), "failed")
                 self._finish_if_complete(str(run_id))
         elif run_id and kind == "plan":
             self._runs.update_run(str(run_id), status="failed", error=reason[:500], finished_at=utcnow())

@@ -18,9 +18,11 @@ from typing import Any
 from azure.core.exceptions import ResourceExistsError
 
 from ..errors import AlreadyExistsError, NotFoundError
-from .tables import Entity, TableStore, etag_of, read_datetime, utcnow
+from .keys import escape_key
+from .tables import Entity, TableStore, etag_of, int64, read_datetime, read_int, utcnow
 
 _PARTITION = "run"
+_LEDGER = "ledger-"  # + run id: one row per conversation the run covers
 _MAX_CLOCK = 10**13 - 1
 COUNTERS = ("planned", "done", "failed", "skipped", "messages", "media_bytes", "planned_messages")
 
@@ -83,6 +85,49 @@ def _from_entity(entity: Entity) -> RunRecord:
     )
 
 
+@dataclass(frozen=True)
+class RunConversation:
+    """One conversation in one run's ledger: planned, then how it ended (one row, so replays count once)."""
+
+    conversation_sid: str
+    status: str = "planned"  # planned | done | failed | skipped
+    planned_messages: int = 0
+    base_messages: int = 0  # the conversation's copied-message count when the run planned it
+    base_media_bytes: int = 0
+    messages: int = 0  # copied while the run had it: its count at the end minus the base
+    media_bytes: int = 0
+
+
+def _ledger_partition(run_id: str) -> str:
+    return f"{_LEDGER}{run_id}"
+
+
+def _ledger_entity(run_id: str, entry: RunConversation) -> Entity:
+    return {
+        "PartitionKey": _ledger_partition(run_id),
+        "RowKey": escape_key(entry.conversation_sid, what="conversation SID"),
+        "ConversationSid": entry.conversation_sid,
+        "Status": entry.status,
+        "PlannedMessages": int64(entry.planned_messages),
+        "BaseMessages": int64(entry.base_messages),
+        "BaseMediaBytes": int64(entry.base_media_bytes),
+        "Messages": int64(entry.messages),
+        "MediaBytes": int64(entry.media_bytes),
+    }
+
+
+def _ledger_from_entity(entity: Entity) -> RunConversation:
+    return RunConversation(
+        conversation_sid=str(entity["ConversationSid"]),
+        status=str(entity.get("Status") or "planned"),
+        planned_messages=read_int(entity, "PlannedMessages"),
+        base_messages=read_int(entity, "BaseMessages"),
+        base_media_bytes=read_int(entity, "BaseMediaBytes"),
+        messages=read_int(entity, "Messages"),
+        media_bytes=read_int(entity, "MediaBytes"),
+    )
+
+
 def _valid_run_id(run_id: str) -> bool:
     head, _, tail = run_id.partition("-")
     return len(head) == 13 and head.isdigit() and len(tail) == 8 and all(c in "0123456789abcdef" for c in tail)
@@ -134,3 +179,56 @@ class RunStore(TableStore):
     def iter_runs(self) -> Iterator[RunRecord]:
         """Every run, newest first, page by page."""
         return (_from_entity(e) for e in self._partition(_PARTITION))
+
+    # ------------------------------------------------------------------ the run's conversation ledger
+    def plan_conversation(self, run_id: str, entry: RunConversation) -> bool:
+        """Record that the run covers a conversation; False (and nothing changed) if it already does, as when
+        a planning item is delivered again."""
+        try:
+            self._create(_ledger_entity(run_id, entry))
+        except ResourceExistsError:
+            return False
+        return True
+
+    def find_run_conversation(self, run_id: str, conversation_sid: str) -> RunConversation | None:
+        entity = self._get(_ledger_partition(run_id), escape_key(conversation_sid, what="conversation SID"))
+        return _ledger_from_entity(entity) if entity is not None else None
+
+    def settle_conversation(self, run_id: str, entry: RunConversation) -> None:
+        """Record how a conversation ended in the run (done, failed or skipped); the same call again changes
+        nothing, so a work item delivered twice is counted once."""
+        self._upsert(_ledger_entity(run_id, entry))
+
+    def tally(self, run_id: str) -> dict[str, int]:
+        """The run's counts from its ledger: planned, done, failed, skipped, and the messages and media bytes
+        of the conversations that ended."""
+        counts = dict.fromkeys(("planned", "planned_messages", "done", "failed", "skipped", "messages",
+                                "media_bytes"), 0)
+        for entity in self._partition(_ledger_partition(run_id)):
+            entry = _ledger_from_entity(entity)
+            counts["planned"] += 1
+            counts["planned_messages"] += entry.planned_messages
+            if entry.status in ("done", "failed", "skipped"):
+                counts[entry.status] += 1
+                counts["messages"] += entry.messages
+                counts["media_bytes"] += entry.media_bytes
+        return counts
+
+    def apply_tally(self, run_id: str, tally: Mapping[str, int]) -> RunRecord:
+        """Set the counts the ledger decides (planned, done, failed, skipped, planned messages); once every
+        planned conversation ended, the messages and media bytes too. In between, the messages and media
+        counters keep the progress slices add."""
+
+        def mutate(entity: Entity) -> Entity:
+            run = _from_entity(entity)
+            counts = dict(run.counts)
+            for name in ("done", "failed", "skipped", "planned_messages"):
+                counts[name] = tally.get(name, 0)
+            counts["planned"] = max(tally.get("planned", 0), counts.get("planned", 0))
+            settled = counts["done"] + counts["failed"] + counts["skipped"]
+            for name in ("messages", "media_bytes"):
+                final = settled >= counts["planned"]
+                counts[name] = tally.get(name, 0) if final else max(tally.get(name, 0), counts.get(name, 0))
+            return _to_entity(replace(run, counts=counts, updated_at=utcnow()))
+
+        return _from_entity(self._update_with_retry(_PARTITION, run_id, mutate, what=f"Run {run_id}"))
