@@ -6,8 +6,9 @@ RecordingFileStatusUpdated -> ``recording-completed``. ``RoomName`` is the name 
 made for (the room map), ``ParticipantIdentity`` the app identity of the ACS user (the
 identity map), ``SequenceNumber`` a per-room counter persisted in the room map (one number per
 event, also across Event Grid redeliveries). SIDs are derived from ACS ids (``RM``/``PA``/``RT``
-+ 32 hex), stable for the same room, participant and recording. Calls outside rooms are not
-translated; recording events carry no room id and are matched through their ``serverCallId``.
++ 32 hex), stable for the same room, participant and recording. Calls outside rooms (no
+``room.id``, or ``isRoomsCall: false``) are not translated; recording events carry no room id
+and are matched through their ``serverCallId``.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ class TwilioVideoTranslator:
             call = found.group("call") if found else None
             room_id = self._rooms.find_room_for_call(call) if call else None
             return (room_id, call) if room_id and call else None
+        if data.get("isRoomsCall") is False:
+            return None
         room_id = _object(data.get("room")).get("id")
         call = data.get("serverCallId")
         if not isinstance(room_id, str) or not room_id or not isinstance(call, str) or not call:
