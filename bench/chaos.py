@@ -32,6 +32,7 @@ import os
 import random
 import secrets
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -168,8 +169,9 @@ def app_settings(storage: str, twilio: RunningService, acs: RunningService, *, s
 class FunctionsHost:
     """The app under the host stand-in, as a separate process that can be SIGKILLed and started again."""
 
-    def __init__(self, settings: dict[str, str], workdir: Path) -> None:
+    def __init__(self, settings: dict[str, str], workdir: Path, *, port: int = 0) -> None:
         self.settings = settings
+        self.port = port  # 0: a free port each start; else the same port every time (an Event Grid sink)
         self.host_json = workdir / "host.json"
         self.host_json.write_text(json.dumps(HOST_JSON))
         self.service: RunningService | None = None
@@ -177,7 +179,8 @@ class FunctionsHost:
 
     def start(self) -> None:
         argv = [sys.executable, "-u", "-c", HOST_BOOT, str(HIDE_SECONDS), "--app", "function_app:app",
-                "--host-json", str(self.host_json), "--function-key", FUNCTION_KEY, "--admin-key", ADMIN_KEY]
+                "--host-json", str(self.host_json), "--function-key", FUNCTION_KEY, "--admin-key", ADMIN_KEY,
+                "--port", str(self.port)]
         env = {**os.environ, **self.settings}
         self.service = start_service("functions host", argv, env=env, cwd=str(REPO_ROOT), timeout=60)
         self.starts += 1
@@ -211,7 +214,8 @@ class FunctionsHost:
 # --------------------------------------------------------------------------- admin reads
 class AcsAdmin:
     def __init__(self, acs: RunningService) -> None:
-        self.http = httpx.Client(base_url=str(acs.info["admin"]), verify=str(acs.info["ca_bundle"]), timeout=60)
+        trust = ssl.create_default_context(cafile=str(acs.info["ca_bundle"]))
+        self.http = httpx.Client(base_url=str(acs.info["admin"]), verify=trust, timeout=60)
 
     def sends(self) -> int:
         """Messages stored by the ACS stand-in so far (answered 201, or stored with the answer lost)."""
@@ -290,20 +294,41 @@ def _get_run(host: FunctionsHost, location: str) -> dict[str, Any] | None:
 def kill_plan(rng: random.Random, kills: int) -> tuple[float | None, list[float]]:
     """Seeded kill points: maybe one during planning (seconds after the POST), the rest as fractions of the
     messages sent to ACS."""
-    during_planning = rng.uniform(0.05, 0.8) if rng.random() < 0.5 else None
+    during_planning = rng.uniform(0.2, 1.2) if rng.random() < 0.5 else None
     count = kills - (1 if during_planning is not None else 0)
     return during_planning, sorted(rng.uniform(0.05, 0.85) for _ in range(count))
 
 
+def start_runs(host: FunctionsHost, count: int) -> list[str]:
+    """POST ``count`` migrations of everything at the same moment (threads behind a barrier); their Locations."""
+    import threading
+
+    barrier = threading.Barrier(count)
+    locations: list[str] = [""] * count
+
+    def post(n: int) -> None:
+        with httpx.Client(headers={"x-functions-key": FUNCTION_KEY}, timeout=30) as http:
+            barrier.wait()
+            response = http.post(f"{host.url}/api/migrations", json={"includeLegacyPublicChannels": True})
+            response.raise_for_status()
+            locations[n] = response.headers["Location"]
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if not all(locations):
+        raise RuntimeError("a POST /api/migrations failed")
+    return locations
+
+
 def migrate_with_kills(host: FunctionsHost, acs: AcsAdmin, *, rng: random.Random, kills: int,
                        expected_sends: int, report: ChaosReport, timeout: float,
-                       log: Callable[[str], None]) -> dict[str, Any]:
-    """POST the migration, SIGKILL and restart the host at the seeded points, return the finished run."""
+                       log: Callable[[str], None], runs: int = 1) -> list[dict[str, Any]]:
+    """POST the migration(s), SIGKILL and restart the host at the seeded points, return the finished runs."""
     planning_kill, fractions = kill_plan(rng, kills)
-    started = httpx.post(f"{host.url}/api/migrations", json={"includeLegacyPublicChannels": True},
-                         headers={"x-functions-key": FUNCTION_KEY}, timeout=30)
-    started.raise_for_status()
-    location = started.headers["Location"]
+    locations = start_runs(host, runs)
     posted = time.monotonic()
     deadline = posted + timeout
 
@@ -319,12 +344,16 @@ def migrate_with_kills(host: FunctionsHost, acs: AcsAdmin, *, rng: random.Random
     if planning_kill is not None:
         time.sleep(planning_kill)
         kill_and_restart(f"{planning_kill:.2f} s after the POST (planning)")
+    finished: dict[str, dict[str, Any]] = {}
     while True:
-        run = _get_run(host, location)
-        if run is not None and run["status"] in ("succeeded", "failed"):
-            return run
+        for location in locations:
+            run = finished.get(location) or _get_run(host, location)
+            if run is not None and run["status"] in ("succeeded", "failed"):
+                finished[location] = run
+        if len(finished) == len(locations):
+            return [finished[location] for location in locations]
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the run did not finish within {timeout:.0f} s: {run}")
+            raise TimeoutError(f"the run did not finish within {timeout:.0f} s: {finished}")
         if fractions:
             sent = acs.sends()
             if sent >= fractions[0] * expected_sends:
@@ -351,7 +380,7 @@ def _iso_epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
 
 
-def check_migration(container: Any, acs: AcsAdmin, snapshot: dict[str, Any], run: dict[str, Any],
+def check_migration(container: Any, acs: AcsAdmin, snapshot: dict[str, Any], runs: list[dict[str, Any]],
                     report: ChaosReport) -> None:
     """Every Twilio message exactly once in its ACS thread, in order, with author, content, metadata and
     media; every read horizon applied; the run's counts match. Problems go to ``report.problems``."""
@@ -485,15 +514,19 @@ def check_migration(container: Any, acs: AcsAdmin, snapshot: dict[str, Any], run
                     problems.append(f"{sid}: read horizon {horizon} of {_identity_of(participant)!r} not applied")
                 else:
                     report.horizons_checked += 1
-    counts = run["counts"]
-    report.counts = counts
-    expected_counts = {"planned": len(conversations), "done": len(conversations), "failed": 0, "skipped": 0,
-                       "messages": report.twilio_messages}
-    for name, value in expected_counts.items():
-        if counts.get(name) != value:
-            problems.append(f"run counts: {name} is {counts.get(name)}, expected {value}")
-    if run["status"] != "succeeded":
-        problems.append(f"run status {run['status']}: {run.get('error')}")
+    for run in runs:
+        counts = run["counts"]
+        report.counts = counts
+        expected_counts = {"planned": len(conversations), "done": len(conversations), "failed": 0, "skipped": 0}
+        if len(runs) == 1:  # concurrent runs each count what their conversations gained while they had them
+            expected_counts["messages"] = report.twilio_messages
+        elif not 0 <= counts.get("messages", 0) <= report.twilio_messages:
+            problems.append(f"run {run['id']} counts {counts.get('messages')} messages of {report.twilio_messages}")
+        for name, value in expected_counts.items():
+            if counts.get(name) != value:
+                problems.append(f"run {run['id']} counts: {name} is {counts.get(name)}, expected {value}")
+        if run["status"] != "succeeded":
+            problems.append(f"run {run['id']} status {run['status']}: {run.get('error')}")
 
 
 # --------------------------------------------------------------------------- one whole run
@@ -507,7 +540,7 @@ def _closing(*things: Any) -> Iterator[None]:
 
 
 def chaos_run(storage: str, *, seed: int, workdir: Path, fault_rate: float = 0.05, kills: int = 3,
-              profile: str = "realistic", timeout: float = 600.0,
+              profile: str = "realistic", timeout: float = 600.0, runs: int = 1,
               log: Callable[[str], None] = lambda _: None) -> ChaosReport:
     """One seeded chaos run on the Azurite at ``storage``; returns the figures and every problem found."""
     from shared.container import AppContainer
@@ -532,9 +565,10 @@ def chaos_run(storage: str, *, seed: int, workdir: Path, fault_rate: float = 0.0
         stack.callback(host.stop)
         net_messages = sum(len(c["messages"]) for c in twilio_admin.snapshot()["conversations"])
         sends_before = acs_admin.sends()
-        run = migrate_with_kills(host, acs_admin, rng=rng, kills=kills, expected_sends=net_messages + sends_before,
-                                 report=report, timeout=timeout, log=log)
-        report.run_status = run["status"]
+        finished = migrate_with_kills(host, acs_admin, rng=rng, kills=kills,
+                                      expected_sends=net_messages + sends_before, report=report, timeout=timeout,
+                                      log=log, runs=runs)
+        report.run_status = ",".join(sorted({run["status"] for run in finished}))
         report.acs_faults = acs_admin.faults_fired()
         report.twilio_faults = twilio_admin.faults_answered()
         with suppress(httpx.HTTPError):
@@ -545,7 +579,7 @@ def chaos_run(storage: str, *, seed: int, workdir: Path, fault_rate: float = 0.0
         container = AppContainer.from_environ(settings)
         if container.settings_error is not None:
             raise RuntimeError(str(container.settings_error))
-        check_migration(container, acs_admin, twilio_admin.snapshot(), run, report)
+        check_migration(container, acs_admin, twilio_admin.snapshot(), finished, report)
     report.seconds = time.monotonic() - began
     return report
 
