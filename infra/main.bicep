@@ -246,6 +246,12 @@ var appSettings = {
   FANOUT_RETRY_BASE_SECONDS: '10'
   FANOUT_RETRY_MAX_SECONDS: '3600'
   FANOUT_CACHE_SECONDS: '5'
+  // Twilio Video migration: rooms made on first use, roles, room token lifetime (docs/video.md).
+  VIDEO_ROOM_TABLE: 'videorooms'
+  VIDEO_ROOM_VALIDITY_MINUTES: '10080'
+  VIDEO_DEFAULT_ROLE: 'Attendee'
+  VIDEO_ROLE_CLAIM: ''
+  VIDEO_TOKEN_EXPIRES_IN_MINUTES: '60'
 }
 
 module functionApp 'modules/functionapp.bicep' = {

@@ -37,7 +37,13 @@ $eventTypes = if ($env:EVENTGRID_EVENT_TYPES) { $env:EVENTGRID_EVENT_TYPES -spli
     'Microsoft.Communication.ChatThreadPropertiesUpdated',
     'Microsoft.Communication.ChatThreadDeleted',
     'Microsoft.Communication.ChatThreadParticipantAdded',
-    'Microsoft.Communication.ChatThreadParticipantRemoved'
+    'Microsoft.Communication.ChatThreadParticipantRemoved',
+    # Calling events of room calls: Twilio Video room status callbacks (docs/video.md).
+    'Microsoft.Communication.CallStarted',
+    'Microsoft.Communication.CallEnded',
+    'Microsoft.Communication.CallParticipantAdded',
+    'Microsoft.Communication.CallParticipantRemoved',
+    'Microsoft.Communication.RecordingFileStatusUpdated'
 ) }
 $attempts = if ($env:POSTDEPLOY_WAIT_ATTEMPTS) { [int]$env:POSTDEPLOY_WAIT_ATTEMPTS } else { 30 }
 

@@ -24,8 +24,9 @@ set -euo pipefail
 
 subscription_name="${EVENTGRID_SUBSCRIPTION_NAME:-acs-chat-to-app}"
 # Thread-level events: one per thread change. The user-level ChatMessageReceived fires once per
-# recipient, which would fan every message out several times.
-event_types="${EVENTGRID_EVENT_TYPES:-Microsoft.Communication.ChatMessageReceivedInThread Microsoft.Communication.ChatMessageEditedInThread Microsoft.Communication.ChatMessageDeletedInThread Microsoft.Communication.ChatThreadCreated Microsoft.Communication.ChatThreadPropertiesUpdated Microsoft.Communication.ChatThreadDeleted Microsoft.Communication.ChatThreadParticipantAdded Microsoft.Communication.ChatThreadParticipantRemoved}"
+# recipient, which would fan every message out several times. Calling events of room calls feed the
+# Twilio Video room status callbacks (docs/video.md).
+event_types="${EVENTGRID_EVENT_TYPES:-Microsoft.Communication.ChatMessageReceivedInThread Microsoft.Communication.ChatMessageEditedInThread Microsoft.Communication.ChatMessageDeletedInThread Microsoft.Communication.ChatThreadCreated Microsoft.Communication.ChatThreadPropertiesUpdated Microsoft.Communication.ChatThreadDeleted Microsoft.Communication.ChatThreadParticipantAdded Microsoft.Communication.ChatThreadParticipantRemoved Microsoft.Communication.CallStarted Microsoft.Communication.CallEnded Microsoft.Communication.CallParticipantAdded Microsoft.Communication.CallParticipantRemoved Microsoft.Communication.RecordingFileStatusUpdated}"
 attempts="${POSTDEPLOY_WAIT_ATTEMPTS:-30}"
 
 if ! command -v az >/dev/null 2>&1; then

@@ -229,10 +229,10 @@ def test_funcignore_ships_the_app_and_leaves_out_the_rest() -> None:
         assert _ignored(left_out, patterns), left_out
 
 
-def test_hook_default_event_types_are_the_fan_out_s_thread_level_events() -> None:
-    from shared.fanout.events import PREFIX, THREAD_LEVEL_TYPES
+def test_hook_default_event_types_are_the_fan_out_s_thread_level_and_calling_events() -> None:
+    from shared.fanout.events import CALLING_TYPES, PREFIX, THREAD_LEVEL_TYPES
 
-    expected = [PREFIX + t for t in THREAD_LEVEL_TYPES]
+    expected = [PREFIX + t for t in THREAD_LEVEL_TYPES + CALLING_TYPES]
     assert _default_event_types(HOOK_SH.read_text()) == expected
     assert _default_event_types(HOOK_PS1.read_text()) == expected
 
