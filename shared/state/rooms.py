@@ -17,7 +17,8 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from azure.core.exceptions import ResourceExistsError
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import UpdateMode
 
 from ..errors import AlreadyExistsError, ConcurrentUpdateError, NotFoundError
@@ -118,6 +119,13 @@ class RoomMapStore(TableStore):
         if existing is not None:
             self._delete(_NAME, _name_key(name))
         return existing
+
+    def forget_room(self, mapping: RoomMapping) -> None:
+        """Remove the name row only if it still holds ``mapping`` (its ETag): a racer's newer room stays."""
+        assert mapping.etag is not None
+        with contextlib.suppress(ResourceModifiedError, ResourceNotFoundError):
+            self.table.delete_entity(_NAME, _name_key(mapping.name), etag=mapping.etag,
+                                     match_condition=MatchConditions.IfNotModified)
 
     def _write_reverse(self, mapping: RoomMapping) -> None:
         # MERGE: the room's Sequence, if callbacks already counted some, stays as it is.

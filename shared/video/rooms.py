@@ -247,7 +247,7 @@ class VideoRoomService:
             change(mapping)
         except ResourceNotFoundError:
             logger.warning("ACS room %s of a mapped name is gone; replacing it", mapping.room_id)
-            self._store.delete_room(name)
+            self._store.forget_room(mapping)
             mapping = self.ensure_room(name)
             with acs_errors(f"using the replacement room of {name!r}"):
                 change(mapping)

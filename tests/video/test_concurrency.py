@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from .conftest import AcsRooms, VideoApp, body_of
 
@@ -38,3 +39,13 @@ def test_sequence_numbers_are_distinct_increasing_and_stable_per_event(video_app
     assert sorted(numbers) == list(range(1, 21))
     assert [store.next_sequence("12345678901234567", e) for e in events] == numbers  # redelivery: same number
     assert store.next_sequence("76543210987654321", "event-0") == 1  # per room
+
+
+def test_forgetting_a_room_leaves_a_racers_newer_room_alone(video_app: VideoApp) -> None:
+    store = video_app.container.rooms
+    first = video_app.container.video.ensure_room("relay")
+    newer = store.replace_room(first, replace(first, room_id="98765432109876543"))
+    store.forget_room(first)  # stale: the name now holds the newer room
+    assert store.get_room("relay").room_id == newer.room_id
+    store.forget_room(newer)
+    assert store.find_room("relay") is None
