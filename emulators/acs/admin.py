@@ -17,6 +17,7 @@ from . import snapshot as snapshot_state
 from .emulator import Emulator
 from .faults import FaultSpecError, parse_spec
 from .formats import identity_time
+from .room_state import dump_rooms, restore_rooms
 from .state import User
 from .tokens import SCOPES
 
@@ -62,7 +63,7 @@ def add_routes(app: web.Application, emu: Emulator, prefix: str) -> None:
                 },
                 "faults": [r.to_json() for r in emu.faults.rules],
                 "events": {"logged": len(emu.delivery.log), "pending": emu.delivery.pending()},
-                "state": snapshot_state.dump(emu.store),
+                "state": {**snapshot_state.dump(emu.store), "rooms": dump_rooms(emu.rooms)},
             }
         )
 
@@ -70,8 +71,11 @@ def add_routes(app: web.Application, emu: Emulator, prefix: str) -> None:
         """Replace the state with the ``state`` of an earlier snapshot (same seed keeps tokens valid)."""
         try:
             body = await _body(request)
-            snapshot_state.restore(emu.store, body.get("state", body))
-        except (ValueError, KeyError, TypeError) as exc:
+            state = body.get("state", body)
+            snapshot_state.restore(emu.store, state)
+            if isinstance(state, dict) and "rooms" in state:
+                restore_rooms(emu.rooms, state["rooms"])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             return _bad(f"not a snapshot: {exc!r}")
         emu.limiter.reset()
         return _json({"restored": True, "users": len(emu.store.users), "threads": len(emu.store.threads)})

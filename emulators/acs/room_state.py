@@ -76,3 +76,25 @@ class RoomIds:
 
     def document_id(self) -> str:
         return f"0-eus-d12-{self._rng.getrandbits(128):032x}"
+
+
+def dump_rooms(store: RoomStore) -> dict[str, Any]:
+    """The rooms part of a snapshot (times as ISO strings)."""
+    return {
+        "rooms": [{"id": r.id, "createdAt": r.created_at.isoformat(), "validFrom": r.valid_from.isoformat(),
+                   "validUntil": r.valid_until.isoformat(), "pstnDialOutEnabled": r.pstn_dial_out_enabled,
+                   "participants": dict(r.participants)} for r in store.rooms.values()],
+        "deleted": sorted(store.deleted),
+        "replays": dict(store.replays),
+    }
+
+
+def restore_rooms(store: RoomStore, data: dict[str, Any]) -> None:
+    """Replace ``store``'s rooms with a ``dump_rooms``; raises ``KeyError``/``ValueError`` on bad data."""
+    rooms = {r["id"]: Room(str(r["id"]), datetime.fromisoformat(r["createdAt"]), datetime.fromisoformat(r["validFrom"]),
+                           datetime.fromisoformat(r["validUntil"]), bool(r["pstnDialOutEnabled"]),
+                           {str(k): str(v) for k, v in r["participants"].items()}) for r in data["rooms"]}
+    store.reset()
+    store.rooms.update(rooms)
+    store.deleted.update(str(i) for i in data["deleted"])
+    store.replays.update({str(k): str(v) for k, v in data["replays"].items()})

@@ -329,3 +329,19 @@ def test_the_calling_checks_catch_a_broken_event(acs: Acs, event_spec: EventSpec
     assert event_spec.check(invented, "eventgrid")
     wrong_type = {**event, "data": {**event["data"], "isTwoParty": "no"}}
     assert event_spec.check(wrong_type, "eventgrid")
+
+
+def test_a_snapshot_keeps_rooms_and_rosters(acs_factory: Any) -> None:
+    server = acs_factory("--seed", "21")
+    client = RoomsClient.from_connection_string(server.connection_string, connection_verify=server.bundle)
+    user = server.identity().create_user()
+    room = client.create_room(participants=[RoomParticipant(communication_identifier=user,
+                                                            role=ParticipantRole.PRESENTER)])
+    state = server.admin("GET", "/snapshot")["state"]
+    server.admin("POST", "/reset")
+    with pytest.raises(ResourceNotFoundError):
+        client.get_room(room.id)
+    server.admin("PUT", "/snapshot", json={"state": state})
+    assert client.get_room(room.id) == room
+    assert [(p.communication_identifier.raw_id, p.role) for p in client.list_participants(room.id)] == [
+        (user.raw_id, "Presenter")]
