@@ -284,10 +284,15 @@ class ConversationExporter:
             raise NotMigratableError(
                 f"{work.conv.sid} has {len(participants)} participants; an ACS thread holds at most {MAX_PARTICIPANTS}"
             )
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="authors") as pool:
-            scan = pool.submit(self._departed_authors, work)  # reads the history while the people are mapped
+        if work.size_hint > 0 and len(participants) + work.size_hint <= MAX_PARTICIPANTS:
+            # Fewer messages than free places: whoever wrote them fits; authors who left are added when met.
             people = [self._participant_person(work, p) for p in participants]
-            departed = scan.result()
+            departed: set[str] = set()
+        else:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="authors") as pool:
+                scan = pool.submit(self._departed_authors, work)  # reads the history while people are mapped
+                people = [self._participant_person(work, p) for p in participants]
+                departed = scan.result()
         if len(participants) + len(departed) > MAX_PARTICIPANTS:
             raise NotMigratableError(
                 f"{work.conv.sid} has {len(participants)} participants and {len(departed)} authors who left; "
