@@ -165,8 +165,9 @@ def worker(service_sid: str) -> int:
     return 0 if statuses.get("done", 0) == len(report.outcomes) else 1
 
 
-def scenario(conversations: int, messages: int, time_scale: float, concurrency: int, seed_value: int) -> dict[str, Any]:
-    sizes = zipf_sizes(conversations, messages)
+def scenario(conversations: int, messages: int, time_scale: float, concurrency: int, seed_value: int,
+             *, uniform: bool = False) -> dict[str, Any]:
+    sizes = [messages // conversations] * conversations if uniform else zipf_sizes(conversations, messages)
     limits = ExportSettings().send_limits
     bound = lower_bound([minimum_duration(n, limits, time_scale=time_scale) for n in sizes], concurrency)
     with ExitStack() as stack:
@@ -211,10 +212,10 @@ def main(argv: list[str] | None = None) -> int:
         main_run = scenario(args.conversations, args.messages, args.time_scale, args.concurrency, 1)
         show(f"{args.conversations} conversations / {args.messages} messages", main_run)
         print(f"target: ratio <= 1.10 -> {'met' if main_run['ratio'] <= 1.10 else 'NOT met'}")
-    if args.rss:
-        small = scenario(100, 10_000, args.rss_time_scale, 100, 2)
+    if args.rss:  # the same 10 conversations in flight, ten times the history each
+        small = scenario(10, 10_000, args.rss_time_scale, 10, 2, uniform=True)
         show("RSS at 10,000 messages", small)
-        large = scenario(100, 100_000, args.rss_time_scale, 100, 3)
+        large = scenario(10, 100_000, args.rss_time_scale, 10, 3, uniform=True)
         show("RSS at 100,000 messages", large)
         growth = large["peak_rss_mb"] / small["peak_rss_mb"] - 1
         print(f"peak RSS growth 10,000 -> 100,000 messages: {growth * 100:.1f}% "

@@ -220,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(width=None if sys.stdout.isatty() else 200)  # logs and pipes get whole table rows
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("azure").setLevel(logging.ERROR)
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)  # "pool is full": harmless, noisy
     container = AppContainer.from_environ(os.environ)
     if container.settings_error is not None:
         console.print(f"[red]{container.settings_error}")

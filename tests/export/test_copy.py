@@ -261,3 +261,18 @@ def test_one_failing_conversation_does_not_stop_the_run(
     assert "too long to store" in (container.conversations.get_conversation(bad.sid).last_error or "")
     run = container.runs.get_run(report.run_id)
     assert (run.status, run.counts["done"], run.counts["failed"]) == ("failed", 1, 1)
+
+
+def test_since_selects_conversations_created_on_or_after_the_date(
+    engine: ExportEngine, seeder: TwilioSeeder
+) -> None:
+    seeder.clock = seeder.clock.replace(year=2020)
+    old = seeder.conversation("old")
+    seeder.clock = seeder.clock.replace(year=2023)
+    new = seeder.conversation("new")
+    since = seeder.clock.replace(month=1, day=1, hour=0, minute=0)
+
+    selected = engine.runner.select(Selection(services=(seeder.service_sid,), since=since))
+
+    assert [c.sid for c in selected] == [new.sid]
+    assert old.sid not in {c.sid for c in selected}
