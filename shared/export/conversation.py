@@ -75,6 +75,7 @@ class _Prepared:
 class _Slice:
     conv: SourceConversation
     record: ConversationRecord
+    owner: str = ""  # the lease owner of this slice
     members: set[str] = field(default_factory=set)  # ACS user ids in the thread
     by_participant: dict[str, SourceParticipant] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)  # identity -> person
@@ -151,16 +152,19 @@ class ConversationExporter:
         ``size_hint`` (its message count, if known) ranks its sends against other conversations'.
         """
         conv = conversation if isinstance(conversation, SourceConversation) else self._resolve(conversation)
+        # One lease owner per slice, not per process: a host runs several work items at once, and two items for
+        # one conversation (a redelivered item, two runs) must not both pass the lease and send the same messages.
+        owner = f"{self.owner}:{uuid.uuid4().hex[:12]}"
         try:
             record = self._conversations.acquire_lease(
-                conv.sid, owner=self.owner, duration=timedelta(seconds=self._settings.lease_seconds)
+                conv.sid, owner=owner, duration=timedelta(seconds=self._settings.lease_seconds)
             )
         except LeaseHeldError as exc:
             return ExportOutcome(conv.sid, "leased", work_left=True, reason=exc.message)
         if record.status == "not_migratable":
-            self._conversations.release_lease(conv.sid, owner=self.owner)
+            self._conversations.release_lease(conv.sid, owner=owner)
             return ExportOutcome(conv.sid, "not_migratable", reason=record.last_error, thread_id=record.thread_id)
-        work = _Slice(conv, record, size_hint=size_hint,
+        work = _Slice(conv, record, owner=owner, size_hint=size_hint,
                       writer=ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"write-{conv.sid}"))
         try:
             work.record = self._save(work, status="running", source=conv.source, service_sid=conv.service_sid,
@@ -182,7 +186,7 @@ class ConversationExporter:
             work.writer.shutdown(wait=True)
             if work.record.thread_id:
                 self._chat.forget_thread(work.record.thread_id)
-            self._conversations.release_lease(conv.sid, owner=self.owner)
+            self._conversations.release_lease(conv.sid, owner=owner)
         return outcome
 
     def _settle(self, work: _Slice, outcome_status: str, *, work_left: bool = False, reason: str | None = None,
@@ -240,7 +244,7 @@ class ConversationExporter:
     def _save_now(self, work: _Slice, **changes: object) -> ConversationRecord:
         lease = datetime.now(UTC) + timedelta(seconds=self._settings.lease_seconds)
         work.record = self._conversations.update_conversation(
-            replace(work.record, lease_owner=self.owner, lease_expires_at=lease, **changes)  # type: ignore[arg-type]
+            replace(work.record, lease_owner=work.owner, lease_expires_at=lease, **changes)  # type: ignore[arg-type]
         )
         return work.record
 
