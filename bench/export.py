@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss", action="store_true", help="also measure peak RSS at 10,000 and 100,000 messages")
     parser.add_argument("--rss-time-scale", type=float, default=0.002)
     parser.add_argument("--skip-main", action="store_true")
+    parser.add_argument("--rss-sizes", default="10000,100000", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args.worker)
@@ -213,12 +214,13 @@ def main(argv: list[str] | None = None) -> int:
         show(f"{args.conversations} conversations / {args.messages} messages", main_run)
         print(f"target: ratio <= 1.10 -> {'met' if main_run['ratio'] <= 1.10 else 'NOT met'}")
     if args.rss:  # the same 10 conversations in flight, ten times the history each
-        small = scenario(10, 10_000, args.rss_time_scale, 10, 2, uniform=True)
-        show("RSS at 10,000 messages", small)
-        large = scenario(10, 100_000, args.rss_time_scale, 10, 3, uniform=True)
-        show("RSS at 100,000 messages", large)
+        few, many = (int(n) for n in args.rss_sizes.split(","))
+        small = scenario(10, few, args.rss_time_scale, 10, 2, uniform=True)
+        show(f"RSS at {few:,} messages", small)
+        large = scenario(10, many, args.rss_time_scale, 10, 3, uniform=True)
+        show(f"RSS at {many:,} messages", large)
         growth = large["peak_rss_mb"] / small["peak_rss_mb"] - 1
-        print(f"peak RSS growth 10,000 -> 100,000 messages: {growth * 100:.1f}% "
+        print(f"peak RSS growth {few:,} -> {many:,} messages: {growth * 100:.1f}% "
               f"(target < 20% -> {'met' if growth < 0.20 else 'NOT met'})")
     return 0
 

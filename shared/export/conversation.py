@@ -548,6 +548,8 @@ class ConversationExporter:
                                message_count=work.record.message_count + len(rows),
                                media_bytes=work.record.media_bytes + media)
 
+            if work.last_write is not None and not wait:
+                work.last_write.result()  # at most one batch waiting behind the one being written
             work.last_write = work.writer.submit(write)
         if wait and work.last_write is not None:
             work.last_write.result()
