@@ -1,0 +1,8 @@
+"""The migration fixtures (the app on the in-process host stand-in, the Twilio seeder, the ACS admin reader) for
+the work-item replay tests; the chaos runs start their own processes through ``bench/chaos.py``."""
+
+from __future__ import annotations
+
+from tests.migrations.conftest import acs_admin, host_json, migration_environ, seeder, served
+
+__all__ = ["acs_admin", "host_json", "migration_environ", "seeder", "served"]

@@ -1,0 +1,74 @@
+"""At-least-once work items count once: a run's ledger decides its counts, so a redelivered export or plan item (a
+worker killed after its slice, before the queue message was deleted) neither counts a conversation twice nor
+finishes a run early, and messages a killed slice sent are still counted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from shared.state.runs import RunConversation, RunRecord, new_run_id
+from tests.export.conftest import AcsAdmin
+from tests.export.seeding import TwilioSeeder
+from tests.migrations.conftest import MigrationHost, eventually
+
+
+def _finished(served: MigrationHost, location: str) -> dict[str, Any] | None:
+    body: dict[str, Any] = served.http.get(location).json()
+    return body if body["status"] in ("succeeded", "failed") else None
+
+
+def test_redelivered_plan_and_export_items_change_no_count(
+    served: MigrationHost, seeder: TwilioSeeder, acs_admin: AcsAdmin
+) -> None:
+    conv = seeder.conversation("Replayed")
+    seeder.chat_participant(conv, "alice")
+    for i in range(12):
+        seeder.message(conv, "alice", f"replayed {i}")
+    response = served.http.post("/api/migrations", json={"conversations": [conv.sid]})
+    location = response.headers["Location"]
+    run_id = response.json()["id"]
+    final = eventually(lambda: _finished(served, location), what="the run")
+    assert final["status"] == "succeeded"
+    expected = {"planned": 1, "done": 1, "failed": 0, "skipped": 0, "messages": 12}
+    assert {k: final["counts"][k] for k in expected} == expected
+
+    # the same items again, as a queue delivers them after a worker died before deleting them
+    item = {"sid": conv.sid, "serviceSid": seeder.service_sid, "source": "conversations",
+            "friendlyName": "Replayed", "uniqueName": None}
+    before = served.invocations("migration_worker")
+    served.container.migration_queue.send({"kind": "export", "runId": run_id, "conversation": item})
+    served.container.migration_queue.send({"kind": "plan", "runId": run_id})
+    eventually(lambda: served.invocations("migration_worker") >= before + 2, what="the replayed items")
+    again = served.http.get(location).json()
+    assert {k: again["counts"][k] for k in expected} == expected
+    record = served.container.conversations.get_conversation(conv.sid)
+    assert len(acs_admin.user_messages(str(record.thread_id))) == 12
+
+
+def test_the_ledger_counts_a_conversation_once_and_a_run_ends_only_when_all_ended(served: MigrationHost) -> None:
+    runs = served.container.runs
+    run = runs.create_run(RunRecord(new_run_id(), kind="on_demand", status="running"))
+    first, second = "CH" + "a1" * 16, "CH" + "b2" * 16
+    assert runs.plan_conversation(run.run_id, RunConversation(first, planned_messages=10, base_messages=4))
+    assert not runs.plan_conversation(run.run_id, RunConversation(first, planned_messages=99))  # a replayed plan
+    assert runs.plan_conversation(run.run_id, RunConversation(second, planned_messages=5))
+    entry = runs.find_run_conversation(run.run_id, first)
+    assert entry is not None
+    assert (entry.planned_messages, entry.base_messages) == (10, 4)
+    for _ in range(2):  # the same outcome recorded twice
+        runs.settle_conversation(run.run_id, replace(entry, status="done", messages=10))
+    runs.increment_counts(run.run_id, {"messages": 7})  # progress reported by slices so far
+    tally = runs.tally(run.run_id)
+    assert tally == {"planned": 2, "planned_messages": 15, "done": 1, "failed": 0, "skipped": 0,
+                     "messages": 10, "media_bytes": 0}
+    midway = runs.apply_tally(run.run_id, tally)
+    assert (midway.counts["done"], midway.counts["planned"], midway.counts["messages"]) == (1, 2, 10)
+
+    second_entry = runs.find_run_conversation(run.run_id, second)
+    assert second_entry is not None
+    runs.settle_conversation(run.run_id, replace(second_entry, status="failed", messages=2))
+    runs.increment_counts(run.run_id, {"messages": 50})  # over-reported progress (a slice counted twice)
+    final = runs.apply_tally(run.run_id, runs.tally(run.run_id))
+    assert {k: final.counts[k] for k in ("planned", "done", "failed", "messages")} == {
+        "planned": 2, "done": 1, "failed": 1, "messages": 12}  # every conversation ended: the ledger's figures
