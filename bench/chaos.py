@@ -554,7 +554,7 @@ def chaos_run(storage: str, *, seed: int, workdir: Path, fault_rate: float = 0.0
         acs = start_acs(seed, fault_rate)
         stack.callback(acs.stop)
         summary = seed_twilio(twilio, profile=profile, seed=seed)
-        log(f"seed {seed}: Twilio seeded ({summary.get('messages')} messages net, {summary.get('conversations')} "
+        log(f"seed {seed}: Twilio seeded ({summary.get('messages')} messages created, {summary.get('conversations')} "
             f"conversations) in {time.monotonic() - began:.0f} s")
         acs_admin, twilio_admin = AcsAdmin(acs), TwilioAdmin(twilio)
         stack.enter_context(_closing(acs_admin, twilio_admin))
