@@ -15,8 +15,7 @@ One run (``chaos_run``):
 
 The host stand-in hides a received queue message for 10 minutes (as the queue extension does), so a message
 in flight when the host dies only comes back 10 minutes later. To keep a run short, the host process is started
-with that hide time lowered to ``HIDE_SECONDS`` (a module constant of ``emulators.host.queue_pump`` set
-before the host starts); nothing else about it changes.
+with that hide time lowered to ``HIDE_SECONDS`` (``--processing-visibility``); nothing else about it changes.
 
 ``python bench/chaos.py [--seeds 10] [--first-seed 1] [--fault-rate 0.05] [--kills 3] [--profile realistic]``
 prints, per seed, faults injected, kills, messages checked, lost and duplicated. Figures only; the asserting
@@ -56,12 +55,6 @@ HIDE_SECONDS = 8  # the host's processing hide time (10 minutes in the extension
 FUNCTION_KEY = "chaos-function-key-" + secrets.token_hex(6)
 ADMIN_KEY = "chaos-admin-key-" + secrets.token_hex(6)
 MAX_RECEIPT_PARTICIPANTS = 20  # the engine sends read receipts on threads of at most 20 participants
-HOST_BOOT = (
-    "import runpy, sys\n"
-    "import emulators.host.queue_pump as pump\n"
-    "pump.PROCESSING_VISIBILITY_SECONDS = int(sys.argv.pop(1))\n"
-    "runpy.run_module('emulators.host', run_name='__main__', alter_sys=True)\n"
-)
 HOST_JSON = {"version": "2.0", "extensions": {"http": {"routePrefix": "api"}, "queues": {
     "batchSize": 8, "newBatchThreshold": 4, "maxPollingInterval": "00:00:00.250",
     "visibilityTimeout": "00:00:00.500", "maxDequeueCount": 5, "messageEncoding": "base64",
@@ -178,7 +171,8 @@ class FunctionsHost:
         self.starts = 0
 
     def start(self) -> None:
-        argv = [sys.executable, "-u", "-c", HOST_BOOT, str(HIDE_SECONDS), "--app", "function_app:app",
+        argv = [*python_module_argv("emulators.host"), "--processing-visibility", str(HIDE_SECONDS),
+                "--app", "function_app:app",
                 "--host-json", str(self.host_json), "--function-key", FUNCTION_KEY, "--admin-key", ADMIN_KEY,
                 "--port", str(self.port)]
         env = {**os.environ, **self.settings}

@@ -31,6 +31,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--admin-key", default=None)
     parser.add_argument("--eventgrid-key", default=None, help="Event Grid webhook system key (default: function key)")
     parser.add_argument("--no-queues", action="store_true", help="do not pump storage queues")
+    parser.add_argument("--processing-visibility", type=float, default=600.0, metavar="SECONDS",
+                        help="how long a received queue message stays hidden while its function runs "
+                             "(the extension's 10 minutes by default; lower it to redeliver sooner after a kill)")
     parser.add_argument("--verbose", action="store_true", help="log every invocation on stderr")
     return parser.parse_args(argv)
 
@@ -58,6 +61,7 @@ def build_host(args: argparse.Namespace) -> LocalHost:
         eventgrid_key=args.eventgrid_key,
         queues=not args.no_queues,
         app_dir=app_dir,
+        processing_visibility=args.processing_visibility,
     )
 
 

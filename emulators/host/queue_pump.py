@@ -95,8 +95,11 @@ class QueuePump:
         options: QueueOptions,
         invoker: Invoker,
         counters: Counters,
+        *,
+        processing_visibility: float = PROCESSING_VISIBILITY_SECONDS,
     ) -> None:
         self.spec = spec
+        self.processing_visibility = processing_visibility
         self.queue_name = queue_name_for(spec, settings)
         self.poison_queue_name = f"{self.queue_name}-poison"
         self._connection_string = connection_string_for(spec, settings)
@@ -146,7 +149,7 @@ class QueuePump:
                     async for m in self._queue.receive_messages(
                         messages_per_page=self.options.batch_size,
                         max_messages=self.options.batch_size,
-                        visibility_timeout=PROCESSING_VISIBILITY_SECONDS,
+                        visibility_timeout=max(1, round(self.processing_visibility)),
                     )
                 ]
             except AzureError as exc:

@@ -24,7 +24,7 @@ from .hostjson import HostConfig
 from .http_trigger import HttpRoute, RouteTable, to_function_request, to_web_response
 from .invoker import Invoker
 from .loader import FunctionSpec, index_functions, load_app
-from .queue_pump import QueuePump
+from .queue_pump import PROCESSING_VISIBILITY_SECONDS, QueuePump
 from .triggers import decode_event, timer_request
 from .webhook import handle_eventgrid_webhook
 
@@ -55,6 +55,7 @@ class LocalHost:
         queues: bool = True,
         settings: Mapping[str, str] | None = None,
         app_dir: str | Path | None = None,
+        processing_visibility: float = PROCESSING_VISIBILITY_SECONDS,
     ) -> None:
         self.app = load_app(app, app_dir=app_dir) if isinstance(app, str) else app
         self.config = host_json if isinstance(host_json, HostConfig) else HostConfig.load(host_json)
@@ -77,6 +78,7 @@ class LocalHost:
         self.invoker = Invoker(self.counters)
         self._bind = (host, port)
         self._queues_enabled = queues
+        self._processing_visibility = processing_visibility
         self._runner: web.AppRunner | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._pumps: list[QueuePump] = []
@@ -102,7 +104,8 @@ class LocalHost:
         for spec in self.functions.values():
             if spec.trigger_type != "queueTrigger":
                 continue
-            pump = QueuePump(spec, self.settings, self.config.queues, self.invoker, self.counters)
+            pump = QueuePump(spec, self.settings, self.config.queues, self.invoker, self.counters,
+                             processing_visibility=self._processing_visibility)
             try:
                 await pump.start()
             except BaseException:
