@@ -107,7 +107,9 @@ def _handler(sub: Subscriber) -> type[BaseHTTPRequestHandler]:
             ok, fields = sub.check(self.path, headers, body)
             if sub.delay:
                 time.sleep(sub.delay)
-            status = sub.answer()
+            # Like a real consumer: a request whose signature does not check out (forged, or torn when the
+            # sender died mid-request) is refused, so it never counts as delivered and the sender retries.
+            status = sub.answer() if ok and len(body) == length else 403
             with sub._lock:
                 sub.received.append(Received(self.path, headers, body, fields, ok, status, time.time()))
             payload = b'{"ok":true}' if status < 300 else b'{"error":"subscriber says no"}'
