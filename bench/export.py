@@ -154,6 +154,17 @@ def worker(service_sid: str) -> int:
     container = AppContainer.from_environ(os.environ)
     engine = container.export_engine
     started = time.monotonic()
+    if os.environ.get("BENCH_RSS_TRACE"):  # current RSS every 10 s on stderr: when does the peak happen?
+        import threading
+
+        def trace() -> None:
+            while True:
+                rss = next(line for line in Path("/proc/self/status").read_text().splitlines()
+                           if line.startswith("VmRSS"))
+                print(f"{time.monotonic() - started:7.1f}s {rss}", file=sys.stderr, flush=True)
+                time.sleep(10)
+
+        threading.Thread(target=trace, daemon=True).start()
     report = engine.runner.run(Selection(services=(service_sid,)), kind="bench")
     seconds = time.monotonic() - started
     statuses: dict[str, int] = {}
