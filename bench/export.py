@@ -143,7 +143,9 @@ def run_export(env: dict[str, str], service_sid: str) -> dict[str, Any]:
     if process.returncode != 0:
         raise RuntimeError(f"the export worker failed ({process.returncode}): {output[-2000:]}")
     result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024
+    # Not wait4's ru_maxrss: Linux carries the parent's high-water RSS across fork and exec into the child's
+    # figure (here the parent holds the seeding snapshot), so the worker reports its own VmHWM instead.
+    result["parent_inherited_maxrss_mb"] = usage.ru_maxrss / 1024
     return result
 
 
@@ -158,11 +160,16 @@ def worker(service_sid: str) -> int:
         import threading
 
         def trace() -> None:
+            last_peak = 0
             while True:
-                rss = next(line for line in Path("/proc/self/status").read_text().splitlines()
-                           if line.startswith("VmRSS"))
-                print(f"{time.monotonic() - started:7.1f}s {rss}", file=sys.stderr, flush=True)
-                time.sleep(10)
+                peak = int(next(line for line in Path("/proc/self/status").read_text().splitlines()
+                                if line.startswith("VmHWM")).split()[1])
+                if peak > last_peak + 4096:  # the peak grew by more than 4 MB: say when, with the live threads
+                    names = sorted({t.name.rstrip("0123456789_-") for t in threading.enumerate()})
+                    print(f"{time.monotonic() - started:7.1f}s peak {peak // 1024} MB threads {names}",
+                          file=sys.stderr, flush=True)
+                    last_peak = peak
+                time.sleep(0.2)
 
         threading.Thread(target=trace, daemon=True).start()
     report = engine.runner.run(Selection(services=(service_sid,)), kind="bench")
@@ -170,8 +177,10 @@ def worker(service_sid: str) -> int:
     statuses: dict[str, int] = {}
     for outcome in report.outcomes:
         statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
+    peak_kb = int(next(line for line in Path("/proc/self/status").read_text().splitlines()
+                       if line.startswith("VmHWM")).split()[1])
     print(json.dumps({"messages": report.messages, "seconds": seconds, "throttled_acs": engine.stats.throttled_acs,
-                      "retries": engine.stats.retries, "statuses": statuses}))
+                      "retries": engine.stats.retries, "statuses": statuses, "peak_rss_mb": peak_kb / 1024}))
     engine.close()
     return 0 if statuses.get("done", 0) == len(report.outcomes) else 1
 
