@@ -261,17 +261,6 @@ class TwilioAdmin:
 
 
 # --------------------------------------------------------------------------- the run
-def wait_for(check: Callable[[], Any], *, timeout: float, what: str, every: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(every)
-
-
 def _get_run(host: FunctionsHost, location: str) -> dict[str, Any] | None:
     if host.service is None:
         return None

@@ -10,10 +10,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class ServiceStartError(RuntimeError):
@@ -124,3 +126,27 @@ def running(name: str, argv: Sequence[str], **kwargs: Any) -> Iterator[RunningSe
 def python_module_argv(module: str, *args: str) -> list[str]:
     """``[sys.executable, "-u", "-m", module, *args]``: the argv of a stand-in server."""
     return [sys.executable, "-u", "-m", module, *args]
+
+
+def wait_for(check: Callable[[], T | None], *, timeout: float, what: str, every: float = 0.2) -> T:
+    """Poll ``check`` until it returns something truthy; ``TimeoutError`` naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(every)
+
+
+def standin_settings(*, storage_connection_string: str, twilio: RunningService, acs: RunningService) -> dict[str, str]:
+    """The app settings that point the app at Azurite and at running Twilio and ACS stand-ins."""
+    return {
+        "AzureWebJobsStorage": storage_connection_string,
+        "TWILIO_ACCOUNT_SID": str(twilio.info["account_sid"]),
+        "TWILIO_AUTH_TOKEN": str(twilio.info["auth_token"]),
+        "TWILIO_BASE_URL": str(twilio.info["url"]),
+        "ACS_CONNECTION_STRING": str(acs.info["connection_string"]),
+        "ACS_CA_BUNDLE": str(acs.info["ca_bundle"]),
+    }

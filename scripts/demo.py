@@ -9,6 +9,8 @@
 5. Signs in as a migrated author with a JWT and gets an ACS token for the same ACS user that authored
    the migrated history.
 6. The event fan-out: a subscriber receives Twilio-format webhooks for ACS chat activity, signatures verified.
+7. Twilio Video: two users join an ACS room by its Twilio room name, a call is simulated there, and a subscriber
+   receives Twilio room status callbacks, signatures verified.
 
 Everything started here is stopped by PID when the demo ends, also when a step fails.
 """
@@ -21,14 +23,14 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import httpx
 
 from emulators.azurite import running_azurite
-from emulators.process import RunningService, python_module_argv, running
+from emulators.process import RunningService, python_module_argv, running, standin_settings, wait_for
 
 ACS_TIME_SCALE = "0.01"
 FUNCTION_KEY = "demo-function-key-" + secrets.token_hex(8)
@@ -40,17 +42,6 @@ def say(title: str, detail: object = None) -> None:
     if detail is not None:
         text = detail if isinstance(detail, str) else json.dumps(detail, indent=2, default=str, ensure_ascii=False)
         print(text, flush=True)
-
-
-def wait_for(check: Callable[[], Any], *, timeout: float, what: str, every: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(every)
 
 
 @contextmanager
@@ -123,12 +114,7 @@ def main() -> int:
         })
         env = {
             **os.environ,
-            "AzureWebJobsStorage": azurite.connection_string,
-            "TWILIO_ACCOUNT_SID": str(twilio.info["account_sid"]),
-            "TWILIO_AUTH_TOKEN": str(twilio.info["auth_token"]),
-            "TWILIO_BASE_URL": str(twilio.info["url"]),
-            "ACS_CONNECTION_STRING": str(acs.info["connection_string"]),
-            "ACS_CA_BUNDLE": str(acs.info["ca_bundle"]),
+            **standin_settings(storage_connection_string=azurite.connection_string, twilio=twilio, acs=acs),
             "EXPORT_RATE_TIME_SCALE": ACS_TIME_SCALE,
             "EXPORT_SLICE_SECONDS": "5",
             "LIVE_SYNC_DELAY_SECONDS": "0.5",
@@ -168,6 +154,10 @@ def main() -> int:
 
         say("Event fan-out: ACS chat events delivered to a subscriber as Twilio webhooks")
         run_fanout_demo(azurite.connection_string)
+        from scripts.demo_video import run_video_demo
+
+        say("Twilio Video: two users admitted to a room by name, a call there, Twilio room status callbacks")
+        run_video_demo(azurite.connection_string)
     say("Stopped every service this demo started.")
     return 0
 

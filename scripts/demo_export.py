@@ -61,7 +61,7 @@ def run_export_demo(*, environ: dict[str, str], twilio_info: dict[str, Any], see
 
 def main() -> int:
     from emulators.azurite import running_azurite
-    from emulators.process import python_module_argv, running
+    from emulators.process import python_module_argv, running, standin_settings
 
     with ExitStack() as stack:
         azurite = stack.enter_context(running_azurite())
@@ -69,12 +69,7 @@ def main() -> int:
         acs = stack.enter_context(running("acs", python_module_argv(
             "emulators.acs", "--port", "0", "--time-scale", TIME_SCALE)))
         env = {
-            "AzureWebJobsStorage": azurite.connection_string,
-            "TWILIO_ACCOUNT_SID": str(twilio.info["account_sid"]),
-            "TWILIO_AUTH_TOKEN": str(twilio.info["auth_token"]),
-            "TWILIO_BASE_URL": str(twilio.info["url"]),
-            "ACS_CONNECTION_STRING": str(acs.info["connection_string"]),
-            "ACS_CA_BUNDLE": str(acs.info["ca_bundle"]),
+            **standin_settings(storage_connection_string=azurite.connection_string, twilio=twilio, acs=acs),
             "EXPORT_RATE_TIME_SCALE": TIME_SCALE,
             "EXPORT_CONCURRENCY": "40",
         }

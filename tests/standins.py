@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulators.process import RunningService, python_module_argv, start_service
+from emulators.process import RunningService, python_module_argv, standin_settings, start_service
 
 TWILIO_ACCOUNT_SID = "AC" + "5" * 32
 TWILIO_AUTH_TOKEN = "standin-auth-token-0123456789abcdef"
@@ -53,11 +53,6 @@ def standin_environ(
     app_environ: dict[str, str], acs_standin: RunningService, twilio_standin: RunningService
 ) -> dict[str, str]:
     """``app_environ`` pointed at both stand-ins: the settings a deployed app would have, locally."""
-    return dict(
-        app_environ,
-        TWILIO_ACCOUNT_SID=str(twilio_standin.info["account_sid"]),
-        TWILIO_AUTH_TOKEN=str(twilio_standin.info["auth_token"]),
-        TWILIO_BASE_URL=str(twilio_standin.info["url"]),
-        ACS_CONNECTION_STRING=str(acs_standin.info["connection_string"]),
-        ACS_CA_BUNDLE=str(acs_standin.info["ca_bundle"]),
-    )
+    return {**app_environ, **standin_settings(
+        storage_connection_string=app_environ["AzureWebJobsStorage"], twilio=twilio_standin, acs=acs_standin,
+    )}
