@@ -192,7 +192,7 @@ class AppContainer:
         export = self.settings.export
         short_window = min((seconds for _, seconds in export.send_limits), default=10.0)
         return MigrationWorker(
-            engine=lambda: self.export_engine, runs=self.runs, conversations=self.conversations,
+            engine=lambda: self.export_engine, runs=self.runs, conversations=self.conversations, messages=self.messages,
             queue=self.migration_queue, live=self.live_sync,
             settings=WorkerSettings(
                 slice_seconds=export.slice_seconds,

@@ -27,6 +27,7 @@ from ..settings import ExportSettings
 from ..state import ConversationRecord, ConversationStore, MessageMapping, MessageMapStore
 from ..state.messages import MessageNotFoundError
 from .acs_chat import AcsChat
+from .changes import copied_changes
 from .content import CopiedMedia, OutgoingPart, build_parts, content_hash
 from .media import MediaCopier
 from .pacing import Cancelled, Pacer, PacerRegistry, PriorityGate
@@ -565,23 +566,17 @@ class ConversationExporter:
         """Twilio edits and deletions of messages already copied, applied in ACS as the original author."""
         assert work.record.thread_id is not None
         pacer = self._send_pacers.get(work.record.thread_id)
-        current = self._source.messages(work.conv)
-        twilio = next(current, None)
         changed: list[MessageMapping] = []
-        for row in self._messages.list_messages(work.conv.sid):
-            if row.index > work.record.high_water_index:
-                break
-            while twilio is not None and twilio.index < row.index:
-                twilio = next(current, None)
-            if row.deleted:
-                continue
-            if twilio is None or twilio.index != row.index:
+        for change in copied_changes(self._source.messages(work.conv), self._messages.list_messages(work.conv.sid),
+                                     high_water_index=work.record.high_water_index):
+            row = change.row
+            if change.twilio is None:
                 self._delete_copy(work, row, pacer)
                 changed.append(replace(row, deleted=True))
                 work.deletions += 1
-            elif row.content_hash is not None and row.content_hash != content_hash(twilio):
-                self._edit_copy(work, row, twilio, pacer)
-                changed.append(replace(row, content_hash=content_hash(twilio)))
+            else:
+                self._edit_copy(work, row, change.twilio, pacer)
+                changed.append(replace(row, content_hash=content_hash(change.twilio)))
                 work.edits += 1
             if len(changed) >= self._settings.flush_every:
                 self._messages.upsert_messages(work.conv.sid, changed)

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadRequestError
-from ..state import ConversationRecord, ConversationStore, RunStore
+from ..state import ConversationRecord, ConversationStore, MessageMapStore, RunStore
 from ..state.queues import WorkQueue
 from ..state.runs import RunConversation
 from ..state.tables import utcnow
@@ -68,6 +68,7 @@ class MigrationWorker:
         engine: Callable[[], ExportEngine],
         runs: RunStore,
         conversations: ConversationStore,
+        messages: MessageMapStore,
         queue: WorkQueue,
         live: LiveSyncScheduler,
         settings: WorkerSettings,
@@ -76,6 +77,7 @@ class MigrationWorker:
         self._engine = engine
         self._runs = runs
         self._conversations = conversations
+        self._messages = messages
         self._queue = queue
         self._live = live
         self._settings = settings
@@ -109,7 +111,7 @@ class MigrationWorker:
                     continue
                 conv = source.get_conversation(record.conversation_sid, service_sid=record.service_sid,
                                                source=record.source)
-                if source.last_index(conv) > record.high_water_index:
+                if self._has_work(conv, record):
                     yield conv
         for conv in source.list_conversations(
             services=list(request.services) or None, since=request.since,
@@ -117,6 +119,17 @@ class MigrationWorker:
         ):
             if conv.sid not in migrated:
                 yield conv
+
+    def _has_work(self, conv: SourceConversation, record: ConversationRecord) -> bool:
+        """New messages past the high-water index, or edits and deletions among those already copied."""
+        from ..export.changes import copied_changes
+
+        engine = self._engine()
+        if engine.source.last_index(conv) > record.high_water_index:
+            return True
+        changes = copied_changes(engine.source.messages(conv), self._messages.list_messages(conv.sid),
+                                 high_water_index=record.high_water_index)
+        return next(changes, None) is not None
 
     def _plan(self, run_id: str, *, offset: int) -> None:
         run = self._runs.get_run(run_id)

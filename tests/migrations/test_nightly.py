@@ -1,4 +1,5 @@
-"""The nightly timer: new messages of migrated conversations and new conversations, nothing else."""
+"""The nightly timer: new messages, edits and deletions of migrated conversations, and new conversations;
+nothing else."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ def test_nightly_sync_copies_only_what_changed_since_the_last_night(
     served: MigrationHost, seeder: TwilioSeeder, acs_admin: AcsAdmin
 ) -> None:
     grown, quiet = seeder.conversation("grown"), seeder.conversation("quiet")
-    for conv in (grown, quiet):
+    edited, pruned = seeder.conversation("edited"), seeder.conversation("pruned")
+    for conv in (grown, quiet, edited, pruned):
         seeder.chat_participant(conv, "erin")
         seeder.message(conv, "erin", f"first in {conv.sid}")
-    started = served.http.post("/api/migrations", json={"conversations": [grown.sid, quiet.sid]})
+        seeder.message(conv, "erin", f"second in {conv.sid}")
+    started = served.http.post("/api/migrations",
+                               json={"conversations": [grown.sid, quiet.sid, edited.sid, pruned.sid]})
     eventually(lambda: served.http.get(started.headers["Location"]).json()["status"] == "succeeded",
                what="the first migration")
     quiet_before = served.container.conversations.get_conversation(quiet.sid)
@@ -28,8 +32,9 @@ def test_nightly_sync_copies_only_what_changed_since_the_last_night(
     last_night = utcnow() - timedelta(seconds=1)
     served.container.runs.create_run(RunRecord(new_run_id(last_night), kind="nightly", status="succeeded",
                                                created_at=last_night))
-    seeder.message(grown, "erin", "second in grown")
     seeder.message(grown, "erin", "third in grown")
+    seeder.edit(edited, edited.messages[0].sid, "first, edited on Twilio after the migration")
+    seeder.delete(pruned, pruned.messages[1].sid)
     fresh = seeder.service.conversations.create(friendly_name="created today")  # dated now: after last night
     seeder.service.conversations(fresh.sid).participants.create(identity="frank")
     seeder.service.conversations(fresh.sid).messages.create(author="frank", body="hello from today")
@@ -42,11 +47,15 @@ def test_nightly_sync_copies_only_what_changed_since_the_last_night(
         and r, what="the nightly run",
     )
     assert nightly.parameters["since"] == last_night.isoformat()
-    assert nightly.counts["done"] == nightly.counts["planned"] >= 2
+    assert nightly.counts["done"] == nightly.counts["planned"] >= 4
 
     grown_record = served.container.conversations.get_conversation(grown.sid)
     assert [m["content"]["message"] for m in acs_admin.user_messages(str(grown_record.thread_id))] == [
-        f"first in {grown.sid}", "second in grown", "third in grown"]
+        f"first in {grown.sid}", f"second in {grown.sid}", "third in grown"]
+    edited_copy = acs_admin.user_messages(str(served.container.conversations.get_conversation(edited.sid).thread_id))
+    assert edited_copy[0]["content"]["message"] == "first, edited on Twilio after the migration"
+    pruned_copy = acs_admin.user_messages(str(served.container.conversations.get_conversation(pruned.sid).thread_id))
+    assert [m["content"]["message"] for m in pruned_copy if not m.get("deletedOn")] == [f"first in {pruned.sid}"]
     fresh_record = served.container.conversations.get_conversation(fresh.sid)
     assert [m["content"]["message"] for m in acs_admin.user_messages(str(fresh_record.thread_id))] == [
         "hello from today"]
