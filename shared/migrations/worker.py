@@ -181,6 +181,12 @@ class MigrationWorker:
             str(conversation["sid"]), str(conversation["serviceSid"]), str(conversation["source"]),
             conversation.get("friendlyName"), conversation.get("uniqueName"),
         )
+        entry = self._runs.find_run_conversation(run_id, conv.sid)
+        if entry is not None and entry.status != "planned":
+            # A second delivery of an item whose conversation this run already settled (the host died after the
+            # function returned and before the message was deleted): nothing is left to do for this run.
+            logger.info("export item for %s in run %s redelivered after it settled; skipped", conv.sid, run_id)
+            return
         outcome = self._engine().exporter.export_conversation(
             conv, deadline=self._clock() + self._settings.slice_seconds, run_id=run_id
         )

@@ -37,6 +37,7 @@ def test_redelivered_plan_and_export_items_change_no_count(
     item = {"sid": conv.sid, "serviceSid": seeder.service_sid, "source": "conversations",
             "friendlyName": "Replayed", "uniqueName": None}
     before = served.invocations("migration_worker")
+    settled = served.container.conversations.get_conversation(conv.sid)
     served.container.migration_queue.send({"kind": "export", "runId": run_id, "conversation": item})
     served.container.migration_queue.send({"kind": "plan", "runId": run_id})
     eventually(lambda: served.invocations("migration_worker") >= before + 2, what="the replayed items")
@@ -44,6 +45,7 @@ def test_redelivered_plan_and_export_items_change_no_count(
     assert {k: again["counts"][k] for k in expected} == expected
     record = served.container.conversations.get_conversation(conv.sid)
     assert len(acs_admin.user_messages(str(record.thread_id))) == 12
+    assert (record.status, record.updated_at) == ("done", settled.updated_at)  # the replay was skipped, not re-run
 
 
 def test_the_ledger_counts_a_conversation_once_and_a_run_ends_only_when_all_ended(served: MigrationHost) -> None:
