@@ -25,9 +25,9 @@ from azure.communication.identity import (
 )
 from azure.storage.queue import QueueClient
 
-from bench.chaos import ADMIN_KEY, FUNCTION_KEY, FunctionsHost, wait_for
+from bench.chaos import ADMIN_KEY, FUNCTION_KEY, FunctionsHost
 from emulators.azurite import free_port
-from emulators.process import RunningService, python_module_argv, start_service
+from emulators.process import RunningService, python_module_argv, start_service, wait_for
 from emulators.subscriber import Subscriber, running_subscriber
 
 pytestmark = pytest.mark.slow
