@@ -10,7 +10,6 @@ returns (and prints) the webhooks the subscriber received, each checked with twi
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -23,7 +22,7 @@ from azure.communication.identity import CommunicationUserIdentifier
 
 from emulators.azurite import running_azurite
 from emulators.subscriber import running_subscriber
-from scripts.fanout_pipeline import running_pipeline
+from scripts.fanout_pipeline import demo_environment, running_pipeline
 from shared.state import ConversationRecord, IdentityMapping
 
 SECRET = "demo-subscriber-secret-0123456789"
@@ -32,28 +31,10 @@ SHOWN = ("EventType", "ConversationSid", "MessageSid", "Index", "Author", "Ident
          "DateCreated", "RetryCount")
 
 
-def _environment(storage_connection_string: str) -> dict[str, str]:
-    suffix = secrets.token_hex(4)
-    return {
-        "AzureWebJobsStorage": storage_connection_string,
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": "demo-auth-token",
-        "ACS_CONNECTION_STRING": "endpoint=https://127.0.0.1:1/;accesskey=ZGVtby1rZXk=",
-        "IDENTITY_TABLE": f"demoidentities{suffix}",
-        "CONVERSATION_TABLE": f"democonversations{suffix}",
-        "MESSAGE_TABLE": f"demomessages{suffix}",
-        "SUBSCRIPTION_TABLE": f"demosubscriptions{suffix}",
-        "DEAD_LETTER_TABLE": f"demodeadletters{suffix}",
-        "DELIVERY_QUEUE": f"demo-deliveries-{suffix}",
-        "FANOUT_ALLOW_HTTP": "true",  # the demo subscriber is plain http on loopback
-        "FANOUT_ALLOW_PRIVATE_TARGETS": "true",
-        "FANOUT_RETRY_BASE_SECONDS": "1",
-    }
-
 
 def run_fanout_demo(storage_connection_string: str, *, echo: bool = True) -> list[dict[str, Any]]:
     """Run the demo against Azurite at ``storage_connection_string``; returns one dict per webhook received."""
-    env = _environment(storage_connection_string)
+    env = demo_environment(storage_connection_string, name="fanout")
     with running_pipeline(env) as pipeline, running_subscriber(SECRET, path="/twilio-webhooks") as subscriber:
         alice, bob = pipeline.new_user(), pipeline.new_user()
         pipeline.container.identities.create_identity(IdentityMapping("alice", alice.user_id))

@@ -12,7 +12,6 @@ status callbacks the subscriber received, each checked with twilio's ``RequestVa
 from __future__ import annotations
 
 import json
-import secrets
 import ssl
 import sys
 import time
@@ -31,7 +30,7 @@ from emulators.azurite import running_azurite
 from emulators.host import LocalHost, local_host_in_thread
 from emulators.process import RunningService, python_module_argv, start_service
 from emulators.subscriber import running_subscriber
-from scripts.fanout_pipeline import FAST_QUEUES
+from scripts.fanout_pipeline import FAST_QUEUES, demo_environment
 from shared.container import AppContainer
 from shared.triggers import fanout, video
 
@@ -107,27 +106,10 @@ def running_video_pipeline(env: dict[str, str]) -> Iterator[VideoPipeline]:
         yield VideoPipeline(host=host, acs=acs, container=container, admin=admin, acs_admin=acs_admin)
 
 
-def demo_environment(storage_connection_string: str) -> dict[str, str]:
-    suffix = secrets.token_hex(4)
-    return {
-        "AzureWebJobsStorage": storage_connection_string,
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": "demo-auth-token",
-        "ACS_CONNECTION_STRING": "endpoint=https://127.0.0.1:1/;accesskey=ZGVtby1rZXk=",  # replaced by the pipeline
-        "IDENTITY_TABLE": f"demovideoidentities{suffix}",
-        "SUBSCRIPTION_TABLE": f"demovideosubscriptions{suffix}",
-        "DEAD_LETTER_TABLE": f"demovideodeadletters{suffix}",
-        "VIDEO_ROOM_TABLE": f"demovideorooms{suffix}",
-        "DELIVERY_QUEUE": f"demo-video-deliveries-{suffix}",
-        "FANOUT_ALLOW_HTTP": "true",  # the demo subscriber is plain http on loopback
-        "FANOUT_ALLOW_PRIVATE_TARGETS": "true",
-        "FANOUT_RETRY_BASE_SECONDS": "1",
-    }
-
 
 def run_video_demo(storage_connection_string: str, *, echo: bool = True) -> list[dict[str, Any]]:
     """Run the demo against Azurite at ``storage_connection_string``; returns one dict per callback received."""
-    env = demo_environment(storage_connection_string)
+    env = demo_environment(storage_connection_string, name="video")
     with running_video_pipeline(env) as pipeline, running_subscriber(SECRET, path="/room-events") as subscriber:
         subscription = pipeline.subscribe(subscriber.url, SECRET)
         alice = pipeline.admit("alice", ROOM, role="Presenter")

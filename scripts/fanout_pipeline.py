@@ -6,6 +6,7 @@ Used by the end-to-end tests, ``bench/fanout.py`` and ``scripts/demo_fanout.py``
 
 from __future__ import annotations
 
+import secrets
 import ssl
 import time
 from collections.abc import Iterator
@@ -115,3 +116,24 @@ def running_pipeline(env: dict[str, str], *, acs_args: tuple[str, ...] = ()) -> 
         admin = stack.enter_context(httpx.Client(base_url=host.url, timeout=30,
                                                  headers={"x-functions-key": host.keys.function_key}))
         yield Pipeline(host=host, acs=acs, container=container, admin=admin)
+
+
+def demo_environment(storage_connection_string: str, *, name: str) -> dict[str, str]:
+    """App settings for a fan-out demo on Azurite: tables and queue of its own (``name`` + a random suffix), and a
+    loopback http subscriber allowed. The ACS settings are placeholders the pipeline replaces with its stand-in."""
+    suffix = secrets.token_hex(4)
+    tables = {setting: f"demo{name}{table}{suffix}" for setting, table in (
+        ("IDENTITY_TABLE", "identities"), ("CONVERSATION_TABLE", "conversations"), ("MESSAGE_TABLE", "messages"),
+        ("SUBSCRIPTION_TABLE", "subscriptions"), ("DEAD_LETTER_TABLE", "deadletters"), ("VIDEO_ROOM_TABLE", "rooms"),
+    )}
+    return {
+        "AzureWebJobsStorage": storage_connection_string,
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "demo-auth-token",
+        "ACS_CONNECTION_STRING": "endpoint=https://127.0.0.1:1/;accesskey=ZGVtby1rZXk=",
+        **tables,
+        "DELIVERY_QUEUE": f"demo-{name}-deliveries-{suffix}",
+        "FANOUT_ALLOW_HTTP": "true",  # the demo subscriber is plain http on loopback
+        "FANOUT_ALLOW_PRIVATE_TARGETS": "true",
+        "FANOUT_RETRY_BASE_SECONDS": "1",
+    }
