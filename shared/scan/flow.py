@@ -39,6 +39,7 @@ class Tracker:
     model: SymbolModel
     book: RuleBook
     path: str
+    new_word: str = "new "  # "" for Python, where a class is simply called
     findings: dict[tuple[int, int, str], Finding] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ recording
@@ -105,7 +106,7 @@ class Tracker:
         info = self.model.get_type(class_type) if class_type else None
         if info is None or info.new is None:
             return ""
-        self.record_key(f"{class_type}#new", pos, f"new {info.label}()")
+        self.record_key(f"{class_type}#new", pos, f"{self.new_word}{info.label}()")
         return info.new
 
     def _method(self, owner: str, name: str, pos: Pos) -> str:
