@@ -155,8 +155,8 @@ class JsFile(JsExpressions):
             return
         declaration, value = node.child_by_field_name("declaration"), node.child_by_field_name("value")
         if declaration is not None:
-            for name in self._declared_names(declaration):
-                self.exports[name] = self.lookup(declaration, name)
+            for declared in self._declared_names(declaration):
+                self.exports[declared] = self.lookup(declaration, declared)
             if any(c.type == "default" for c in node.children):
                 self.exports["default"] = self._declared_type(declaration)
         elif value is not None:

@@ -100,7 +100,7 @@ class JsExpressions(JsScopes):
         body = declaration.child_by_field_name("body")
         if body is None:
             return ""
-        bound = analyser.scopes.get(body.id, {}).get("this." + name, "")
+        bound: str = analyser.scopes.get(body.id, {}).get("this." + name, "")
         if bound:
             return bound
         for method in (c for c in body.children if c.type == "method_definition"):

@@ -95,7 +95,8 @@ def parse_config(rel_path: str, text: str) -> PathAliases | None:
     directory = posixpath.dirname(rel_path)
     base = options.get("baseUrl")
     base_url = posixpath.normpath(posixpath.join(directory, base)) if isinstance(base, str) else directory
-    paths = options.get("paths") if isinstance(options.get("paths"), dict) else {}
+    raw_paths = options.get("paths")
+    paths: dict[str, Any] = raw_paths if isinstance(raw_paths, dict) else {}
     pairs = [(k, [t for t in v if isinstance(t, str)]) for k, v in paths.items() if isinstance(v, list)]
     if not pairs and not isinstance(base, str):
         return None
@@ -131,7 +132,8 @@ class JsProject:
     def parser(self, path: str) -> Parser:
         return self._parsers[grammar_for(path)]
 
-    def analyze(self, path: str, analyser: Callable[[JsProject, str, bytes], ModuleResult] | None = None) -> ModuleResult:
+    def analyze(self, path: str,
+                analyser: Callable[[JsProject, str, bytes], ModuleResult] | None = None) -> ModuleResult:
         """The result for ``path``, analysing it now if needed (cycle-safe)."""
         result = self.results.get(path)
         if result is not None:
@@ -149,6 +151,7 @@ class JsProject:
 
     def resolve(self, spec: str, from_path: str) -> str | None:
         """The scanned file a module specifier names, or None (a package, or a file outside the scan)."""
+        bases: list[str]
         if spec.startswith("."):
             bases = [posixpath.normpath(posixpath.join(posixpath.dirname(from_path), spec))]
         else:
@@ -160,9 +163,11 @@ class JsProject:
         for base in bases:
             base = base.removeprefix("./")
             stem = str(PurePosixPath(base).with_suffix("")) if base.endswith((".js", ".mjs", ".cjs")) else None
-            for candidate in [base, *(base + s for s in _RESOLVE_SUFFIXES),
-                              *(f"{base}/index{s}" for s in _RESOLVE_SUFFIXES),
-                              *((stem + s for s in (".ts", ".tsx")) if stem else ())]:
+            candidates: list[str] = [base, *(base + s for s in _RESOLVE_SUFFIXES),
+                                     *(f"{base}/index{s}" for s in _RESOLVE_SUFFIXES)]
+            if stem:  # `./x.js` written in TypeScript sources names `./x.ts`
+                candidates += [stem + ".ts", stem + ".tsx"]
+            for candidate in candidates:
                 if candidate in self.sources:
                     return candidate
         return None

@@ -102,20 +102,23 @@ def to_markdown(report: ScanReport) -> str:
         if finding.rule.replaced_by:
             replaced[finding.rule.replaced_by][finding.rule.title] += 1
     if replaced:
-        out += ["", "## Server side this app replaces", "", "| Replaced by | Twilio code found | Uses |", "|---|---|---:|"]
+        out += ["", "## Server side this app replaces", "",
+                "| Replaced by | Twilio code found | Uses |", "|---|---|---:|"]
         for target, titles in sorted(replaced.items()):
             out.append(f"| {_cell(target)} | {_cell('; '.join(sorted(titles)))} | {sum(titles.values())} |")
     counts = Counter(f.rule.id for f in findings)
     by_id = {f.rule.id: f.rule for f in findings}
     missing = [by_id[i] for i in sorted(counts) if not by_id[i].has_counterpart]
     if missing:
-        out += ["", "## No ACS counterpart", "", "| Rule | Twilio | Uses | What teams do instead |", "|---|---|---:|---|"]
+        out += ["", "## No ACS counterpart", "",
+                "| Rule | Twilio | Uses | What teams do instead |", "|---|---|---:|---|"]
         out += [f"| {r.id} | {_cell(r.title)} | {counts[r.id]} | {_cell(r.instead or '-')} |" for r in missing]
     if counts:
         out += ["", "## Rules found", "", "| Rule | Area | Side | Twilio | ACS | Uses |", "|---|---|---|---|---|---:|"]
         for rule_id, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             rule = by_id[rule_id]
-            out.append(f"| {rule.id} | {rule.area} | {rule.side} | {_cell(rule.title)} | {_cell(acs_text(rule))} | {count} |")
+            out.append(f"| {rule.id} | {rule.area} | {rule.side} | {_cell(rule.title)} | "
+                       f"{_cell(acs_text(rule))} | {count} |")
     out += ["", "## How the estimate is made", ""] + [f"- {line}" for line in ASSUMPTIONS]
     if report.notes:
         out += ["", f"## Notes ({len(report.notes)})", ""] + [f"- `{n.path}`: {n.reason}" for n in report.notes[:50]]

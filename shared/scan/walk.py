@@ -21,7 +21,8 @@ SKIPPED_DIRS = {
     ".nuxt": "build output", ".svelte-kit": "build output", "coverage": "build output", "__pycache__": "build output",
     ".git": "version control", ".hg": "version control", ".svn": "version control", ".venv": "virtual environment",
     "venv": "virtual environment", ".tox": "tool cache", ".mypy_cache": "tool cache", ".pytest_cache": "tool cache",
-    ".ruff_cache": "tool cache", ".cache": "tool cache", ".yarn": "dependency folder", ".pnpm-store": "dependency folder",
+    ".ruff_cache": "tool cache", ".cache": "tool cache", ".yarn": "dependency folder",
+    ".pnpm-store": "dependency folder",
 }
 DEFAULT_MAX_BYTES = 2_000_000
 Kind = Literal["js", "python", "manifest", "config"]
@@ -46,7 +47,7 @@ def kind_of(name: str) -> Kind | None:
         return "js"
     if name.endswith(".py"):
         return "python"
-    if name == "package.json" or name == "pyproject.toml" or (name.startswith("requirements") and name.endswith(".txt")):
+    if name in ("package.json", "pyproject.toml") or (name.startswith("requirements") and name.endswith(".txt")):
         return "manifest"
     if name in CONFIG_NAMES:
         return "config"
@@ -121,7 +122,7 @@ def _walk(root: Path, options: WalkOptions, notes: list[Note]) -> Iterator[tuple
         subfolders = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            if any(fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(entry.name, pattern) for pattern in options.excludes):
+            if any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(entry.name, p) for p in options.excludes):
                 continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
