@@ -30,7 +30,8 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema() -> None:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
     first = next(r for r in run["results"] if r["ruleId"] == "CHAT-T3")
     assert first["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": "src/chat.js", "uriBaseId": "SRCROOT"}, "region": {"startLine": 19, "startColumn": 44}}
+        "artifactLocation": {"uri": "src/chat.js", "uriBaseId": "SRCROOT"},
+        "region": {"startLine": 19, "startColumn": 44}}
 
 
 def test_sarif_with_notes_and_odd_paths_still_validates(tmp_path: Path) -> None:
