@@ -24,7 +24,7 @@ def print_table(report: ScanReport, console: Console) -> None:
             if not rule.verified:
                 acs += " [yellow](unverified)[/yellow]"
             if rule.replaced_by:
-                acs += f"\n[green]this app: {escape(rule.replaced_by)}[/green]"
+                acs += f"\n[green]replaced by {escape(rule.replaced_by)}[/green]"
             table.add_row(f"{finding.line}:{finding.column}", escape(finding.symbol), acs, rule.side, rule.id)
         console.print(table)
     rows = [row for row in estimate(report.findings) if row.findings]

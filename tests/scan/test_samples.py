@@ -100,3 +100,14 @@ def test_each_finding_carries_the_mapping() -> None:
     assert data["verified"] is False
     webhook = next(f for f in report.findings if f.rule.id == "HOOK-VALIDATE")
     assert "fan-out" in (webhook.rule.replaced_by or "")
+
+
+def test_the_demo_sample_app() -> None:
+    """`make demo` scans scripts/sample_twilio_app; it must stay readable and keep its mix of areas."""
+    report = scan(Path(__file__).resolve().parents[2] / "scripts" / "sample_twilio_app")
+    assert report.notes == []
+    assert report.files_scanned == 5
+    areas: dict[str, int] = {}
+    for finding in report.findings:
+        areas[finding.rule.area] = areas.get(finding.rule.area, 0) + 1
+    assert areas == {"chat": 10, "video": 8, "tokens": 4, "webhooks": 2, "other": 4}
