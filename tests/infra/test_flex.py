@@ -57,7 +57,8 @@ def test_the_unsupported_list_names_a_source_for_every_entry() -> None:
     assert len(entries) >= 20
     for entry in entries:
         assert entry["source"] in sources, entry
-        assert isinstance(entry["verified"], bool) and entry["why"], entry
+        assert isinstance(entry["verified"], bool), entry
+        assert entry["why"], entry
     paths = {p["path"] for p in UNSUPPORTED["properties"]}
     assert {"siteConfig.ftpsState", "siteConfig.scmMinTlsVersion", "siteConfig.http20Enabled",
             "siteConfig.remoteDebuggingEnabled"} <= paths
@@ -88,7 +89,8 @@ def _allowed(parameter: dict[str, Any]) -> list[str]:
 def test_location_is_one_of_the_flex_regions_and_azd_prompts_for_it(main_tree: dict[str, Any]) -> None:
     location = main_tree["parameters"]["location"]
     regions = _allowed(location)
-    assert len(regions) >= 25 and len(set(regions)) == len(regions)
+    assert len(regions) >= 25
+    assert len(set(regions)) == len(regions)
     assert {"westeurope", "eastus", "swedencentral", "westus", "ukwest"} <= set(regions)
     assert "eastus2euap" not in regions, "a canary region customers cannot deploy to"
     metadata = next(d["argument"] for d in location["decorators"] if d["type"] == "metadata")
@@ -127,7 +129,8 @@ def test_the_deploying_principal_s_type_comes_from_azd(bicep_trees: Trees, main_
         config(r) for r in resources(rbac, "Microsoft.Authorization/roleAssignments").values()
         if config(r)["properties"]["principalId"] == "userPrincipalId"
     ]
-    assert to_user and all(a["properties"]["principalType"] == "userPrincipalType" for a in to_user)
+    assert to_user
+    assert all(a["properties"]["principalType"] == "userPrincipalType" for a in to_user)
     hard_coded = [
         name for name, r in resources(rbac, "Microsoft.Authorization/roleAssignments").items()
         if config(r)["properties"]["principalType"] == "User"
@@ -161,13 +164,17 @@ def test_valid_parameters_pass(main_tree: dict[str, Any]) -> None:
     ({"twilioApiKeySid": "SK123", "twilioApiKeySecret": "s"}, "twilioApiKeySid"),
     ({"twilioApiKeySid": "SK" + "0" * 32}, "twilioApiKeySecret"),
     ({"tokenBackendKey": "short"}, "tokenBackendKey"),
-    ({"tokenJwtIssuer": "https://issuer", "tokenJwtAudience": "api://x", "tokenJwksUrl": "http://keys"}, "tokenJwksUrl"),
+    ({"tokenJwtIssuer": "https://issuer", "tokenJwtAudience": "api://x", "tokenJwksUrl": "http://keys"},
+     "tokenJwksUrl"),
     ({"tokenJwtIssuer": "https://issuer"}, "tokenJwtIssuer, tokenJwtAudience and tokenJwksUrl"),
     ({"twilioWebhookUrl": "http://chat.example.com/api/twilio/events"}, "twilioWebhookUrl"),
 ])
-def test_a_typo_is_named_and_stops_the_deployment(main_tree: dict[str, Any], params: dict[str, str], named: str) -> None:
+def test_a_typo_is_named_and_stops_the_deployment(
+    main_tree: dict[str, Any], params: dict[str, str], named: str,
+) -> None:
     problems = _problems(main_tree, **params)
-    assert len(problems) == 1 and problems[0].startswith(named), problems
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(named), problems
     values = {"twilioAccountSid": VALID_SID} | params
     with pytest.raises(DeploymentFailed, match="Invalid parameters: " + problems[0].split(" (")[0]):
         Evaluator(main_tree, values).variable("parameterCheck")
@@ -179,6 +186,7 @@ def test_the_check_runs_before_anything_is_created(main_tree: dict[str, Any]) ->
     assert "parameterCheck" in json.dumps(rg["tags"])
     sid = main_tree["parameters"]["twilioAccountSid"]
     limits = {d["type"]: d.get("argument") for d in sid["decorators"]}
-    assert limits["min_length"] == 34 and limits["max_length"] == 34
+    assert limits["min_length"] == 34
+    assert limits["max_length"] == 34
     for digit in "0123456789abcdef":  # every lower-case hex digit is accepted in every position
         assert _problems(main_tree, twilioAccountSid="AC" + digit * 32) == [], digit
