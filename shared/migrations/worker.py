@@ -155,6 +155,7 @@ class MigrationWorker:
                     conv.sid, planned_messages=newest - (known.high_water_index if known else -1),
                     base_messages=known.message_count if known else 0,
                     base_media_bytes=known.media_bytes if known else 0,
+                    friendly_name=(conv.friendly_name or conv.unique_name or None),
                 ))
                 if not request.dry_run:  # sent again on a replay too: a duplicate export item is harmless
                     self._queue.send({"kind": "export", "runId": run_id, "conversation": _conversation_item(conv)})

@@ -61,7 +61,9 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     def get_migration(req: func.HttpRequest) -> func.HttpResponse:
         run = container.runs.get_run(req.route_params.get("runId", ""))  # 404 for unknown or malformed ids
         failures = [
-            {"conversationSid": c.conversation_sid, "status": c.status, "reason": c.last_error or ""}
+            {"conversationSid": c.conversation_sid, "status": c.status, "reason": c.last_error or "",
+             "friendlyName": ledger.friendly_name if (ledger := container.runs.find_run_conversation(
+                 run.run_id, c.conversation_sid)) else None}
             for c in container.conversations.list_failures(run.run_id)
         ]
         status = container.migration_runs.get_status(run.run_id, failures=failures, with_minimum=True)
