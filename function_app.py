@@ -13,6 +13,8 @@ import os
 import azure.functions as func
 
 from shared.container import AppContainer
+from shared.settings import load_telemetry_settings
+from shared.telemetry import configure_telemetry
 from shared.triggers import attachments, console, fanout, health, migrations, openapi, tokens, video
 
 logging.getLogger("azure").setLevel(logging.WARNING)  # the SDKs log every request at INFO
@@ -32,6 +34,7 @@ def create_app(container: AppContainer) -> func.FunctionApp:
     return function_app
 
 
+configure_telemetry(load_telemetry_settings(os.environ))  # off without APPLICATIONINSIGHTS_CONNECTION_STRING
 container = AppContainer.from_environ(os.environ)
 if container.settings_error is not None:
     logging.getLogger(__name__).error("%s", container.settings_error)

@@ -12,6 +12,7 @@ import logging
 
 import azure.functions as func
 
+from .. import telemetry
 from ..container import AppContainer
 from ..errors import AppError, BadRequestError
 from ..fanout.dead_letters import dead_letter_view
@@ -58,7 +59,9 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
         except BadRequestError as error:
             logger.error("delivery message %s dropped: %s", msg.id, error.message)
             return
-        container.fanout.deliverer.deliver(message)
+        with telemetry.delivery_span(delivery_id=message.delivery_id, subscription_id=message.subscription_id,
+                                     fmt=message.format, attempt=message.attempt) as attempt:
+            attempt.settled(container.fanout.deliverer.deliver(message).value)
 
     @bp.function_name("subscriptions_create")
     @bp.route(route="subscriptions", methods=["POST"])

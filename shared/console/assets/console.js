@@ -121,7 +121,7 @@
       : "No messages copied yet";
     var root = svg("svg", { "class": "chart", viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": label },
       svg("title", { text: label }));
-    [0, 0.5, 1].forEach(function (f) {
+    (max >= 2 ? [0, 0.5, 1] : [0, 1]).forEach(function (f) {
       var y = top + plotH - f * plotH;
       root.appendChild(svg("line", { "class": f ? "grid" : "axis", x1: left, x2: W - 6, y1: y, y2: y }));
       root.appendChild(svg("text", { "class": "tick", x: left - 4, y: y + 3, "text-anchor": "end", text: nf.format(Math.round(max * f)) }));
@@ -168,18 +168,23 @@
         : el("span", {}, "ETA ", el("b", { "class": "eta", text: run.estimatedSecondsLeft === null ? "estimating…" : duration(run.estimatedSecondsLeft) })),
     ];
     if (typeof run.minimumSeconds === "number") facts.push(el("span", {}, "Minimum under ACS limits ", el("b", { text: duration(run.minimumSeconds) })));
-    var item = el("li", { "class": "run " + run.status, id: id, "data-run-id": run.id, "aria-labelledby": id + "-t" },
+    if (dry) {
+      facts = [el("span", {}, "Planned ", el("b", { text: nf.format(c.planned || 0) }), " conversations and at most ",
+        el("b", { text: nf.format(c.plannedMessages || 0) }), " messages; nothing was written")];
+    }
+    var item = el("li", { "class": "run " + run.status + (dry ? " dry" : ""), id: id, "data-run-id": run.id, "aria-labelledby": id + "-t" },
       el("div", {},
         el("div", { "class": "run-head" },
           el("span", { "class": "run-title", id: id + "-t", text: (KINDS[run.kind] || run.kind) + " run" }),
           el("span", { "class": "badge " + run.status, text: run.status }),
           dry ? el("span", { "class": "badge dry", text: "dry run" }) : null,
           el("span", { "class": "meta" }, "started " + when(run.createdAt) + " · ", el("code", { text: run.id }))),
-        bar("Conversations settled", settled, c.planned || 0, id + "-conv"),
-        bar("Messages copied", c.messages || 0, c.plannedMessages || 0, id + "-msg"),
+        dry ? null : bar("Conversations settled", settled, c.planned || 0, id + "-conv"),
+        dry ? null : bar("Messages copied", c.messages || 0, c.plannedMessages || 0, id + "-msg"),
         el("div", { "class": "facts" }, facts),
         run.error ? el("p", { "class": "meta", text: "Error: " + run.error }) : null),
-      el("figure", { "class": "chart-box" }, el("figcaption", { "class": "chart-cap", text: "Messages copied per minute" }), chart(run)));
+      dry ? el("div", {}) : el("figure", { "class": "chart-box" },
+        el("figcaption", { "class": "chart-cap", text: "Messages copied per minute" }), chart(run)));
     if ((c.failed || 0) + (c.skipped || 0) > 0) item.appendChild(failuresBlock(run));
     return item;
   }
