@@ -126,7 +126,7 @@
       root.appendChild(svg("line", { "class": f ? "grid" : "axis", x1: left, x2: W - 6, y1: y, y2: y }));
       root.appendChild(svg("text", { "class": "tick", x: left - 4, y: y + 3, "text-anchor": "end", text: nf.format(Math.round(max * f)) }));
     });
-    var n = Math.max(rates.length, 10);
+    var n = Math.max(rates.length, 6);
     var step = plotW / n;
     rates.forEach(function (rate, i) {
       var h = max ? (rate / max) * plotH : 0;
@@ -145,11 +145,12 @@
   }
 
   // ---------------------------------------------------------------- runs
-  function bar(label, done, planned, id) {
+  function bar(label, done, planned, id, finishedText) {
     var percent = planned > 0 ? Math.min(100, Math.floor((done / planned) * 100)) : (done > 0 ? 100 : 0);
+    if (finishedText) percent = 100;
     return el("div", { "class": "bar" },
       el("div", { "class": "bar-label" }, el("span", { id: id + "-l", text: label }),
-        el("b", { text: nf.format(done) + " of " + nf.format(planned) + " · " + percent + "%" })),
+        el("b", { text: finishedText || (nf.format(done) + " of " + nf.format(planned) + " · " + percent + "%") })),
       el("progress", { max: 100, value: percent, "aria-labelledby": id + "-l", "aria-valuetext": percent + "%", "data-percent": percent }));
   }
 
@@ -180,7 +181,10 @@
           dry ? el("span", { "class": "badge dry", text: "dry run" }) : null,
           el("span", { "class": "meta" }, "started " + when(run.createdAt) + " · ", el("code", { text: run.id }))),
         dry ? null : bar("Conversations settled", settled, c.planned || 0, id + "-conv"),
-        dry ? null : bar("Messages copied", c.messages || 0, c.plannedMessages || 0, id + "-msg"),
+        dry ? null : bar("Messages copied", c.messages || 0, c.plannedMessages || 0, id + "-msg",
+          run.status === "succeeded" && (c.messages || 0) < (c.plannedMessages || 0)
+            ? nf.format(c.messages || 0) + " copied · all there were (the plan's upper bound was " + nf.format(c.plannedMessages || 0) + ")"
+            : null),
         el("div", { "class": "facts" }, facts),
         run.error ? el("p", { "class": "meta", text: "Error: " + run.error }) : null),
       dry ? el("div", {}) : el("figure", { "class": "chart-box" },
