@@ -22,13 +22,13 @@ from typing import Any, cast
 
 from azure.communication.chat import ChatParticipant, ChatThreadClient, CommunicationUserIdentifier
 
+from ..archive_cutoff import ArchiveCutoff
 from ..errors import ConcurrentUpdateError, LeaseHeldError
 from ..settings import ExportSettings
 from ..state import ConversationRecord, ConversationStore, MessageMapping, MessageMapStore
 from ..state.messages import MessageNotFoundError
 from .acs_chat import AcsChat
 from .archive.archiver import ArchiveJob, ConversationArchiver, ThreadLink
-from .archive.cutoff import ArchiveCutoff
 from .archive.progress import ArchiveProgress
 from .changes import copied_changes
 from .content import CopiedMedia, OutgoingPart, build_parts, content_hash

@@ -9,6 +9,6 @@ thread, and the copy goes on from ``through + 1``. See docs/archive.md.
 
 from __future__ import annotations
 
-from .cutoff import ArchiveCutoff, archive_boundary
+from ...archive_cutoff import ArchiveCutoff, archive_boundary
 
 __all__ = ["ArchiveCutoff", "archive_boundary"]

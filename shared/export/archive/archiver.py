@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ...archive_cutoff import ArchiveCutoff, archive_boundary
 from ..content import content_hash
 from ..media import MediaCopier
 from ..pacing import Pacer
@@ -20,7 +21,6 @@ from ..people import People, identity_of
 from ..prefetch import Prefetch
 from ..retry import Retrier
 from ..source import SourceConversation, SourceMessage, SourceParticipant, TwilioSource
-from .cutoff import ArchiveCutoff, archive_boundary
 from .link import ArchiveLinks, is_link, link_message
 from .progress import COMMITTED, LINKED, WRITING, ArchiveProgress
 from .store import ArchiveStore
@@ -167,6 +167,11 @@ class ConversationArchiver:
             yield ArchivedMessage(conv.sid, message, identity, name, tuple(media))
 
     # ------------------------------------------------------------------ later changes
+    def has_changes(self, conv: SourceConversation, attributes: dict[str, Any]) -> bool:
+        """For the nightly planner: a linked archive that no longer matches Twilio."""
+        progress = ArchiveProgress.from_json(attributes.get("archive"))
+        return progress is not None and progress.state == LINKED and self.changed(conv, progress)
+
     def changed(self, conv: SourceConversation, progress: ArchiveProgress) -> bool:
         """Whether Twilio edited or deleted an archived message since the transcript was written."""
         metadata = self._store.metadata(conv.sid, "jsonl")

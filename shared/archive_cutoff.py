@@ -1,4 +1,4 @@
-"""The archive cutoff of a run, and the boundary it fixes in one conversation."""
+"""The archive cutoff of a run, and the boundary it fixes in one conversation (import-light: no SDKs)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ...errors import BadRequestError
+from .errors import BadRequestError
 
 MAX_KEEP_NEWEST = 10_000_000
 
