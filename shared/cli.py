@@ -228,7 +228,7 @@ def cmd_status(container: AppContainer) -> int:
 # ---------------------------------------------------------------------------------------------- verify
 def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
     table = Table(title="Verify: Twilio vs ACS")
-    for column in ("conversation", "thread", "status", "Twilio", "ACS", "media", "receipts", "result"):
+    for column in ("conversation", "thread", "status", "Twilio", "ACS", "archived", "media", "receipts", "result"):
         table.add_column(column)
     differences = 0
     records = engine.verifier.records(list(args.conversation) or None)
@@ -238,8 +238,8 @@ def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
         result = "[green]same" if verdict.ok else "[red]" + "; ".join(verdict.problems[:3]) + (
             f" (+{len(verdict.problems) - 3} more)" if len(verdict.problems) > 3 else "")
         table.add_row(verdict.conversation_sid, (verdict.thread_id or "-")[:24], verdict.status,
-                      str(verdict.twilio_messages), str(verdict.acs_messages), str(verdict.media),
-                      str(verdict.receipts), result)
+                      str(verdict.twilio_messages), str(verdict.acs_messages), str(verdict.archived),
+                      str(verdict.media), str(verdict.receipts), result)
     console.print(table)
     console.print(f"{len(records)} conversations checked, {differences} with differences.")
     return 1 if differences else 0

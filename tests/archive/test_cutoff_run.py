@@ -84,3 +84,26 @@ def test_a_cutoff_that_archives_nothing_copies_everything_without_a_link(
     messages = thread_messages(acs_admin, container, conv.sid)
     assert [m["metadata"].get("twilioArchive") for m in messages] == [None, None, None]
     assert ArchiveStore(container.media).metadata(conv.sid, "jsonl") is None
+
+
+def test_verify_checks_the_transcript_against_twilio_and_names_a_tampered_line(
+    engine: ExportEngine, container: AppContainer, seeder: TwilioSeeder
+) -> None:
+    conv = seed(seeder, 7, "verified", media_at=1)
+    engine.runner.run(Selection(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=2)))
+    record = container.conversations.get_conversation(conv.sid)
+
+    verdict = engine.verifier.verify(record)
+
+    assert verdict.problems == []
+    assert (verdict.twilio_messages, verdict.archived, verdict.acs_messages, verdict.media) == (7, 5, 2, 0)
+
+    store = ArchiveStore(container.media)
+    lines = store.read(conv.sid, "jsonl").splitlines(keepends=True)
+    lines[3] = lines[3].replace(b"verified 3", b"verified 3 (altered)")
+    store.stage(conv.sid, "jsonl", "tampered-block", b"".join(lines))
+    metadata = store.metadata(conv.sid, "jsonl")
+    assert metadata is not None
+    store.commit(conv.sid, "jsonl", ["tampered-block"], content_type="application/x-ndjson", metadata=metadata)
+
+    assert engine.verifier.verify(record).problems == ["archived message 3: content differs from Twilio"]
