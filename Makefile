@@ -6,7 +6,13 @@ INFRA_VENV := .venv-infra
 
 .PHONY: setup infra-venv demo test lint typecheck pytest clean
 
-setup: $(VENV)/.installed node_modules/.installed infra-venv
+setup: $(VENV)/.installed node_modules/.installed infra-venv $(CHROMIUM)
+
+# Web pages are tested in Debian's Chromium, driven by Playwright (its own browser download cannot run here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
