@@ -40,7 +40,8 @@ def test_keep_newest_archives_the_rest_and_links_it_first(
     assert (link["twilioArchiveFirstIndex"], link["twilioArchiveLastIndex"]) == ("0", "7")
     assert link["twilioArchiveFrom"] == lines[0]["dateCreated"]
     assert link["twilioArchiveTo"] == lines[7]["dateCreated"]
-    assert link["twilioArchiveUrl"].endswith(f"/api/archives/{conv.sid}")
+    assert link["twilioArchiveUrl"].endswith(f"/api/archives/{conv.sid}/transcript.html")
+    assert link["twilioArchiveJsonUrl"].endswith(f"/api/archives/{conv.sid}/transcript.jsonl")
     assert [int(m["metadata"]["twilioIndex"]) for m in messages[1:]] == [8, 9, 10, 11]
     record = container.conversations.get_conversation(conv.sid)
     assert (record.high_water_index, record.message_count) == (11, 4)

@@ -14,15 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...archive_paths import archive_path
 from .progress import ArchiveProgress
-
-ROUTE = "archives/{conversation}"
-
-
-def archive_path(conversation_sid: str, fmt: str = "html") -> str:
-    """``/api/archives/<conversation SID>`` (HTML), ``?format=jsonl`` for the JSON lines."""
-    path = "/api/" + ROUTE.format(conversation=conversation_sid)
-    return path if fmt == "html" else f"{path}?format={fmt}"
 
 
 class ArchiveLinks:

@@ -7,15 +7,8 @@ from collections.abc import Iterator
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import ContainerClient, ContentSettings
 
+from ...archive_paths import archive_blob_name
 from ...state.media import MediaStore
-
-PREFIX = "archive"
-FORMATS = {"jsonl": "transcript.jsonl", "html": "transcript.html"}
-
-
-def archive_blob_name(conversation_sid: str, fmt: str) -> str:
-    """``archive/<conversation SID>/transcript.<fmt>``; ``fmt`` is ``jsonl`` or ``html``."""
-    return f"{PREFIX}/{conversation_sid}/{FORMATS[fmt]}"
 
 
 def block_id(generation: int, number: int) -> str:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from ...archive_paths import CONVERSATION_METADATA
 from ..retry import Retrier
 from ..source import iso
 from .progress import COMMITTED, ArchiveProgress
@@ -90,7 +91,8 @@ class TranscriptWriter:
             sid, "html", tail, html_tail(progress.count, progress.first_at, progress.last_at)),
             what=f"staging the tail of the archive of {sid}", service="storage")
         body = [block_id(g, n) for n in range(1, progress.blocks + 1)]
-        metadata = {"generation": str(g), "messages": str(progress.count), "through": str(progress.through)}
+        metadata = {"generation": str(g), "messages": str(progress.count), "through": str(progress.through),
+                    CONVERSATION_METADATA: sid}
         self._retrier.call(lambda: self._store.commit(sid, "jsonl", body, content_type=JSONL_TYPE, metadata=metadata),
                            what=f"committing the JSON-lines archive of {sid}", service="storage")
         self._retrier.call(lambda: self._store.commit(sid, "html", [head, *body, tail], content_type=HTML_TYPE,
