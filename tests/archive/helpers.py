@@ -10,6 +10,7 @@ from shared.export.archive.store import ArchiveStore
 from tests.export.conftest import AcsAdmin
 from tests.export.seeding import SeededConversation, TwilioSeeder
 
+BULK_BASE = 1_500_000_000  # the first bulk message's time (epoch seconds); one a minute after it
 HOSTILE = "<b>bold</b> <script>document.title='pwned'</script> & <img src=x onerror=alert(1)>"
 
 
@@ -43,7 +44,7 @@ def bulk_conversation(seeder: TwilioSeeder, count: int, topic: str, *, seed: int
 
     rng = random.Random(seed)
     sid = f"CH{rng.getrandbits(128):032x}"
-    base = 1_500_000_000
+    base = BULK_BASE
     participants = {}
     for identity in ("ana", "ben"):
         psid = f"MB{rng.getrandbits(128):032x}"
