@@ -165,6 +165,14 @@ class JsExpressions(JsScopes):
             if declared is None:
                 return
             handler = declared
+        elif handler.type == "member_expression" and text(handler.child_by_field_name("object")) == "this":
+            body = self.class_body(handler)  # room.on("x", this.onX): the class's own method
+            name = text(handler.child_by_field_name("property"))
+            method = next((c for c in body.children if c.type == "method_definition"
+                           and text(c.child_by_field_name("name")) == name), None) if body is not None else None
+            if method is None:
+                return
+            handler = method
         if handler.type not in FUNCTIONS:
             return
         single = handler.child_by_field_name("parameter")
