@@ -201,7 +201,10 @@ class JsFile(JsExpressions):
         if left.type != "member_expression":
             return
         target, prop = left.child_by_field_name("object"), text(left.child_by_field_name("property"))
-        if target is not None and target.type == "this":
+        if target is not None and target.type == "identifier" and prop == "current" \
+                and self.lookup(node, text(target)).startswith("ref:"):  # clientRef.current = new Client(...)
+            self.bind(self.declaring_scope(node, text(target)), text(target), "ref:" + type_name)
+        elif target is not None and target.type == "this":
             body = self.class_body(node)
             if body is not None:
                 self.bind(body, "this." + prop, type_name)
