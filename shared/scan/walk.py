@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from .jsproject import CONFIG_NAMES, JS_SUFFIXES
+from .manifests_native import is_native_manifest
 from .model import Note
 
 SKIPPED_DIRS = {
@@ -48,6 +49,8 @@ def kind_of(name: str) -> Kind | None:
     if name.endswith(".py"):
         return "python"
     if name in ("package.json", "pyproject.toml") or (name.startswith("requirements") and name.endswith(".txt")):
+        return "manifest"
+    if is_native_manifest(name):
         return "manifest"
     if name in CONFIG_NAMES:
         return "config"

@@ -7,7 +7,7 @@ import re
 from shared.scan.model import AREAS
 from shared.scan.rules import load_rulebook, load_symbols
 
-PREFIXES = ("npm:", "import:", "pypi:", "pyimport:", "rest:", "unmapped:")
+PREFIXES = ("npm:", "import:", "pypi:", "pyimport:", "rest:", "unmapped:", "maven:", "pod:", "nuget:")
 
 
 def test_every_symbol_key_names_a_member_of_the_model() -> None:
