@@ -205,7 +205,7 @@ class AppContainer:
 
     @functools.cached_property
     def migration_runs(self) -> MigrationRunService:
-        return MigrationRunService(runs=self.runs, queue=self.migration_queue)
+        return MigrationRunService(runs=self.runs, queue=self.migration_queue, export=self.settings.export)
 
     @functools.cached_property
     def live_sync(self) -> LiveSyncScheduler:

@@ -25,3 +25,21 @@ function showParticipant(participant) {
 function highlight(identity) {
   document.title = identity;
 }
+
+export async function watch(token) {
+  const room = await TwilioVideo.connect(token); // expect: VIDEO-V1
+  const onLeave = (participant) => console.log(participant.sid); // expect: VIDEO-RP2
+  room.on("participantDisconnected", onLeave); // expect: VIDEO-RP1
+  return new Watcher();
+}
+
+class Watcher {
+  async start(token) {
+    this.room = await TwilioVideo.connect(token); // expect: VIDEO-V1
+    this.room.on("dominantSpeakerChanged", this.onSpeaker); // expect: VIDEO-Q1
+  }
+
+  onSpeaker(speaker) {
+    document.title = speaker.identity; // expect: VIDEO-RP2
+  }
+}
