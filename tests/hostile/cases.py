@@ -203,7 +203,8 @@ def _auth_cases() -> Iterator[Case]:
                                 ("subscriptions_create", "POST", "/api/subscriptions"),
                                 ("subscriptions_list", "GET", "/api/subscriptions"),
                                 ("deliveries_dead", "GET", "/api/deliveries/dead"),
-                                ("deliveries_replay", "POST", "/api/deliveries/replay")):
+                                ("deliveries_replay", "POST", "/api/deliveries/replay"),
+                                ("health_deep", "GET", "/api/health/deep")):
         yield Case(route, "no function key", method, path, NONE, b"{}" if method == "POST" else None,
                    json_error=False, expect=frozenset({401}))
         yield Case(route, "wrong function key", method, path, NONE, b"{}" if method == "POST" else None,
