@@ -1,5 +1,6 @@
-"""``acs-migrate`` / ``python -m shared.cli``: plan, migrate, status and verify the history export, and
-``doctor``, the configuration check before a cutover.
+"""``acs-migrate`` / ``python -m shared.cli``: plan, migrate, status and verify the history export;
+``doctor``, the configuration check before a cutover (``shared/doctor``, docs/cutover.md);
+``scan`` finds Twilio SDK uses in a source tree (``shared/scan``, docs/scan.md; needs no settings).
 
 A composition root like ``function_app.py``: settings come from the environment through
 ``load_settings`` (via ``AppContainer``), nothing else reads it. Exit codes: 0 success,
@@ -29,6 +30,7 @@ from .export import ExportEngine, ExportOutcome, RunReport, Selection
 from .export import Progress as RunProgress
 from .export.plan import plan_run
 from .export.source import SourceConversation
+from .scan.cli import add_scan_parser, run_scan
 
 console = Console()
 
@@ -60,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
     verify = sub.add_parser("verify", help="compare every migrated conversation with its ACS thread")
     verify.add_argument("--conversation", action="append", default=[], metavar="CH...")
+    add_scan_parser(sub)
     return parser
 
 
@@ -252,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("azure").setLevel(logging.ERROR)
     logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)  # "pool is full": harmless, noisy
+    if args.command == "scan":
+        return run_scan(args, console)
     container = AppContainer.from_environ(os.environ)
     if args.command == "doctor":  # reports bad settings itself, with everything else it can check
         return cmd_doctor(container, args)

@@ -42,6 +42,7 @@ def test_the_filled_in_sample_loads() -> None:
         "TOKEN_JWT_ISSUER": "https://login.microsoftonline.com/t/v2.0",
         "TOKEN_JWT_AUDIENCE": "api://client",
         "TOKEN_JWKS_URL": "https://login.microsoftonline.com/t/discovery/v2.0/keys",
+        "PUBLIC_BASE_URL": "https://func-abc.azurewebsites.net",
     }
     settings = load_settings(filled)
     assert settings.twilio.base_url is None

@@ -46,7 +46,8 @@ def build_doctor(settings: Settings, *, storage: StorageClients) -> DoctorServic
         AcsCheck(list_one_room=lambda: next(iter(rooms.list_rooms()), None), endpoint=settings.acs.endpoint,
                  ca_bundle=settings.acs.ca_bundle),
         _jwks_check(settings),
-        PublicUrlCheck(twilio_webhook_url=settings.migrations.twilio_webhook_url),
+        PublicUrlCheck(twilio_webhook_url=settings.migrations.twilio_webhook_url,
+                       public_base_url=settings.attachments.public_base_url),
     ]
     return DoctorService(checks=checks, close=rooms.close)
 

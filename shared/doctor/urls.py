@@ -1,7 +1,9 @@
 """The public URL check: the addresses outsiders are told to call must be this app's, over https.
 
-Twilio signs the exact URL it posts to (X-Twilio-Signature), so a webhook URL with the wrong
-path, scheme or host makes every live-sync webhook a 403.
+``PUBLIC_BASE_URL`` (default ``https://`` + ``WEBSITE_HOSTNAME`` in Azure) is written into every
+migrated message that links an attachment; without it the export refuses media. Twilio signs the
+exact URL it posts to (X-Twilio-Signature), so a ``TWILIO_WEBHOOK_URL`` with the wrong path,
+scheme or host makes every live-sync webhook a 403.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ class PublicUrlCheck:
     name = "public-urls"
 
     def __init__(self, *, twilio_webhook_url: str | None, public_base_url: str | None = None,
-                 base_url_setting: str = "PUBLIC_BASE_URL") -> None:
+                 base_url_setting: str = "PUBLIC_BASE_URL", base_required: bool = True) -> None:
         self._webhook = twilio_webhook_url
         self._base = public_base_url
         self._base_setting = base_url_setting
+        self._base_required = base_required
 
     def run(self) -> CheckResult:
         problems: list[str] = []
+        if self._base is None and self._base_required:
+            problems.append(f"{self._base_setting} is not set (nor WEBSITE_HOSTNAME, which Azure sets): the export "
+                            "cannot link migrated attachments; set it to the https address clients reach this app at")
         if self._base is not None:
             problems += _https_problems(self._base_setting, self._base)
         if self._webhook is not None:

@@ -299,3 +299,36 @@ def test_cli_doctor_reports_bad_settings_instead_of_stopping(app_environ: dict[s
         "message": "fix these, then run the doctor again: TWILIO_AUTH_TOKEN is missing (expected the account's "
                    "auth token, or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)",
     }
+
+
+# The public URL settings.
+
+def test_no_public_base_url_fails_because_attachments_cannot_be_linked(doctor_environ: dict[str, str]) -> None:
+    environ = {k: v for k, v in doctor_environ.items() if k not in ("PUBLIC_BASE_URL", "WEBSITE_HOSTNAME")}
+    urls = _run(environ).check("public-urls")
+    assert urls.status == "fail"
+    assert urls.message.startswith("PUBLIC_BASE_URL is not set (nor WEBSITE_HOSTNAME, which Azure sets)")
+    on_azure = _run(environ | {"WEBSITE_HOSTNAME": "func-abc.azurewebsites.net"}).check("public-urls")
+    assert on_azure.status == "pass"
+    assert on_azure.message == ("PUBLIC_BASE_URL is https://func-abc.azurewebsites.net; point Twilio's webhook at "
+                                "https://func-abc.azurewebsites.net/api/twilio/events")
+
+
+@pytest.mark.parametrize(("base", "webhook", "status", "says"), [
+    ("https://chat.example.com", None, "pass", "point Twilio's webhook at https://chat.example.com/api/twilio/events"),
+    ("http://chat.example.com", None, "fail", "PUBLIC_BASE_URL must be an https URL"),
+    ("https://chat.example.com", "https://chat.example.com/api/twilio/event", "fail",
+     "TWILIO_WEBHOOK_URL must end with /api/twilio/events"),
+    ("https://chat.example.com", "http://chat.example.com/api/twilio/events", "fail",
+     "TWILIO_WEBHOOK_URL must be an https URL"),
+    ("https://chat.example.com", "https://proxy.example.com/api/twilio/events", "warn",
+     "TWILIO_WEBHOOK_URL's host proxy.example.com is not PUBLIC_BASE_URL's chat.example.com"),
+    ("https://chat.example.com", "https://chat.example.com/api/twilio/events", "pass",
+     "TWILIO_WEBHOOK_URL is https://chat.example.com/api/twilio/events"),
+])
+def test_public_url_settings(base: str, webhook: str | None, status: str, says: str) -> None:
+    from shared.doctor.urls import PublicUrlCheck
+
+    result = PublicUrlCheck(twilio_webhook_url=webhook, public_base_url=base).run()
+    assert result.status == status, result
+    assert says in result.message
