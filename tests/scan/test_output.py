@@ -55,7 +55,7 @@ def test_markdown_counts_and_effort_per_area() -> None:
     assert rows["tokens"] == ("6", "0", "6", "0", "5", "6", "5.5")  # 1.4 h of token work at 25% + 4 h setup
     assert rows["webhooks"] == ("3", "0", "3", "0", "3", "3", "5")
     assert rows["video"] == ("3", "0", "3", "0", "3", "3", "13")
-    assert rows["chat"] == ("1", "0", "1", "0", "1", "1", "8.5")
+    assert rows["chat"] == ("2", "0", "2", "0", "2", "1", "10.5")  # read (replaced, 0.5 h) + thread write 2 h + 8 h
     assert "## Server side this app replaces" in text
     assert "this app's POST /api/token" in text
     assert "## How the estimate is made" in text
