@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check the configuration before a cutover: settings, storage and its "
                                            "rights, Twilio, ACS, the JWKS, public URLs (exit 1 if a check fails)")
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    replay = sub.add_parser("replay-dead-events", help="dispatch the ACS events Event Grid dead-lettered (an app "
+                                                       "outage longer than its 24 h of retries) to the subscribers")
+    replay.add_argument("--container", default="eventgrid-deadletter",
+                        help="the dead-letter container the postdeploy hook configured (default %(default)s)")
+    replay.add_argument("--keep", action="store_true", help="leave the blobs in place after dispatching")
     verify = sub.add_parser("verify", help="compare every migrated conversation with its ACS thread")
     verify.add_argument("--conversation", action="append", default=[], metavar="CH...")
     add_scan_parser(sub)
@@ -228,6 +233,19 @@ def cmd_doctor(container: AppContainer, args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+# ---------------------------------------------------------------------------------------------- replay-dead-events
+def cmd_replay_dead_events(container: AppContainer, args: argparse.Namespace) -> int:
+    from .fanout.replay import DeadLetteredEventReplayer
+
+    replayer = DeadLetteredEventReplayer(container=container.storage.blobs.get_container_client(args.container),
+                                         dispatcher=container.fanout.dispatcher)
+    report = replayer.replay(keep=args.keep)
+    console.print(f"{report.blobs} dead-letter blob(s), {report.events} event(s) dispatched as {report.deliveries} "
+                  f"deliver(ies), {report.dropped} malformed event(s) dropped"
+                  + ("; blobs kept" if report.kept else "; blobs deleted") + ".")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------- verify
 def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
     table = Table(title="Verify: Twilio vs ACS")
@@ -265,6 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "status":
         return cmd_status(container)
+    if args.command == "replay-dead-events":
+        return cmd_replay_dead_events(container, args)
     engine = container.export_engine
     try:
         if args.command == "plan":
