@@ -146,6 +146,9 @@ class JsExpressions(JsScopes):
                 element = flow.element_of(self.type_of(target))
                 if element:
                     self.bind_callback(args[0], (element,))
+        local = function.type == "identifier" and text(function) in self.functions
+        if local or (function.type == "member_expression" and text(function.child_by_field_name("object")) == "this"):
+            self.bind_callback(function, tuple(self.type_of(a) for a in args))  # helper(conversation) in this file
         callee = self.type_of(function)
         if callee.startswith("cls:"):
             return ""

@@ -55,7 +55,7 @@ def test_markdown_counts_and_effort_per_area() -> None:
     assert rows["tokens"] == ("6", "0", "6", "0", "5", "6", "5.5")  # 1.4 h of token work at 25% + 4 h setup
     assert rows["webhooks"] == ("3", "0", "3", "0", "3", "3", "5")
     assert rows["video"] == ("3", "0", "3", "0", "3", "3", "13")
-    assert rows["chat"] == ("1", "0", "1", "0", "1", "1", "8.5")
+    assert rows["chat"] == ("2", "0", "2", "0", "2", "1", "10.5")  # read (replaced, 0.5 h) + thread write 2 h + 8 h
     assert "## Server side this app replaces" in text
     assert "this app's POST /api/token" in text
     assert "## How the estimate is made" in text
@@ -107,7 +107,7 @@ def test_markdown_counts_only_server_work_as_done_by_this_app() -> None:
     text = to_markdown(scan(SAMPLES / "js_app"))
     chat = re.search(r"^\| chat \| (\d+) \| (\d+) \| (\d+) \| \d+ \| \d+ \| (\d+) \|", text, re.M)
     assert chat is not None
-    # 32 chat uses: 30 client, 2 server (the REST read and the participant write), both replaced by this app
-    assert chat.groups() == ("32", "30", "2", "2")
+    # 36 chat uses: 34 client, 2 server (the REST read and the participant write), both replaced by this app
+    assert chat.groups() == ("36", "34", "2", "2")
     section = text.split("## Server side this app replaces")[1].split("##")[0]
     assert "getConversationBySid" not in section  # client work the app only helps with is not listed there

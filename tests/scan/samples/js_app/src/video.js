@@ -43,3 +43,12 @@ class Watcher {
     document.title = speaker.identity; // expect: VIDEO-RP2
   }
 }
+
+export async function joinAndLeave(token) {
+  const room = await TwilioVideo.connect(token, { region: "de1" }); // expect: VIDEO-V1, VIDEO-Q7
+  leave(room);
+}
+
+function leave(room) {
+  room.disconnect(); // expect: VIDEO-J7
+}
