@@ -16,7 +16,14 @@ from azure.data.tables import TableServiceClient
 
 from . import __version__, acs_clients
 from .acs_identity import AcsIdentityService
-from .attachments import AttachmentLinks, AttachmentService, BlobSigner, ParticipantBlobAccess, ThreadMembership
+from .attachments import (
+    ArchiveService,
+    AttachmentLinks,
+    AttachmentService,
+    BlobSigner,
+    ParticipantBlobAccess,
+    ThreadMembership,
+)
 from .auth import BearerVerifier, CallerAuthenticator
 from .errors import ServiceUnavailableError
 from .fanout.services import FanoutServices, build_fanout
@@ -39,6 +46,7 @@ from .state.queues import WorkQueue
 from .state.rooms import RoomMapStore
 
 if TYPE_CHECKING:
+    from .doctor import DoctorService
     from .export import ExportEngine
 from .token_service import TokenService
 from .video import VideoRoomService
@@ -191,6 +199,12 @@ class AppContainer:
                                  container=self.settings.names.media_container)
 
     @functools.cached_property
+    def archives(self) -> ArchiveService:
+        """Archived history (docs/archive.md), behind the same participant gate as attachments."""
+        return ArchiveService(conversations=self.conversations, access=self.thread_access,
+                              container=self.settings.names.media_container)
+
+    @functools.cached_property
     def migration_runs(self) -> MigrationRunService:
         return MigrationRunService(runs=self.runs, queue=self.migration_queue, export=self.settings.export)
 
@@ -223,6 +237,15 @@ class AppContainer:
                 leased_delay_seconds=max(1.0, export.lease_seconds / 10),
             ),
         )
+
+    @functools.cached_property
+    def doctor(self) -> DoctorService:
+        """The configuration check (CLI ``doctor``, ``GET /api/health/deep``); works with bad settings too."""
+        from .doctor import build_doctor, doctor_for_invalid_settings
+
+        if self._error is not None:
+            return doctor_for_invalid_settings(self._error)
+        return build_doctor(self.settings, storage=self.storage)
 
     @functools.cached_property
     def health(self) -> HealthService:
