@@ -723,5 +723,5 @@ def load_telemetry_settings(environ: Mapping[str, str]) -> TelemetrySettings:
     connection = (environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING") or "").strip()
     auth = environ.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING") or ""
     parts = dict(p.split("=", 1) for p in auth.split(";") if "=" in p)
-    client_id = parts.get("ClientId", "").strip() if parts.get("Authorization", "").upper() == "AAD" else ""
+    client_id = parts.get("ClientId", "").strip() if parts.get("Authorization", "").lower() == "aad" else ""
     return TelemetrySettings(Secret(connection) if connection else None, client_id or None)
