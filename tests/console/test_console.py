@@ -164,3 +164,17 @@ def test_the_page_loads_only_its_own_assets_under_a_strict_csp_and_every_control
     assert httpx.get(f"{origin}/api/console").status_code == 401  # the page needs the function key
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"  # keyboard users can skip to the runs
+
+
+def test_the_configuration_check_lists_each_check_with_its_status(
+    served: MigrationHost, page: Page, console_url: str,
+) -> None:
+    page.goto(console_url)
+    page.get_by_role("button", name="Run the configuration check").click()
+    checks = page.locator("#doctor-list li[data-check]")
+    expect(checks.first).to_be_attached(timeout=LONG)
+    report = served.http.get("/api/health/deep").json()
+    assert [c.get_attribute("data-check") for c in checks.all()] == [c["name"] for c in report["checks"]]
+    storage = page.locator("#doctor-list li[data-check='storage']")
+    expect(storage.locator(".badge")).to_have_text("pass")  # Azurite, with every right
+    assert served.environ["TWILIO_AUTH_TOKEN"] not in page.content()

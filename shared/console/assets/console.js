@@ -67,7 +67,7 @@
       return response.text().then(function (text) {
         var data = null;
         try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        if (!response.ok) {
+        if (!response.ok && !(response.status === 503 && data && Array.isArray(data.checks))) {
           var message = data && data.error && data.error.message ? data.error.message
             : response.status === 401 ? "The function key is missing or wrong: open the console as /api/console?code=<function key>."
             : "The app answered " + response.status + ".";
@@ -407,6 +407,26 @@
     }).catch(function (error) { notify(error.message, true); });
   }
 
+  // ---------------------------------------------------------------- configuration check (doctor)
+  var CHECK_LABELS = { pass: "pass", warn: "warning", fail: "fail", skip: "skipped" };
+  function onDoctor() {
+    var button = $("doctor-btn"), list = $("doctor-list");
+    button.disabled = true;
+    clear(list);
+    list.appendChild(el("li", { text: "Checking…" }));
+    api("GET", "health/deep").then(function (report) {
+      clear(list);
+      (report.checks || []).forEach(function (check) {
+        list.appendChild(el("li", { "class": "check " + check.status, "data-check": check.name },
+          el("span", { "class": "badge " + check.status, text: CHECK_LABELS[check.status] || check.status }), " ",
+          el("b", { text: check.name }), " ", el("span", { text: check.message })));
+      });
+      notify(report.status === "pass" ? "The configuration check passed." : "The configuration check found problems: see the list.",
+        report.status !== "pass");
+    }).catch(function (error) { clear(list); notify(error.message, true); })
+      .then(function () { button.disabled = false; });
+  }
+
   // ---------------------------------------------------------------- refresh loop
   function refresh() {
     if (state.busy) return Promise.resolve();
@@ -432,6 +452,7 @@
     $("run-form").addEventListener("submit", onPlan);
     $("start-btn").addEventListener("click", onStart);
     $("sub-form").addEventListener("submit", onAddSub);
+    $("doctor-btn").addEventListener("click", onDoctor);
     $("replay-all").addEventListener("click", function () { replay({ all: true }, "dead letters"); });
     $("pause").addEventListener("click", function () {
       state.paused = !state.paused;
