@@ -22,7 +22,8 @@ def test_keep_newest_archives_the_rest_and_links_it_first(
 
     report = engine.runner.run(Selection(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=4)))
 
-    assert [(o.status, o.messages) for o in report.outcomes] == [("done", 4)]
+    assert [(o.status, o.messages, o.archived) for o in report.outcomes] == [("done", 4, 8)]
+    assert report.archived == 8
     lines = transcript(container, conv.sid)
     assert [line["index"] for line in lines] == list(range(8))
     assert [line["twilioMessageSid"] for line in lines] == [m.sid for m in conv.messages[:8]]
