@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -138,10 +139,17 @@ def environ(twilio: RunningService, acs: RunningService, storage: str, suffix: s
     }
 
 
-def run_export(env: dict[str, str], service_sid: str) -> dict[str, Any]:
-    """The export in a child process; its own figures plus its peak RSS (from wait4)."""
+def run_export(env: dict[str, str], service_sid: str, *, profile: str | None = None) -> dict[str, Any]:
+    """The export in a child process; its own figures plus its peak RSS (from wait4).
+
+    ``profile``: run it under py-spy (every thread, idle time left out), collapsed stacks written there.
+    """
+    argv = [sys.executable, "-m", "bench.export", "--worker", service_sid]
+    if profile:
+        spy = str(Path(sys.executable).with_name("py-spy"))
+        argv = [spy, "record", "--format", "raw", "--rate", "200", "--nonblocking", "--gil", "--output", profile, "--", *argv]
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.export", "--worker", service_sid],
+        argv,
         cwd=REPO_ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE,
     )
     assert process.stdout is not None
@@ -150,7 +158,7 @@ def run_export(env: dict[str, str], service_sid: str) -> dict[str, Any]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"the export worker failed ({process.returncode}): {output[-2000:]}")
-    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
     # Not wait4's ru_maxrss: Linux carries the parent's high-water RSS across fork and exec into the child's
     # figure (here the parent holds the seeding snapshot), so the worker reports its own VmHWM instead.
     result["parent_inherited_maxrss_mb"] = usage.ru_maxrss / 1024
@@ -187,14 +195,16 @@ def worker(service_sid: str) -> int:
         statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
     peak_kb = int(next(line for line in Path("/proc/self/status").read_text().splitlines()
                        if line.startswith("VmHWM")).split()[1])
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # the exporter process itself, every thread, from its start
     print(json.dumps({"messages": report.messages, "seconds": seconds, "throttled_acs": engine.stats.throttled_acs,
-                      "retries": engine.stats.retries, "statuses": statuses, "peak_rss_mb": peak_kb / 1024}))
+                      "retries": engine.stats.retries, "statuses": statuses, "peak_rss_mb": peak_kb / 1024,
+                      "cpu_s": usage.ru_utime + usage.ru_stime, "user_s": usage.ru_utime, "sys_s": usage.ru_stime}))
     engine.close()
     return 0 if statuses.get("done", 0) == len(report.outcomes) else 1
 
 
 def scenario(conversations: int, messages: int, time_scale: float, concurrency: int, seed_value: int,
-             *, uniform: bool = False) -> dict[str, Any]:
+             *, uniform: bool = False, profile: str | None = None) -> dict[str, Any]:
     sizes = [messages // conversations] * conversations if uniform else zipf_sizes(conversations, messages)
     with ExitStack() as stack:
         twilio, acs, storage = start_standins(stack, time_scale)
@@ -203,7 +213,8 @@ def scenario(conversations: int, messages: int, time_scale: float, concurrency: 
         seed_seconds = time.monotonic() - seeded
         floor = acs_floor(acs, loads, people)
         bound = floor.seconds
-        result = run_export(environ(twilio, acs, storage, f"b{seed_value}", time_scale, concurrency), service_sid)
+        result = run_export(environ(twilio, acs, storage, f"b{seed_value}", time_scale, concurrency), service_sid,
+                            profile=profile)
         counters = httpx.get(f"{acs.info['admin']}/counters", verify=str(acs.info["ca_bundle"])).json()
     result.update({
         "conversations": conversations, "largest": sizes[0], "time_scale": time_scale, "concurrency": concurrency,
@@ -222,6 +233,9 @@ def show(title: str, r: dict[str, Any]) -> None:
     print(f"messages {r['messages']}  wall {r['seconds']:.1f} s  lower bound {r['lower_bound_s']:.1f} s  "
           f"ratio {r['ratio']:.3f}  429s received {r['throttled_acs']}  retries {r['retries']}  "
           f"peak RSS {r['peak_rss_mb']:.0f} MB  statuses {r['statuses']}  (seeding took {r['seed_seconds']:.1f} s)")
+    cost = r["cpu_s"] / r["messages"] * 1000 if r["messages"] else float("nan")
+    print(f"cost: exporter process CPU {r['cpu_s']:.1f} s (user {r['user_s']:.1f} + sys {r['sys_s']:.1f}) "
+          f"= {cost:.2f} CPU-s per 1,000 messages copied")
     sys.stdout.flush()
 
 
@@ -235,13 +249,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss", action="store_true", help="also measure peak RSS at 10,000 and 100,000 messages")
     parser.add_argument("--rss-time-scale", type=float, default=0.002)
     parser.add_argument("--skip-main", action="store_true")
+    parser.add_argument("--profile", metavar="FILE", help="run the exporter under py-spy; collapsed stacks to FILE")
     parser.add_argument("--rss-sizes", default="10000,100000", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args.worker)
     if not args.skip_main:
-        main_run = scenario(args.conversations, args.messages, args.time_scale, args.concurrency, 1)
+        main_run = scenario(args.conversations, args.messages, args.time_scale, args.concurrency, 1,
+                            profile=args.profile)
         show(f"{args.conversations} conversations / {args.messages} messages", main_run)
+        if args.profile:
+            from bench.profile import show as show_profile
+
+            print(f"profile of the exporter process (py-spy, idle left out; {args.profile}):")
+            print(show_profile(args.profile))
         print(f"target: ratio <= 1.10 -> {'met' if main_run['ratio'] <= 1.10 else 'NOT met'}")
     if args.rss:  # the same 10 conversations in flight, ten times the history each
         few, many = (int(n) for n in args.rss_sizes.split(","))
