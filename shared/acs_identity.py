@@ -93,6 +93,10 @@ class MappingCache:
         with self._lock:
             self._entries.pop(identity, None)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
 
 class AcsIdentityService:
     """Maps identities to ACS users and issues their tokens."""
@@ -102,6 +106,10 @@ class AcsIdentityService:
         self._store = store
         self._client = client
         self._cache = cache if cache is not None else MappingCache()
+
+    @property
+    def cache(self) -> MappingCache:
+        return self._cache
 
     def ensure_user(self, identity: str, *, kind: str = "chat", display_name: str | None = None) -> IdentityMapping:
         """The identity's mapping (read from the store), creating its ACS user on first sight (one winner)."""

@@ -58,9 +58,12 @@ def _send_fast(table: TableClient, entities: Sequence[Mapping[str, Any]]) -> boo
         content=body,
     )
     response = client.send_request(request, stream=True)
-    if response.status_code != 202:
-        return False
-    statuses = _STATUS.findall(response.read())
+    try:
+        if response.status_code != 202:
+            return False
+        statuses = _STATUS.findall(response.read())
+    finally:
+        response.close()  # back to the pool whatever the answer
     return len(statuses) == len(entities) and all(s.startswith(b"2") for s in statuses)
 
 
