@@ -51,7 +51,8 @@ def test_fast_path_writes_what_the_sdk_writes(azurite: AzuriteEndpoints) -> None
                  key=lambda e: str(e["RowKey"]))
     assert len(fast) == 100
     assert fast == sdk
-    assert fast[7]["Big"] == 2**40 + 7 and fast[7]["Text"] == 'body 7 \u2603 "quoted"'
+    assert fast[7]["Big"] == 2**40 + 7
+    assert fast[7]["Text"] == 'body 7 \u2603 "quoted"'
 
 
 def test_upsert_replaces_the_whole_row(azurite: AzuriteEndpoints) -> None:
