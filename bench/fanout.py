@@ -79,6 +79,8 @@ def run(events: int, batch: int, concurrency: int, workdir: Path) -> dict[str, A
             "SUBSCRIPTION_TABLE": f"benchsubs{suffix}", "DEAD_LETTER_TABLE": f"benchdead{suffix}",
             "DELIVERY_QUEUE": f"bench-deliveries-{suffix}", "FANOUT_ALLOW_HTTP": "true",
             "FANOUT_ALLOW_PRIVATE_TARGETS": "true", "FANOUT_RETRY_BASE_SECONDS": "1",
+            # the whole app is loaded, so every binding needs its setting (nothing is queued there)
+            "MIGRATION_QUEUE": f"bench-migration-{suffix}", "NIGHTLY_SCHEDULE": "0 0 2 * * *",
         }
         host_json = workdir / "host.json"
         host_json.write_text(json.dumps(HOST_JSON))
