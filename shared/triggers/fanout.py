@@ -49,6 +49,10 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
             logger.warning("Event Grid event dropped: %s", error.message)
             return
         fanout = container.fanout
+        if container.settings.fanout.queue_first_attempt:
+            ids = fanout.dispatcher.dispatch(parsed)
+            logger.info("event %s (%s): %d delivery(ies) enqueued", parsed.id, parsed.short_type, len(ids))
+            return
         outcomes = fanout.dispatcher.deliver(parsed, fanout.deliverer.deliver_to)
         logger.info("event %s (%s): %d delivery(ies) attempted", parsed.id, parsed.short_type, len(outcomes))
 
