@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds the naive peer (bench/naive_export.py) gets on the same workload; 0 skips it")
     parser.add_argument("--pacing-conversations", type=int, default=20, help="0 skips the pacing run")
     parser.add_argument("--pacing-messages", type=int, default=400)
-    parser.add_argument("--pacing-time-scale", type=float, default=0.5,
+    parser.add_argument("--pacing-time-scale", type=float, default=1.0,
                         help="large enough that one request is under 2%% of a thread's per-message budget")
     parser.add_argument("--profile", metavar="FILE", help="run the exporter under py-spy; collapsed stacks to FILE")
     parser.add_argument("--rss-sizes", default="10000,100000", help=argparse.SUPPRESS)
