@@ -396,6 +396,7 @@ var appSettings = {
   FANOUT_RETRY_BASE_SECONDS: '10'
   FANOUT_RETRY_MAX_SECONDS: '3600'
   FANOUT_CACHE_SECONDS: '5'
+  FANOUT_QUEUE_FIRST_ATTEMPT: 'false'
   // Twilio Video migration: rooms made on first use, roles, room token lifetime (docs/video.md).
   VIDEO_ROOM_TABLE: 'videorooms'
   VIDEO_ROOM_VALIDITY_MINUTES: '10080'

@@ -177,6 +177,7 @@ class FanoutSettings:
     retry_base_seconds: float = 10.0  # first retry delay; doubles per attempt
     retry_max_seconds: float = 3600.0  # cap of the retry delay
     cache_seconds: float = 5.0  # how long subscriptions and id lookups are cached per instance
+    queue_first_attempt: bool = False  # every first attempt through the delivery queue (the pre-issue-18 path)
 
 
 ROOM_ROLES = ("Presenter", "Attendee", "Consumer", "Collaborator")
@@ -581,6 +582,7 @@ def _load_fanout(reader: _Reader) -> FanoutSettings:
         retry_base_seconds=number("FANOUT_RETRY_BASE_SECONDS", defaults.retry_base_seconds, 0, 3600),
         retry_max_seconds=number("FANOUT_RETRY_MAX_SECONDS", defaults.retry_max_seconds, 0, 7 * 24 * 3600),
         cache_seconds=number("FANOUT_CACHE_SECONDS", defaults.cache_seconds, 0, 3600),
+        queue_first_attempt=flag("FANOUT_QUEUE_FIRST_ATTEMPT", defaults.queue_first_attempt),
     )
 
 

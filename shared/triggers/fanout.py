@@ -1,7 +1,9 @@
 """The event fan-out: ACS Event Grid events -> delivery queue -> subscribers; admin routes (function key).
 
-* ``fanout_acs_event`` (Event Grid): one queued delivery per matching subscription, then returns.
-* ``fanout_deliver`` (queue ``%DELIVERY_QUEUE%``): one POST per message; retries are new messages.
+* ``fanout_acs_event`` (Event Grid): the first attempt of every matching subscription's delivery, at
+  once and concurrently; a failed one queues its retry (``FanoutDispatcher.deliver``), then returns.
+* ``fanout_deliver`` (queue ``%DELIVERY_QUEUE%``): one POST per retry message; further retries are new
+  messages.
 * ``POST/GET /api/subscriptions``, ``GET/PATCH/DELETE /api/subscriptions/{id}``,
   ``GET /api/deliveries/dead``, ``POST /api/deliveries/replay``.
 """
@@ -41,14 +43,19 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     @bp.function_name("fanout_acs_event")
     @bp.event_grid_trigger(arg_name="event")
     def fanout_acs_event(event: func.EventGridEvent) -> None:
-        """Enqueue deliveries; a malformed event is logged and dropped (retrying cannot fix it)."""
+        """First attempts now, retries queued; a malformed event is logged and dropped (retrying cannot fix it)."""
         try:
             parsed = parse_event(event)
         except AppError as error:
             logger.warning("Event Grid event dropped: %s", error.message)
             return
-        ids = container.fanout.dispatcher.dispatch(parsed)
-        logger.info("event %s (%s): %d delivery(ies) enqueued", parsed.id, parsed.short_type, len(ids))
+        fanout = container.fanout
+        if container.settings.fanout.queue_first_attempt:
+            ids = fanout.dispatcher.dispatch(parsed)
+            logger.info("event %s (%s): %d delivery(ies) enqueued", parsed.id, parsed.short_type, len(ids))
+            return
+        outcomes = fanout.dispatcher.deliver(parsed, fanout.deliverer.deliver_to)
+        logger.info("event %s (%s): %d delivery(ies) attempted", parsed.id, parsed.short_type, len(outcomes))
 
     @bp.function_name("fanout_deliver")
     @bp.queue_trigger(arg_name="msg", queue_name="%DELIVERY_QUEUE%", connection="AzureWebJobsStorage")
