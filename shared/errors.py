@@ -6,6 +6,7 @@
     ├── BadRequestError          400  input that can never succeed
     ├── UnauthorizedError        401
     ├── ForbiddenError           403
+    │   └── IdentityKindError     a user acting for an identity that is not a user's
     ├── NotFoundError            404  a named resource does not exist
     ├── ConflictError            409  it exists already, or a concurrent writer won
     │   ├── AlreadyExistsError
@@ -46,6 +47,12 @@ class UnauthorizedError(AppError):
 class ForbiddenError(AppError):
     status = 403
     code = "Forbidden"
+
+
+class IdentityKindError(ForbiddenError):
+    """A user acting for an identity of another kind (a migrated SMS/WhatsApp participant, the migration's own)."""
+
+    code = "IdentityKindForbidden"
 
 
 class NotFoundError(AppError):

@@ -141,7 +141,7 @@ class RoomMapStore(TableStore):
         """The room's next callback ``SequenceNumber`` (1, 2, ...), the same one again for the same event."""
         room_key = escape_key(room_id, what="room id")
         event_key = escape_key(event_id, what="event id")
-        partition = f"seq-{room_key}"
+        partition = escape_key(room_id, what="room id", prefix="seq-")
         seen = self._get(partition, event_key)
         if seen is not None:
             return read_int(seen, "Number")

@@ -12,6 +12,7 @@ import azure.functions as func
 from ..container import AppContainer
 from ..errors import BadRequestError, UnsupportedMediaTypeError
 from ..http import handle_errors, json_response, read_json_object
+from ..inputs import query_int
 from ..migrations.live import LiveEvent, parse_form
 from ..migrations.requests import parse_migration_request
 from . import new_blueprint
@@ -49,10 +50,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     @bp.route(route="migrations", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
     @handle_errors
     def list_migrations(req: func.HttpRequest) -> func.HttpResponse:
-        raw = req.params.get("limit", "20")
-        if not raw.isdigit() or not 1 <= int(raw) <= 100:
-            raise BadRequestError("limit must be a whole number from 1 to 100.", target="limit")
-        runs = container.migration_runs.list_recent(limit=int(raw))
+        runs = container.migration_runs.list_recent(limit=query_int(req.params, "limit", default=20, low=1, high=100))
         return json_response({"runs": [r.to_json() for r in runs]})
 
     @bp.function_name("get_migration")

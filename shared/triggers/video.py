@@ -16,10 +16,10 @@ import azure.functions as func
 
 from ..container import AppContainer
 from ..errors import BadRequestError
-from ..http import handle_errors, json_response, read_json_object
-from ..video.requests import check_room_name, only_fields, parse_roster, parse_time
+from ..http import NO_STORE, challenge, handle_errors, json_response, read_json_object
+from ..inputs import only_fields
+from ..video.requests import check_room_name, parse_roster, parse_time
 from . import new_blueprint
-from .tokens import NO_STORE, challenge
 
 TOKEN_FIELDS = ("room", "identity", "role", "format")
 CREATE_FIELDS = ("name", "validFrom", "validUntil")

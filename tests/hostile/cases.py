@@ -89,6 +89,7 @@ SSRF_URLS = [
 BODY_ROUTES: list[tuple[str, str, str, str]] = [
     ("token", "POST", "/api/token", USER),
     ("token_revoke", "POST", "/api/token/revoke", USER),
+    ("user_erase", "POST", "/api/users/erase", BACKEND),
     ("start_migration", "POST", "/api/migrations", FUNCTION),
     ("subscriptions_create", "POST", "/api/subscriptions", FUNCTION),
     ("deliveries_replay", "POST", "/api/deliveries/replay", FUNCTION),

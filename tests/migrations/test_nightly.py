@@ -30,8 +30,8 @@ def test_nightly_sync_copies_only_what_changed_since_the_last_night(
     quiet_before = served.container.conversations.get_conversation(quiet.sid)
 
     last_night = utcnow() - timedelta(seconds=1)
-    served.container.runs.create_run(RunRecord(new_run_id(last_night), kind="nightly", status="succeeded",
-                                               created_at=last_night))
+    previous = served.container.runs.create_run(RunRecord(new_run_id(last_night), kind="nightly",
+                                                          status="succeeded", created_at=last_night))
     seeder.message(grown, "erin", "third in grown")
     seeder.edit(edited, edited.messages[0].sid, "first, edited on Twilio after the migration")
     seeder.delete(pruned, pruned.messages[1].sid)
@@ -43,8 +43,8 @@ def test_nightly_sync_copies_only_what_changed_since_the_last_night(
                              headers={"x-functions-key": ADMIN_KEY})
     assert fired.status_code == 202
     nightly = eventually(
-        lambda: (r := served.container.runs.list_runs(limit=1)[0]).kind == "nightly" and r.status == "succeeded"
-        and r, what="the nightly run",
+        lambda: (r := served.container.runs.list_runs(limit=1)[0]).run_id != previous.run_id  # not last night's
+        and r.kind == "nightly" and r.status == "succeeded" and r, what="the nightly run",
     )
     assert nightly.parameters["since"] == last_night.isoformat()
     assert nightly.counts["done"] == nightly.counts["planned"] >= 4
