@@ -40,7 +40,7 @@ from .state.rooms import RoomMapStore
 if TYPE_CHECKING:
     from .export import ExportEngine
 from .token_service import TokenService
-from .video import VideoRoomService
+from .video import AdmissionRules, RoomAdmissionService, VideoRoomService
 
 
 class AppContainer:
@@ -160,12 +160,22 @@ class AppContainer:
     @functools.cached_property
     def video(self) -> VideoRoomService:
         """ACS rooms by Twilio room name, and room tokens (Twilio Video migration)."""
-        video = self.settings.video
         return VideoRoomService(
             client=acs_clients.rooms_client(self.settings.acs), store=self.rooms, identities=self.acs_identity,
-            identity_store=self.identities, endpoint=self.settings.acs.endpoint,
-            validity=timedelta(minutes=video.room_validity_minutes), default_role=video.default_role,
-            role_claim=video.role_claim, token_expires_in=timedelta(minutes=video.token_expires_in_minutes),
+            identity_store=self.identities, validity=timedelta(minutes=self.settings.video.room_validity_minutes),
+        )
+
+    @functools.cached_property
+    def video_admission(self) -> RoomAdmissionService:
+        """Who may join which room (``POST /api/video/token``)."""
+        video = self.settings.video
+        return RoomAdmissionService(
+            rooms=self.video, store=self.rooms, identities=self.acs_identity, identity_store=self.identities,
+            endpoint=self.settings.acs.endpoint, rules=AdmissionRules(
+                default_role=video.default_role, role_claim=video.role_claim,
+                token_expires_in=timedelta(minutes=video.token_expires_in_minutes),
+                users_create_rooms=video.users_create_rooms, rooms_per_window=video.user_rooms_per_hour,
+            ),
         )
 
     @functools.cached_property

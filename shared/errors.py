@@ -14,6 +14,7 @@
     │   └── LeaseHeldError
     ├── PayloadTooLargeError     413
     ├── UnsupportedMediaTypeError 415
+    ├── TooManyRequestsError     429  a per-identity limit was reached
     └── ServiceUnavailableError  503  the app is not configured, or a dependency is down
 
 Messages are short, name the resource and say what to do; they never carry secrets.
@@ -89,6 +90,11 @@ class PayloadTooLargeError(AppError):
 class UnsupportedMediaTypeError(AppError):
     status = 415
     code = "UnsupportedMediaType"
+
+
+class TooManyRequestsError(AppError):
+    status = 429
+    code = "TooManyRequests"
 
 
 class ServiceUnavailableError(AppError):

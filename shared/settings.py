@@ -196,6 +196,8 @@ class VideoSettings:
     default_role: str = "Attendee"
     role_claim: str | None = None
     token_expires_in_minutes: int = 60
+    users_create_rooms: bool = False  # off: rooms exist only when the backend makes them (docs/video.md)
+    user_rooms_per_hour: int = 5  # rooms one user may make by joining per hour, when users may
 
 
 @dataclass(frozen=True)
@@ -637,12 +639,18 @@ def _load_video(reader: _Reader) -> VideoSettings:
                            "a claim name (letters, digits and _.:/-)")
     expiry = reader.checked("VIDEO_TOKEN_EXPIRES_IN_MINUTES", reader.raw("VIDEO_TOKEN_EXPIRES_IN_MINUTES"),
                             _int_between(60, 1440), "whole minutes from 60 to 1440")
+    users_create = reader.checked("VIDEO_USERS_CREATE_ROOMS", reader.raw("VIDEO_USERS_CREATE_ROOMS"), _bool,
+                                  "true or false")
+    per_hour = reader.checked("VIDEO_USER_ROOMS_PER_HOUR", reader.raw("VIDEO_USER_ROOMS_PER_HOUR"),
+                              _int_between(1, 1000), "whole rooms from 1 to 1000")
     return VideoSettings(
         room_table=table or d.room_table,
         room_validity_minutes=validity or d.room_validity_minutes,
         default_role=role or d.default_role,
         role_claim=claim,
         token_expires_in_minutes=expiry or d.token_expires_in_minutes,
+        users_create_rooms=d.users_create_rooms if users_create is None else users_create,
+        user_rooms_per_hour=per_hour or d.user_rooms_per_hour,
     )
 
 

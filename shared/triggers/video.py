@@ -46,7 +46,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
         only_fields(body, TOKEN_FIELDS, what="the video token request")
         answer = _format(body.get("format", req.params.get("format")))
         room = check_room_name(body.get("room"))
-        admission = container.video.admit_caller(caller, room=room, identity=body.get("identity"),
+        admission = container.video_admission.admit_caller(caller, room=room, identity=body.get("identity"),
                                                  role=body.get("role"))
         return json_response(admission.to_twilio_json() if answer == "twilio" else admission.to_json(),
                              headers=NO_STORE)
