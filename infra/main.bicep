@@ -252,6 +252,9 @@ var appSettings = {
   VIDEO_DEFAULT_ROLE: 'Attendee'
   VIDEO_ROLE_CLAIM: ''
   VIDEO_TOKEN_EXPIRES_IN_MINUTES: '60'
+  // Rooms exist only when the backend makes them; a room made by a user's join would admit any signed-in user.
+  VIDEO_USERS_CREATE_ROOMS: 'false'
+  VIDEO_USER_ROOMS_PER_HOUR: '5'
 }
 
 module functionApp 'modules/functionapp.bicep' = {
