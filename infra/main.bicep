@@ -117,6 +117,9 @@ param tokenBackendKey string = ''
 @description('Public URL Twilio posts live-sync webhooks to, when it differs from the request URL (custom domain, proxy). Empty: the request URL.')
 param twilioWebhookUrl string = ''
 
+@description('Public address migrated messages link attachments to (a custom domain or Front Door); empty: https:// + the site host name.')
+param publicBaseUrl string = ''
+
 @description('NCRONTAB schedule (six fields, UTC) of the nightly sync timer.')
 param nightlySchedule string = '0 0 2 * * *'
 
@@ -200,6 +203,7 @@ var stateNames = {
   runTable: 'runs'
   subscriptionTable: 'subscriptions'
   deadLetterTable: 'deadletters'
+  webhookTable: 'twiliowebhooks'
   migrationQueue: 'migration-work'
   deliveryQueue: 'event-deliveries'
   mediaContainer: 'twilio-media'
@@ -249,6 +253,7 @@ module storage 'modules/storage.bicep' = {
       stateNames.runTable
       stateNames.subscriptionTable
       stateNames.deadLetterTable
+      stateNames.webhookTable
     ]
     queueNames: [
       stateNames.migrationQueue
@@ -330,6 +335,7 @@ var appSettings = {
   RUN_TABLE: stateNames.runTable
   SUBSCRIPTION_TABLE: stateNames.subscriptionTable
   DEAD_LETTER_TABLE: stateNames.deadLetterTable
+  TWILIO_WEBHOOK_TABLE: stateNames.webhookTable
   MIGRATION_QUEUE: stateNames.migrationQueue
   DELIVERY_QUEUE: stateNames.deliveryQueue
   MEDIA_CONTAINER: stateNames.mediaContainer
@@ -361,6 +367,7 @@ var appSettings = {
   NIGHTLY_SCHEDULE: nightlySchedule
   LIVE_SYNC_DELAY_SECONDS: '2'
   TWILIO_WEBHOOK_URL: twilioWebhookUrl
+  PUBLIC_BASE_URL: publicBaseUrl
   // Event fan-out: development switches off; delivery retries.
   FANOUT_ALLOW_HTTP: 'false'
   FANOUT_ALLOW_PRIVATE_TARGETS: 'false'

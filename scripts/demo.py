@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from emulators.azurite import running_azurite
+from emulators.azurite import free_port, running_azurite
 from emulators.process import RunningService, python_module_argv, running, standin_settings, wait_for
 
 ACS_TIME_SCALE = "0.01"
@@ -127,13 +127,16 @@ def main() -> int:
             "TOKEN_BACKEND_KEY": BACKEND_KEY,
             **issuer.app_settings(),
         }
+        host_port = free_port()
+        env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{host_port}"  # what Twilio's webhooks are signed for
 
         summary = seed_twilio(twilio)
         say("Twilio stand-in seeded (profile realistic, through the real twilio SDK)", {
             k: summary[k] for k in summary if k not in ("url", "service_sids")})
 
         host = stack.enter_context(running("functions host", python_module_argv(
-            "emulators.host", "--app", "function_app:app", "--function-key", FUNCTION_KEY), env=env, timeout=60))
+            "emulators.host", "--app", "function_app:app", "--function-key", FUNCTION_KEY, "--port", str(host_port)),
+            env=env, timeout=60))
         say("The app, served by the local Functions host stand-in", {
             "url": host.info["url"], "functions": [f["name"] for f in host.info["functions"]]})
         health = httpx.get(f"{host.info['url']}/api/health", timeout=10)

@@ -20,7 +20,7 @@ from .auth import BearerVerifier, CallerAuthenticator
 from .errors import ServiceUnavailableError
 from .fanout.services import FanoutServices, build_fanout
 from .health import HealthService
-from .migrations.live import LiveSyncScheduler, TwilioSignatureVerifier
+from .migrations.live import LiveSyncScheduler, TwilioSignatureVerifier, WebhookReplays
 from .migrations.runs import MigrationRunService
 from .migrations.worker import MigrationWorker, WorkerSettings
 from .settings import Settings, SettingsError, load_settings
@@ -36,6 +36,7 @@ from .state.clients import StorageClients
 from .state.media import MediaStore
 from .state.queues import WorkQueue
 from .state.rooms import RoomMapStore
+from .state.webhooks import WebhookReplayStore
 
 if TYPE_CHECKING:
     from .export import ExportEngine
@@ -194,8 +195,18 @@ class AppContainer:
             raise ServiceUnavailableError(
                 "Live sync needs TWILIO_AUTH_TOKEN: Twilio signs webhooks with the auth token, not an API key."
             )
-        return TwilioSignatureVerifier(auth_token=twilio.auth_token,
-                                       public_url=self.settings.migrations.twilio_webhook_url)
+        public_url = self.settings.migrations.twilio_webhook_url
+        if public_url is None:
+            raise ServiceUnavailableError(
+                "Live sync needs the public URL Twilio calls, to check its signatures against: set "
+                "TWILIO_WEBHOOK_URL or PUBLIC_BASE_URL (in Azure, the site's own host name is used)."
+            )
+        return TwilioSignatureVerifier(auth_token=twilio.auth_token, public_url=public_url)
+
+    @functools.cached_property
+    def twilio_replays(self) -> WebhookReplays:
+        """Twilio webhooks already handled, in Table Storage (every instance sees every claim)."""
+        return WebhookReplays(store=WebhookReplayStore(self.storage.tables, self.settings.names.webhook_table))
 
     @functools.cached_property
     def migration_worker(self) -> MigrationWorker:

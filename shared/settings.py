@@ -129,6 +129,7 @@ class ResourceNames:
     run_table: str = "runs"
     subscription_table: str = "subscriptions"
     dead_letter_table: str = "deadletters"
+    webhook_table: str = "twiliowebhooks"
     migration_queue: str = "migration-work"
     delivery_queue: str = "event-deliveries"
     media_container: str = "twilio-media"
@@ -386,6 +387,7 @@ def _load_names(reader: _Reader) -> ResourceNames:
         ("run_table", "RUN_TABLE", _TABLE_NAME, EXPECT_TABLE),
         ("subscription_table", "SUBSCRIPTION_TABLE", _TABLE_NAME, EXPECT_TABLE),
         ("dead_letter_table", "DEAD_LETTER_TABLE", _TABLE_NAME, EXPECT_TABLE),
+        ("webhook_table", "TWILIO_WEBHOOK_TABLE", _TABLE_NAME, EXPECT_TABLE),
         ("migration_queue", "MIGRATION_QUEUE", _QUEUE_NAME, EXPECT_QUEUE),
         ("delivery_queue", "DELIVERY_QUEUE", _QUEUE_NAME, EXPECT_QUEUE),
         ("media_container", "MEDIA_CONTAINER", _CONTAINER_NAME, EXPECT_QUEUE),
@@ -592,10 +594,27 @@ class MigrationSettings:
     nightly_schedule: str = "0 0 2 * * *"  # NCRONTAB (six fields), UTC; bound as %NIGHTLY_SCHEDULE%
     plan_seconds: float = 60.0  # time budget of one planning invocation
     live_sync_delay_seconds: float = 2.0  # webhooks within this window fold into one sync
-    twilio_webhook_url: str | None = None  # the public URL Twilio calls; signatures are checked against it
+    # The public URL Twilio calls; signatures are checked against it. TWILIO_WEBHOOK_URL, else PUBLIC_BASE_URL
+    # (else https:// + WEBSITE_HOSTNAME, the site's own name in Azure) + /api/twilio/events; never the request's.
+    twilio_webhook_url: str | None = None
 
 
+TWILIO_EVENTS_PATH = "/api/twilio/events"
 _NCRONTAB = re.compile(r"(\S+\s+){5}\S+\Z")
+
+
+def _site_base_url(reader: _Reader) -> str | None:
+    """``PUBLIC_BASE_URL`` (an absolute http(s) URL without query), else ``https://`` + ``WEBSITE_HOSTNAME``."""
+    raw = reader.raw("PUBLIC_BASE_URL")
+    if raw is None:
+        host = reader.raw("WEBSITE_HOSTNAME")
+        raw = f"https://{host}" if host is not None else None
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
+        return raw.rstrip("/")
+    return None
 EXPECT_NCRONTAB = "an NCRONTAB schedule with six fields, e.g. 0 0 2 * * *"
 EXPECT_NON_NEGATIVE = "a number of seconds, 0 or more"
 
@@ -616,6 +635,9 @@ def _load_migrations(reader: _Reader) -> MigrationSettings:
     delay = reader.checked("LIVE_SYNC_DELAY_SECONDS", reader.raw("LIVE_SYNC_DELAY_SECONDS"), _non_negative,
                            EXPECT_NON_NEGATIVE)
     url = reader.checked("TWILIO_WEBHOOK_URL", reader.raw("TWILIO_WEBHOOK_URL"), _url, EXPECT_URL)
+    if url is None and reader.raw("TWILIO_WEBHOOK_URL") is None:
+        base = _site_base_url(reader)
+        url = f"{base}{TWILIO_EVENTS_PATH}" if base is not None else None
     return MigrationSettings(
         nightly_schedule=schedule or d.nightly_schedule,
         plan_seconds=plan if plan is not None else d.plan_seconds,

@@ -281,9 +281,9 @@ class VideoRoomService:
 
         The room then admits only its roster (marked before the roster changes, so no user slips in between);
         a closed room is a 409 until the backend creates it again."""
-        wanted = {self._identities.ensure_user(e.identity).acs_user_id: e.role for e in roster}
-        self.ensure_room(name)
+        self.ensure_room(name)  # a closed room refuses before any user is made
         self._mark_rostered(name)
+        wanted = {self._identities.ensure_user(e.identity).acs_user_id: e.role for e in roster}
 
         def change(mapping: RoomMapping) -> None:
             with acs_errors(f"updating the participants of {name!r}"):
