@@ -367,7 +367,10 @@ var appSettings = {
   NIGHTLY_SCHEDULE: nightlySchedule
   LIVE_SYNC_DELAY_SECONDS: '2'
   TWILIO_WEBHOOK_URL: twilioWebhookUrl
+  // Migrated attachments behind /api/attachments (docs/attachments.md).
   PUBLIC_BASE_URL: publicBaseUrl
+  ATTACHMENT_LINK_MINUTES: '5'
+  ATTACHMENT_LOGIN_PATH: '/.auth/login/aad'
   // Event fan-out: development switches off; delivery retries.
   FANOUT_ALLOW_HTTP: 'false'
   FANOUT_ALLOW_PRIVATE_TARGETS: 'false'

@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -214,6 +214,7 @@ class Settings:
     export: ExportSettings = field(default_factory=lambda: ExportSettings())  # class defined below
     migrations: MigrationSettings = field(default_factory=lambda: MigrationSettings())  # class defined below
     video: VideoSettings = field(default_factory=VideoSettings)
+    attachments: AttachmentSettings = field(default_factory=lambda: AttachmentSettings())  # class defined below
 
 
 # What each setting expects, shown in errors and mirrored in the README's table.
@@ -603,18 +604,6 @@ TWILIO_EVENTS_PATH = "/api/twilio/events"
 _NCRONTAB = re.compile(r"(\S+\s+){5}\S+\Z")
 
 
-def _site_base_url(reader: _Reader) -> str | None:
-    """``PUBLIC_BASE_URL`` (an absolute http(s) URL without query), else ``https://`` + ``WEBSITE_HOSTNAME``."""
-    raw = reader.raw("PUBLIC_BASE_URL")
-    if raw is None:
-        host = reader.raw("WEBSITE_HOSTNAME")
-        raw = f"https://{host}" if host is not None else None
-    if raw is None:
-        return None
-    parts = urlsplit(raw)
-    if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
-        return raw.rstrip("/")
-    return None
 EXPECT_NCRONTAB = "an NCRONTAB schedule with six fields, e.g. 0 0 2 * * *"
 EXPECT_NON_NEGATIVE = "a number of seconds, 0 or more"
 
@@ -635,9 +624,6 @@ def _load_migrations(reader: _Reader) -> MigrationSettings:
     delay = reader.checked("LIVE_SYNC_DELAY_SECONDS", reader.raw("LIVE_SYNC_DELAY_SECONDS"), _non_negative,
                            EXPECT_NON_NEGATIVE)
     url = reader.checked("TWILIO_WEBHOOK_URL", reader.raw("TWILIO_WEBHOOK_URL"), _url, EXPECT_URL)
-    if url is None and reader.raw("TWILIO_WEBHOOK_URL") is None:
-        base = _site_base_url(reader)
-        url = f"{base}{TWILIO_EVENTS_PATH}" if base is not None else None
     return MigrationSettings(
         nightly_schedule=schedule or d.nightly_schedule,
         plan_seconds=plan if plan is not None else d.plan_seconds,
@@ -676,6 +662,45 @@ def _load_video(reader: _Reader) -> VideoSettings:
     )
 
 
+@dataclass(frozen=True)
+class AttachmentSettings:
+    """Migrated attachments behind ``/api/attachments``: where the app is reachable, how long links live.
+
+    ``public_base_url`` is what the export writes into messages (``PUBLIC_BASE_URL``, else
+    ``https://`` + ``WEBSITE_HOSTNAME`` on App Service); None when neither is set, and then the
+    export refuses to copy media rather than write a link nobody can open.
+    """
+
+    public_base_url: str | None = None
+    link_minutes: int = 5  # lifetime of the read-only link (SAS) the route answers with
+    login_path: str = "/.auth/login/aad"  # App Service Authentication's sign-in, for browser navigations
+
+
+_LOGIN_PATH = re.compile(r"/\.auth/login/[a-z0-9]{2,40}\Z")
+
+
+def _public_base_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
+        return value.rstrip("/")
+    return None
+
+
+def _load_attachments(reader: _Reader) -> AttachmentSettings:
+    d = AttachmentSettings()
+    base = reader.checked("PUBLIC_BASE_URL", reader.raw("PUBLIC_BASE_URL"), _public_base_url,
+                          "an absolute http(s) URL without query, e.g. https://chat-history.example.com")
+    host = reader.raw("WEBSITE_HOSTNAME")
+    if base is None and reader.raw("PUBLIC_BASE_URL") is None and host is not None:
+        base = _public_base_url("https://" + host)
+    minutes = reader.checked("ATTACHMENT_LINK_MINUTES", reader.raw("ATTACHMENT_LINK_MINUTES"),
+                             _int_between(1, 60), "whole minutes from 1 to 60")
+    login = reader.checked("ATTACHMENT_LOGIN_PATH", reader.raw("ATTACHMENT_LOGIN_PATH"), _match(_LOGIN_PATH),
+                           "/.auth/login/<provider>, e.g. /.auth/login/aad")
+    return AttachmentSettings(public_base_url=base, link_minutes=minutes or d.link_minutes,
+                              login_path=login or d.login_path)
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build ``Settings`` from ``environ``; raise ``SettingsError`` naming every bad setting."""
     reader = _Reader(environ)
@@ -689,7 +714,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         export=_load_export(reader),
         migrations=_load_migrations(reader),
         video=_load_video(reader),
+        attachments=_load_attachments(reader),
     )
     if reader.problems:
         raise SettingsError(reader.problems)
+    base = settings.attachments.public_base_url
+    if settings.migrations.twilio_webhook_url is None and base is not None:  # the site's own URL, never a request's
+        settings = replace(settings, migrations=replace(settings.migrations,
+                                                        twilio_webhook_url=base + TWILIO_EVENTS_PATH))
     return settings

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..settings import ExportSettings
 from ..state import RunRecord, RunStore
 from ..state.queues import WorkQueue
 from ..state.runs import new_run_id
 from ..state.tables import utcnow
+from .estimate import minimum_seconds
 from .requests import MigrationRequest
 
 FINISHED = frozenset({"succeeded", "failed", "cancelled"})
@@ -22,6 +24,7 @@ class RunStatus:
     run: RunRecord
     failures: list[dict[str, str]]
     now: datetime
+    minimum_seconds: float | None = None
 
     def estimated_seconds_left(self) -> float | None:
         """From the message rate so far and the messages the plan counted; None until both are known."""
@@ -56,15 +59,18 @@ class RunStatus:
             "createdAt": self.run.created_at.isoformat(),
             "updatedAt": self.run.updated_at.isoformat(),
             "finishedAt": self.run.finished_at.isoformat() if self.run.finished_at else None,
+            "progress": self.run.progress,
+            **({} if self.minimum_seconds is None else {"minimumSeconds": round(self.minimum_seconds, 1)}),
         }
 
 
 class MigrationRunService:
     """Records runs and hands their planning to the migration queue; nothing long runs here."""
 
-    def __init__(self, *, runs: RunStore, queue: WorkQueue) -> None:
+    def __init__(self, *, runs: RunStore, queue: WorkQueue, export: ExportSettings | None = None) -> None:
         self._runs = runs
         self._queue = queue
+        self._export = export
 
     def start_run(self, request: MigrationRequest, *, kind: str) -> RunRecord:
         """Record a run and queue its planner; returns the run (status ``planning``)."""
@@ -74,9 +80,16 @@ class MigrationRunService:
         self._queue.send({"kind": "plan", "runId": run.run_id})
         return run
 
-    def get_status(self, run_id: str, *, failures: list[dict[str, str]] | None = None) -> RunStatus:
-        """The run's status view; raises ``RunNotFoundError``."""
-        return RunStatus(self._runs.get_run(run_id), failures or [], utcnow())
+    def get_status(self, run_id: str, *, failures: list[dict[str, str]] | None = None,
+                   with_minimum: bool = False) -> RunStatus:
+        """The run's status view; raises ``RunNotFoundError``. ``with_minimum`` adds the least time ACS's
+        limits allow for what the run planned (one read of its ledger)."""
+        run = self._runs.get_run(run_id)
+        minimum = None
+        if with_minimum and self._export is not None and run.counts.get("planned", 0) > 0:
+            minimum = minimum_seconds((e.planned_messages for e in self._runs.list_run_conversations(run_id)),
+                                      self._export)
+        return RunStatus(run, failures or [], utcnow(), minimum)
 
     def list_recent(self, *, limit: int = 20) -> list[RunStatus]:
         now = utcnow()

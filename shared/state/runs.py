@@ -25,6 +25,7 @@ _PARTITION = "run"
 _LEDGER = "ledger-"  # + run id: one row per conversation the run covers
 _MAX_CLOCK = 10**13 - 1
 COUNTERS = ("planned", "done", "failed", "skipped", "messages", "media_bytes", "planned_messages")
+MAX_BUCKETS = 240  # the per-minute series stays this short: older buckets merge in pairs as a run goes on
 
 
 class RunNotFoundError(NotFoundError):
@@ -50,7 +51,23 @@ class RunRecord:
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
     finished_at: datetime | None = None
+    progress: dict[str, Any] = field(default_factory=lambda: {"bucketMinutes": 1, "messages": []})
     etag: str | None = None
+
+
+def add_to_series(progress: Mapping[str, Any], *, minutes: float, count: int) -> dict[str, Any]:
+    """``progress`` (messages copied per bucket of ``bucketMinutes`` since the run began) with ``count``
+    added at ``minutes``; at most ``MAX_BUCKETS`` buckets, widening them (pairs merged) when needed."""
+    width = max(1, int(progress.get("bucketMinutes", 1)))
+    buckets = [int(v) for v in progress.get("messages", [])]
+    index = int(max(0.0, minutes) // width)
+    while index >= MAX_BUCKETS:
+        buckets = [sum(buckets[i:i + 2]) for i in range(0, len(buckets), 2)]
+        width *= 2
+        index = int(max(0.0, minutes) // width)
+    buckets.extend([0] * (index + 1 - len(buckets)))
+    buckets[index] += count
+    return {"bucketMinutes": width, "messages": buckets}
 
 
 def _to_entity(run: RunRecord) -> Entity:
@@ -65,6 +82,7 @@ def _to_entity(run: RunRecord) -> Entity:
         "CreatedAt": run.created_at,
         "UpdatedAt": run.updated_at,
         "FinishedAt": run.finished_at,
+        "Progress": json.dumps(run.progress, separators=(",", ":")),
     }
 
 
@@ -81,6 +99,7 @@ def _from_entity(entity: Entity) -> RunRecord:
         created_at=read_datetime(entity, "CreatedAt") or utcnow(),
         updated_at=read_datetime(entity, "UpdatedAt") or utcnow(),
         finished_at=read_datetime(entity, "FinishedAt"),
+        progress=json.loads(entity.get("Progress") or '{"bucketMinutes":1,"messages":[]}'),
         etag=etag_of(entity),
     )
 
@@ -164,15 +183,21 @@ class RunStore(TableStore):
         return _from_entity(self._update_with_retry(_PARTITION, run_id, mutate, what=f"Run {run_id}"))
 
     def increment_counts(self, run_id: str, deltas: Mapping[str, int]) -> RunRecord:
-        """Add ``deltas`` to the run's counters, safely against concurrent workers."""
+        """Add ``deltas`` to the run's counters, safely against concurrent workers; copied messages also go
+        into the run's per-minute series (``progress``), which the console charts."""
         unknown = set(deltas) - set(COUNTERS)
         if unknown:
             raise ValueError(f"unknown run counters: {sorted(unknown)}")
 
         def mutate(entity: Entity) -> Entity:
             run = _from_entity(entity)
+            now = utcnow()
             counts = {k: run.counts.get(k, 0) + deltas.get(k, 0) for k in COUNTERS}
-            return _to_entity(replace(run, counts=counts, updated_at=utcnow()))
+            progress = run.progress
+            if deltas.get("messages", 0) > 0:
+                minutes = (now - run.created_at).total_seconds() / 60
+                progress = add_to_series(progress, minutes=minutes, count=deltas["messages"])
+            return _to_entity(replace(run, counts=counts, progress=progress, updated_at=now))
 
         return _from_entity(self._update_with_retry(_PARTITION, run_id, mutate, what=f"Run {run_id}"))
 
@@ -193,6 +218,10 @@ class RunStore(TableStore):
     def find_run_conversation(self, run_id: str, conversation_sid: str) -> RunConversation | None:
         entity = self._get(_ledger_partition(run_id), escape_key(conversation_sid, what="conversation SID"))
         return _ledger_from_entity(entity) if entity is not None else None
+
+    def list_run_conversations(self, run_id: str) -> Iterator[RunConversation]:
+        """The run's ledger: every conversation it planned, and how each ended so far."""
+        return (_ledger_from_entity(e) for e in self._partition(_ledger_partition(run_id)))
 
     def settle_conversation(self, run_id: str, entry: RunConversation) -> None:
         """Record how a conversation ended in the run (done, failed or skipped); the same call again changes

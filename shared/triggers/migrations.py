@@ -62,7 +62,8 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
             {"conversationSid": c.conversation_sid, "status": c.status, "reason": c.last_error or ""}
             for c in container.conversations.list_failures(run.run_id)
         ]
-        return json_response(container.migration_runs.get_status(run.run_id, failures=failures).to_json())
+        status = container.migration_runs.get_status(run.run_id, failures=failures, with_minimum=True)
+        return json_response(status.to_json())
 
     @bp.function_name("twilio_events")
     @bp.route(route="twilio/events", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)

@@ -125,6 +125,7 @@ BODY_ROUTES: list[tuple[str, str, str, str]] = [
     ("user_erase", "POST", "/api/users/erase", BACKEND),
     ("start_migration", "POST", "/api/migrations", FUNCTION),
     ("subscriptions_create", "POST", "/api/subscriptions", FUNCTION),
+    ("subscriptions_update", "PATCH", "/api/subscriptions/sub_" + "0" * 24, FUNCTION),
     ("deliveries_replay", "POST", "/api/deliveries/replay", FUNCTION),
     ("video_token", "POST", "/api/video/token", USER),
     ("video_rooms_create", "POST", "/api/video/rooms", FUNCTION),
@@ -141,6 +142,8 @@ FUNCTION_ROUTES: list[tuple[str, str, str]] = [
     ("subscriptions_create", "POST", "/api/subscriptions"), ("subscriptions_list", "GET", "/api/subscriptions"),
     ("subscriptions_get", "GET", "/api/subscriptions/sub_" + "0" * 24),
     ("subscriptions_delete", "DELETE", "/api/subscriptions/sub_" + "0" * 24),
+    ("subscriptions_update", "PATCH", "/api/subscriptions/sub_" + "0" * 24),
+    ("openapi_document", "GET", "/api/openapi.json"),
     ("deliveries_dead", "GET", "/api/deliveries/dead"), ("deliveries_replay", "POST", "/api/deliveries/replay"),
     ("video_rooms_create", "POST", "/api/video/rooms"), ("video_rooms_get", "GET", "/api/video/rooms/a"),
     ("video_rooms_delete", "DELETE", "/api/video/rooms/a"),
@@ -371,7 +374,7 @@ def _auth_cases() -> Iterator[Case]:
                expect=FORBIDDEN)
     yield Case("user_delete", "a user erasing itself", "DELETE", "/api/users/alice", USER, expect=FORBIDDEN)
     for route, method, path in FUNCTION_ROUTES:
-        body = b"{}" if method in ("POST", "PUT") else None
+        body = b"{}" if method in ("POST", "PUT", "PATCH") else None
         yield Case(route, "no function key", method, path, NONE, body, HOST_NO_KEY)
         yield Case(route, "wrong function key", method, path, NONE, body, HOST_NO_KEY,
                    headers={"x-functions-key": "guess"})
@@ -551,9 +554,42 @@ def _video_cases() -> Iterator[Case]:
                expect=(204, None))
 
 
+def _attachment_cases() -> Iterator[Case]:
+    conversation, media = "CH" + "a" * 32, "ME" + "b" * 32
+    good = f"/api/attachments/{conversation}/{media}"
+    for traversal in TRAVERSALS:
+        shown = traversal[:24]
+        expected = HOST_NO_ROUTE if "%2f" in traversal.lower() else BAD
+        yield Case("attachment_get", f"path traversal in media {shown}", "GET",
+                   f"/api/attachments/{conversation}/{traversal}", USER, expect=expected, content_type=None)
+        yield Case("attachment_get", f"path traversal in conversation {shown}", "GET",
+                   f"/api/attachments/{traversal}/{media}", USER, expect=expected, content_type=None)
+    for what, path, expected in (
+        ("media SID of the wrong kind", f"/api/attachments/{conversation}/IM{'b' * 32}", BAD),
+        ("upper-case hex", f"/api/attachments/{conversation}/ME{'B' * 32}", BAD),
+        ("conversation SID too short", f"/api/attachments/CH{'a' * 31}/{media}", BAD),
+        ("unknown format", f"{good}?format=zip", BAD),
+        ("an attachment that does not exist", good, (404, "NotFound")),
+        ("OData injection as conversation", "/api/attachments/CH'%20or%20'1'%20eq%20'1/" + media, BAD),
+    ):
+        yield Case("attachment_get", what, "GET", path, USER, expect=expected, content_type=None)
+    yield Case("attachment_get", "no credentials", "GET", good, NONE, expect=NO_CREDENTIALS, content_type=None)
+    yield Case("attachment_get", "backend naming no identity", "GET", good, BACKEND, content_type=None)
+    yield Case("attachment_get", "backend naming an identity with a bidi override", "GET",
+               f"{good}?identity=%E2%80%AEevil", BACKEND, content_type=None)
+    yield Case("attachment_get", "expired JWT", "GET", good, NONE, expect=BAD_TOKEN, content_type=None,
+               raw_auth=lambda t: {"Authorization": f"Bearer {t.issuer.token('alice', lifetime=-120)}"})
+    yield Case("attachment_get", "alg none JWT", "GET", good, NONE, expect=BAD_TOKEN, content_type=None,
+               raw_auth=lambda t: {"Authorization": f"Bearer {_alg_none_token('alice')}"})
+    yield Case("attachment_get", "forged App Service principal", "GET", good, NONE, expect=NO_CREDENTIALS,
+               content_type=None, headers={"X-MS-CLIENT-PRINCIPAL": _b64(b'{"claims":[{"typ":"sub","val":"alice"}]}')})
+    yield Case("attachment_get", "a user signed in as a migrated SMS participant", "GET", good, USER,
+               expect=(404, "NotFound"), content_type=None, user=MIGRATED_SMS)
+
+
 def catalogue() -> list[Case]:
     return [*_body_cases(), *_field_cases(), *_finding_cases(), *_path_cases(), *_auth_cases(), *_twilio_cases(),
-            *_ssrf_cases(), *_video_cases()]
+            *_ssrf_cases(), *_video_cases(), *_attachment_cases()]
 
 
 def sign_twilio(case: Case, target: Any) -> dict[str, str]:

@@ -100,3 +100,13 @@ def test_cli_output_file(tmp_path: Path) -> None:
     table = tmp_path / "table.txt"
     assert main(["scan", str(SAMPLES / "python_app"), "--output", str(table)]) == 0
     assert "app.py" in table.read_text(encoding="utf-8")
+
+
+def test_markdown_counts_only_server_work_as_done_by_this_app() -> None:
+    text = to_markdown(scan(SAMPLES / "js_app"))
+    chat = re.search(r"^\| chat \| (\d+) \| (\d+) \| (\d+) \| \d+ \| \d+ \| (\d+) \|", text, re.M)
+    assert chat is not None
+    # 26 chat uses: 24 client, 2 server (the REST read and the participant write), both replaced by this app
+    assert chat.groups() == ("26", "24", "2", "2")
+    section = text.split("## Server side this app replaces")[1].split("##")[0]
+    assert "getConversationBySid" not in section  # client work the app only helps with is not listed there
