@@ -1,4 +1,4 @@
-"""The token service: ``/api/token``, ``/api/token/revoke``, ``POST /api/users/erase``, ``DELETE /api/users/{identity}``."""
+"""The token service: ``/api/token``, ``/api/token/revoke``, erasure (``POST /api/users/erase``, ``DELETE``)."""
 
 from __future__ import annotations
 
