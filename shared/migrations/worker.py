@@ -121,11 +121,16 @@ class MigrationWorker:
                 yield conv
 
     def _has_work(self, conv: SourceConversation, record: ConversationRecord) -> bool:
-        """New messages past the high-water index, or edits and deletions among those already copied."""
+        """New messages past the high-water index, a participant renamed in Twilio (or names never recorded),
+        or edits and deletions among the messages already copied."""
         from ..export.changes import copied_changes
+        from ..export.people import PARTICIPANT_NAMES
 
         engine = self._engine()
         if engine.source.last_index(conv) > record.high_water_index:
+            return True
+        names = engine.people.participant_names(conv, engine.source.list_participants(conv))
+        if record.attributes.get(PARTICIPANT_NAMES) != names:
             return True
         changes = copied_changes(engine.source.messages(conv), self._messages.list_messages(conv.sid),
                                  high_water_index=record.high_water_index)

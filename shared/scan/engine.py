@@ -10,7 +10,7 @@ from .html import scan_html
 from .jsproject import JsProject
 from .manifests import scan_manifest
 from .model import Finding, Note, ScanReport
-from .python import analyse_python
+from .pymodules import PyProject
 from .rules import load_rulebook, load_symbols
 from .walk import WalkOptions, discover
 
@@ -32,11 +32,12 @@ def scan_path(root: Path, options: WalkOptions | None = None) -> ScanReport:
             js_sources[page.rel] = inline.encode("utf-8")  # analysed like a script, at the page's positions
     configs = {f.rel: f.data.decode("utf-8", "replace") for f in files if f.kind == "config"}
     project = JsProject(js_sources, configs, model=model, book=book) if js_sources else None
+    python = PyProject({f.rel: f.data for f in files if f.kind == "python"}, model=model, book=book)
     for source in files:
         if source.kind == "config":
             continue
         try:
-            findings, file_notes = _scan_one(source.rel, source.kind, source.data, project)
+            findings, file_notes = _scan_one(source.rel, source.kind, source.data, project, python)
             findings = pages.get(source.rel, []) + findings
         except RecursionError:
             findings, file_notes = [], [Note(source.rel, "nested too deeply to analyse; skipped")]
@@ -50,7 +51,8 @@ def scan_path(root: Path, options: WalkOptions | None = None) -> ScanReport:
     return report
 
 
-def _scan_one(rel: str, kind: str, data: bytes, project: JsProject | None) -> tuple[list[Finding], list[Note]]:
+def _scan_one(rel: str, kind: str, data: bytes, project: JsProject | None,
+              python: PyProject) -> tuple[list[Finding], list[Note]]:
     book, model = load_rulebook(), load_symbols()
     if kind in ("js", "html"):
         if project is None or rel not in project.sources:
@@ -58,7 +60,8 @@ def _scan_one(rel: str, kind: str, data: bytes, project: JsProject | None) -> tu
         result = project.analyze(rel)
         return result.findings, result.notes
     if kind == "python":
-        return analyse_python(rel, data, model=model, book=book)
+        module = python.analyze(rel)
+        return module.findings, module.notes
     tracker = Tracker(model, book, rel)
     try:
         text = data.decode("utf-8-sig")

@@ -43,7 +43,8 @@ def test_nightly_sync_copies_only_what_changed_since_the_last_night(
                              headers={"x-functions-key": ADMIN_KEY})
     assert fired.status_code == 202
     nightly = eventually(
-        lambda: (r := served.container.runs.list_runs(limit=1)[0]).run_id != previous.run_id  # not last night's
+        # The run made above is nightly and succeeded too: wait for a newer one (the timer starts it asynchronously).
+        lambda: (r := served.container.runs.list_runs(limit=1)[0]).run_id != previous.run_id
         and r.kind == "nightly" and r.status == "succeeded" and r, what="the nightly run",
     )
     assert nightly.parameters["since"] == last_night.isoformat()

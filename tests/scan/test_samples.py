@@ -9,7 +9,7 @@ import pytest
 from tests.scan.conftest import SAMPLES, expected_in, found_in, scan
 
 
-@pytest.mark.parametrize("sample", ["js_app", "ts_app", "python_app", "html_page"])
+@pytest.mark.parametrize("sample", ["js_app", "ts_app", "python_app", "python_pkg", "html_page"])
 def test_findings_match_the_annotations_line_by_line(sample: str) -> None:
     root = SAMPLES / sample
     expected = expected_in(root)
