@@ -40,6 +40,7 @@ from .state.rooms import RoomMapStore
 from .state.webhooks import WebhookReplayStore
 
 if TYPE_CHECKING:
+    from .doctor import DoctorService
     from .export import ExportEngine
 from .token_service import TokenService
 from .video import AdmissionRules, RoomAdmissionService, VideoRoomService
@@ -244,6 +245,15 @@ class AppContainer:
                 leased_delay_seconds=max(1.0, export.lease_seconds / 10),
             ),
         )
+
+    @functools.cached_property
+    def doctor(self) -> DoctorService:
+        """The configuration check (CLI ``doctor``, ``GET /api/health/deep``); works with bad settings too."""
+        from .doctor import build_doctor, doctor_for_invalid_settings
+
+        if self._error is not None:
+            return doctor_for_invalid_settings(self._error)
+        return build_doctor(self.settings, storage=self.storage)
 
     @functools.cached_property
     def health(self) -> HealthService:

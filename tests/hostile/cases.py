@@ -144,6 +144,7 @@ FUNCTION_ROUTES: list[tuple[str, str, str]] = [
     ("subscriptions_delete", "DELETE", "/api/subscriptions/sub_" + "0" * 24),
     ("subscriptions_update", "PATCH", "/api/subscriptions/sub_" + "0" * 24),
     ("openapi_document", "GET", "/api/openapi.json"),
+    ("health_deep", "GET", "/api/health/deep"),
     ("deliveries_dead", "GET", "/api/deliveries/dead"), ("deliveries_replay", "POST", "/api/deliveries/replay"),
     ("video_rooms_create", "POST", "/api/video/rooms"), ("video_rooms_get", "GET", "/api/video/rooms/a"),
     ("video_rooms_delete", "DELETE", "/api/video/rooms/a"),
