@@ -218,7 +218,7 @@ class AppContainer:
             raise ServiceUnavailableError(
                 "Live sync needs TWILIO_AUTH_TOKEN: Twilio signs webhooks with the auth token, not an API key."
             )
-        public_url = self.settings.migrations.twilio_webhook_url
+        public_url = self.settings.live_sync_url
         if public_url is None:
             raise ServiceUnavailableError(
                 "Live sync needs the public URL Twilio calls, to check its signatures against: set "

@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -215,6 +215,13 @@ class Settings:
     migrations: MigrationSettings = field(default_factory=lambda: MigrationSettings())  # class defined below
     video: VideoSettings = field(default_factory=VideoSettings)
     attachments: AttachmentSettings = field(default_factory=lambda: AttachmentSettings())  # class defined below
+
+    @property
+    def live_sync_url(self) -> str | None:
+        """The URL Twilio's webhook signatures are checked against: ``TWILIO_WEBHOOK_URL``, else the site's own
+        ``PUBLIC_BASE_URL`` (default ``https://`` + ``WEBSITE_HOSTNAME``) + the route; never a request's Host."""
+        base = self.attachments.public_base_url
+        return self.migrations.twilio_webhook_url or (base + TWILIO_EVENTS_PATH if base is not None else None)
 
 
 # What each setting expects, shown in errors and mirrored in the README's table.
@@ -718,8 +725,4 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     )
     if reader.problems:
         raise SettingsError(reader.problems)
-    base = settings.attachments.public_base_url
-    if settings.migrations.twilio_webhook_url is None and base is not None:  # the site's own URL, never a request's
-        settings = replace(settings, migrations=replace(settings.migrations,
-                                                        twilio_webhook_url=base + TWILIO_EVENTS_PATH))
     return settings

@@ -92,12 +92,12 @@ def test_secrets_hide_from_repr_str_and_formatting() -> None:
 
 def test_the_twilio_webhook_url_comes_from_the_sites_own_name(app_environ: dict[str, str]) -> None:
     base = {k: v for k, v in app_environ.items() if k not in ("TWILIO_WEBHOOK_URL", "PUBLIC_BASE_URL")}
-    assert load_settings(base).migrations.twilio_webhook_url is None  # live sync then refuses to start
-    on_azure = load_settings({**base, "WEBSITE_HOSTNAME": "func-abc.azurewebsites.net"}).migrations
-    assert on_azure.twilio_webhook_url == "https://func-abc.azurewebsites.net/api/twilio/events"
+    assert load_settings(base).live_sync_url is None  # live sync then refuses to start
+    on_azure = load_settings({**base, "WEBSITE_HOSTNAME": "func-abc.azurewebsites.net"})
+    assert on_azure.live_sync_url == "https://func-abc.azurewebsites.net/api/twilio/events"
     custom = load_settings({**base, "WEBSITE_HOSTNAME": "func-abc.azurewebsites.net",
-                            "PUBLIC_BASE_URL": "https://chat.example.com/"}).migrations
-    assert custom.twilio_webhook_url == "https://chat.example.com/api/twilio/events"
+                            "PUBLIC_BASE_URL": "https://chat.example.com/"})
+    assert custom.live_sync_url == "https://chat.example.com/api/twilio/events"
     explicit = load_settings({**base, "PUBLIC_BASE_URL": "https://chat.example.com",
-                              "TWILIO_WEBHOOK_URL": "https://hooks.example.com/twilio"}).migrations
-    assert explicit.twilio_webhook_url == "https://hooks.example.com/twilio"
+                              "TWILIO_WEBHOOK_URL": "https://hooks.example.com/twilio"})
+    assert explicit.live_sync_url == "https://hooks.example.com/twilio"
