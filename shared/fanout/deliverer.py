@@ -123,7 +123,7 @@ class Deliverer:
         self._timeout = timeout_seconds
 
     def deliver(self, message: DeliveryMessage) -> Outcome:
-        """Attempt the delivery once and settle it (see the module docstring)."""
+        """Attempt a queued delivery once (its subscription read again) and settle it (see the module docstring)."""
         try:
             return self._attempt(message)
         except Exception as exc:  # a bug or a stored row no check foresaw: a failed attempt, never the poison queue
@@ -136,6 +136,10 @@ class Deliverer:
         except NotFoundError:
             logger.info("delivery %s dropped: subscription %s is gone", message.delivery_id, message.subscription_id)
             return Outcome.DROPPED
+        return self.deliver_to(sub, message)
+
+    def deliver_to(self, sub: Subscription, message: DeliveryMessage) -> Outcome:
+        """Attempt ``message`` once to ``sub`` as given (the dispatcher's first attempt) and settle it."""
         if not sub.enabled:
             logger.info("delivery %s dropped: subscription %s is disabled", message.delivery_id, sub.subscription_id)
             return Outcome.DROPPED

@@ -627,9 +627,20 @@ def _archive_cases() -> Iterator[Case]:
         yield Case("start_migration", what, "POST", "/api/migrations", FUNCTION, _json(body))
 
 
+def _console_cases() -> Iterator[Case]:
+    yield Case("console_page", "no function key", "GET", "/api/console", NONE, expect=HOST_NO_KEY, content_type=None)
+    yield Case("console_page", "wrong function key", "GET", "/api/console", NONE, expect=HOST_NO_KEY,
+               content_type=None, headers={"x-functions-key": "x"})
+    for name in ("..%2F..%2Ffunction_app.py", "index.html", "console.js%00", "CONSOLE.JS", "%2e%2e", "console.js.map",
+                 "%EF%BF%BF", "a" * 300):
+        expected = HOST_NO_ROUTE if "%2F" in name else (404, "NotFound")  # a slash: the host finds no route
+        yield Case("console_asset", f"asset name {name[:24]!r}", "GET", f"/api/console/assets/{name}", NONE,
+                   expect=expected, content_type=None)
+
+
 def catalogue() -> list[Case]:
     return [*_body_cases(), *_field_cases(), *_finding_cases(), *_path_cases(), *_auth_cases(), *_twilio_cases(),
-            *_ssrf_cases(), *_video_cases(), *_attachment_cases(), *_archive_cases()]
+            *_ssrf_cases(), *_video_cases(), *_attachment_cases(), *_archive_cases(), *_console_cases()]
 
 
 def sign_twilio(case: Case, target: Any) -> dict[str, str]:

@@ -101,3 +101,20 @@ def test_the_twilio_webhook_url_comes_from_the_sites_own_name(app_environ: dict[
     explicit = load_settings({**base, "PUBLIC_BASE_URL": "https://chat.example.com",
                               "TWILIO_WEBHOOK_URL": "https://hooks.example.com/twilio"})
     assert explicit.live_sync_url == "https://hooks.example.com/twilio"
+
+
+def test_telemetry_is_off_without_a_connection_string_and_uses_the_identity_entra_id_names() -> None:
+    from shared.settings import load_telemetry_settings
+
+    assert load_telemetry_settings({}).enabled is False
+    assert load_telemetry_settings({"APPLICATIONINSIGHTS_CONNECTION_STRING": "  "}).enabled is False
+    on = load_telemetry_settings({
+        "APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=k;IngestionEndpoint=https://x/",
+        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "ClientId=1234-abcd;Authorization=AAD",
+    })
+    assert on.enabled is True
+    assert on.managed_identity_client_id == "1234-abcd"
+    assert "InstrumentationKey" not in repr(on)  # the connection string is a Secret
+    keyless = load_telemetry_settings({"APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=k",
+                                       "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "ClientId=1234"})
+    assert keyless.managed_identity_client_id is None  # no Authorization=AAD: the distro's default credential
