@@ -127,8 +127,11 @@ class Deliverer:
         try:
             return self._attempt(message)
         except Exception as exc:  # a bug or a stored row no check foresaw: a failed attempt, never the poison queue
-            logger.exception("delivery %s attempt %d failed unexpectedly", message.delivery_id, message.attempt)
-            return self._failed(message, Attempt(None, f"the delivery failed inside the app ({type(exc).__name__})"))
+            return self._unexpected(message, exc)
+
+    def _unexpected(self, message: DeliveryMessage, exc: Exception) -> Outcome:
+        logger.exception("delivery %s attempt %d failed unexpectedly", message.delivery_id, message.attempt)
+        return self._failed(message, Attempt(None, f"the delivery failed inside the app ({type(exc).__name__})"))
 
     def _attempt(self, message: DeliveryMessage) -> Outcome:
         try:
@@ -136,10 +139,16 @@ class Deliverer:
         except NotFoundError:
             logger.info("delivery %s dropped: subscription %s is gone", message.delivery_id, message.subscription_id)
             return Outcome.DROPPED
-        return self.deliver_to(sub, message)
+        return self._deliver_to(sub, message)
 
     def deliver_to(self, sub: Subscription, message: DeliveryMessage) -> Outcome:
         """Attempt ``message`` once to ``sub`` as given (the dispatcher's first attempt) and settle it."""
+        try:
+            return self._deliver_to(sub, message)
+        except Exception as exc:  # as in ``deliver``: retried, then a dead letter; never a failed trigger
+            return self._unexpected(message, exc)
+
+    def _deliver_to(self, sub: Subscription, message: DeliveryMessage) -> Outcome:
         if not sub.enabled:
             logger.info("delivery %s dropped: subscription %s is disabled", message.delivery_id, sub.subscription_id)
             return Outcome.DROPPED

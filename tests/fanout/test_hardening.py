@@ -182,3 +182,13 @@ def test_any_failure_inside_a_delivery_is_retried_then_dead_lettered(container: 
     (letter,) = container.dead_letters.list_dead_letters()
     assert letter.last_error == "the delivery failed inside the app (UnicodeEncodeError)"
     assert DeliveryMessage.parse(letter.payload).body == broken  # replayable as it was
+
+
+def test_a_failure_inside_a_first_attempt_from_the_trigger_is_queued_as_a_retry(container: AppContainer) -> None:
+    with running_subscriber(SECRET) as subscriber:
+        sub = _stored(container, subscriber.url)
+        broken = {"Body": "\ud800"}
+        assert container.fanout.deliverer.deliver_to(sub, _message(sub, body=broken)) is Outcome.RETRYING
+    assert subscriber.received == []
+    (retry,) = [DeliveryMessage.parse(m.content) for m in container.delivery_queue.client.receive_messages()]
+    assert (retry.attempt, retry.body) == (2, broken)
