@@ -127,10 +127,10 @@ class Deliverer:
         try:
             return self._attempt(message)
         except Exception as exc:  # a bug or a stored row no check foresaw: a failed attempt, never the poison queue
+            logger.exception("delivery %s attempt %d failed unexpectedly", message.delivery_id, message.attempt)
             return self._unexpected(message, exc)
 
     def _unexpected(self, message: DeliveryMessage, exc: Exception) -> Outcome:
-        logger.exception("delivery %s attempt %d failed unexpectedly", message.delivery_id, message.attempt)
         return self._failed(message, Attempt(None, f"the delivery failed inside the app ({type(exc).__name__})"))
 
     def _attempt(self, message: DeliveryMessage) -> Outcome:
@@ -146,6 +146,7 @@ class Deliverer:
         try:
             return self._deliver_to(sub, message)
         except Exception as exc:  # as in ``deliver``: retried, then a dead letter; never a failed trigger
+            logger.exception("delivery %s attempt %d failed unexpectedly", message.delivery_id, message.attempt)
             return self._unexpected(message, exc)
 
     def _deliver_to(self, sub: Subscription, message: DeliveryMessage) -> Outcome:
