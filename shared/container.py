@@ -39,6 +39,7 @@ from .state.queues import WorkQueue
 from .state.rooms import RoomMapStore
 
 if TYPE_CHECKING:
+    from .doctor import DoctorService
     from .export import ExportEngine
 from .token_service import TokenService
 from .video import VideoRoomService
@@ -223,6 +224,15 @@ class AppContainer:
                 leased_delay_seconds=max(1.0, export.lease_seconds / 10),
             ),
         )
+
+    @functools.cached_property
+    def doctor(self) -> DoctorService:
+        """The configuration check (CLI ``doctor``, ``GET /api/health/deep``); works with bad settings too."""
+        from .doctor import build_doctor, doctor_for_invalid_settings
+
+        if self._error is not None:
+            return doctor_for_invalid_settings(self._error)
+        return build_doctor(self.settings, storage=self.storage)
 
     @functools.cached_property
     def health(self) -> HealthService:

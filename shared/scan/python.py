@@ -42,8 +42,12 @@ class PyFile:
         self.tracker = Tracker(model, book, path, new_word="")
         self.scopes: dict[int, dict[str, str]] = {}
         self.memo: dict[int, str] = {}
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
 
     def run(self) -> None:
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.setdefault(node.name, node)
         for _ in range(PASSES):
             self.memo = {}
             self._visit(self.tree, (self.tree,))
@@ -228,7 +232,28 @@ class PyFile:
             return self.type_of(node.value, chain)
         return ""
 
+    def _pass_arguments(self, node: ast.Call, chain: Chain) -> None:
+        """``helper(client)`` / ``self.helper(client)``: the helper's parameters get the arguments' types."""
+        function = node.func
+        target = None
+        if isinstance(function, ast.Name) and function.id in self.functions:
+            target, skip = self.functions[function.id], 0
+        elif isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) \
+                and function.value.id == "self" and function.attr in self.functions:
+            target, skip = self.functions[function.attr], 1
+        if target is None:
+            return
+        params = [*target.args.posonlyargs, *target.args.args][skip:]
+        for param, arg in zip(params, node.args, strict=False):
+            if not isinstance(arg, ast.Starred):
+                self.bind(target, param.arg, self.type_of(arg, chain))
+        by_name = {a.arg for a in [*params, *target.args.kwonlyargs]}
+        for keyword in node.keywords:
+            if keyword.arg in by_name:
+                self.bind(target, keyword.arg, self.type_of(keyword.value, chain))
+
     def _call(self, node: ast.Call, chain: Chain) -> str:
+        self._pass_arguments(node, chain)
         function = node.func
         if isinstance(function, ast.Attribute) and not (isinstance(function.value, ast.Name)
                                                          and function.value.id == "self"):

@@ -205,6 +205,7 @@ def _auth_cases() -> Iterator[Case]:
                                 ("subscriptions_list", "GET", "/api/subscriptions"),
                                 ("deliveries_dead", "GET", "/api/deliveries/dead"),
                                 ("deliveries_replay", "POST", "/api/deliveries/replay"),
+                                ("health_deep", "GET", "/api/health/deep"),
                                 ("openapi_document", "GET", "/api/openapi.json")):
         yield Case(route, "no function key", method, path, NONE, b"{}" if method == "POST" else None,
                    json_error=False, expect=frozenset({401}))

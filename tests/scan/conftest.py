@@ -14,7 +14,7 @@ from shared.scan.walk import WalkOptions
 
 SAMPLES = Path(__file__).parent / "samples"
 EXPECT = re.compile(r"(?://|#|<!--)\s*expect:\s*([A-Z0-9, -]+?)\s*(?:-->)?\s*$")
-SOURCES = (".js", ".ts", ".tsx", ".py", ".html")
+SOURCES = (".js", ".jsx", ".ts", ".tsx", ".py", ".html")
 
 
 def expected_in(root: Path) -> set[tuple[str, int, str]]:
