@@ -16,13 +16,15 @@ from azure.communication.chat import (
 )
 
 from emulators.host import local_host_in_thread
+from scripts.demo_attachments import run_attachment_demo
+from scripts.local_issuer import LocalIssuer
 from shared import acs_clients
 from shared.container import AppContainer
 from shared.export import Selection
 from shared.triggers import attachments
 from tests.export.seeding import TwilioSeeder
 
-from .conftest import build, thread_of
+from .conftest import build, migrate, thread_of
 
 HOST_JSON = Path(__file__).resolve().parents[2] / "host.json"
 
@@ -78,3 +80,22 @@ def test_verify_checks_names_and_opens_attachments_through_the_route(
     still_in = httpx.get(f"{served}/api/attachments/{conv.sid}/{png}", headers={
         "x-functions-key": attachment_environ["TOKEN_BACKEND_KEY"]}, params={"identity": "dana"})
     assert still_in.status_code == 302  # dana is still a participant: only the name was changed
+
+
+def test_the_demo_step_downloads_as_a_participant_and_is_refused_otherwise(
+    served: str, attachment_environ: dict[str, str], seeder: TwilioSeeder, issuer: LocalIssuer,
+    acs_admin_http: httpx.Client,
+) -> None:
+    container = build({**attachment_environ, "PUBLIC_BASE_URL": served}).container
+    conv = seeder.conversation("demo")
+    seeder.chat_participant(conv, "dora/explorer")
+    seeder.message(conv, "dora/explorer", "map", media_sids=[seeder.upload_media(b"%PDF-1.4 map", "application/pdf",
+                                                                                  "map.pdf")])
+    migrate(container, seeder)
+
+    shown = run_attachment_demo(container=container, admin=acs_admin_http, issuer=issuer)
+
+    assert shown["participant"] == "dora/explorer"
+    assert shown["participant: GET ?format=json"]["status"] == 200
+    assert (shown["bytes downloaded"], shown["identical to the migrated copy"]) == (12, True)
+    assert (shown["a signed-in user not in the thread"], shown["no credentials"]) == (404, 401)
