@@ -22,11 +22,14 @@ from typing import Any, cast
 
 from azure.communication.chat import ChatParticipant, ChatThreadClient, CommunicationUserIdentifier
 
+from ..archive_cutoff import ArchiveCutoff
 from ..errors import ConcurrentUpdateError, LeaseHeldError
 from ..settings import ExportSettings
 from ..state import ConversationRecord, ConversationStore, MessageMapping, MessageMapStore
 from ..state.messages import MessageNotFoundError
 from .acs_chat import AcsChat
+from .archive.archiver import ArchiveJob, ConversationArchiver, ThreadLink
+from .archive.progress import ArchiveProgress
 from .changes import copied_changes
 from .content import CopiedMedia, OutgoingPart, build_parts, content_hash
 from .media import MediaCopier
@@ -87,6 +90,7 @@ class _Slice:
     pending_media: int = 0
     partial: dict[str, dict[int, str]] = field(default_factory=dict)  # message SID -> part -> ACS id
     size_hint: int = 0  # messages left to copy, when known: sends of big conversations go first
+    cutoff: ArchiveCutoff | None = None  # the run's archive cutoff (fixes the boundary of a conversation once)
     sent: int = 0
     media_bytes: int = 0
     edits: int = 0
@@ -119,8 +123,10 @@ class ConversationExporter:
         retrier: Retrier,
         stop: threading.Event,
         owner: str | None = None,
+        archiver: ConversationArchiver | None = None,
     ) -> None:
         self._account_sid = account_sid
+        self._archiver = archiver
         self._source = source
         self._people = people
         self._media = media
@@ -148,10 +154,12 @@ class ConversationExporter:
         deadline: float | None = None,
         run_id: str | None = None,
         size_hint: int = 0,
+        archive: ArchiveCutoff | None = None,
     ) -> ExportOutcome:
         """Copy what is new in one conversation until done or ``deadline`` (``time.monotonic()``).
 
         ``size_hint`` (its message count, if known) ranks its sends against other conversations'.
+        ``archive``: the run's cutoff; older messages go to the archive (shared/export/archive/).
         """
         conv = conversation if isinstance(conversation, SourceConversation) else self._resolve(conversation)
         # One lease owner per slice, not per process: a host runs several work items at once, and two items for
@@ -166,7 +174,7 @@ class ConversationExporter:
         if record.status == "not_migratable":
             self._conversations.release_lease(conv.sid, owner=owner)
             return ExportOutcome(conv.sid, "not_migratable", reason=record.last_error, thread_id=record.thread_id)
-        work = _Slice(conv, record, owner=owner, size_hint=size_hint,
+        work = _Slice(conv, record, owner=owner, size_hint=size_hint, cutoff=archive,
                       writer=ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"write-{conv.sid}"))
         try:
             work.record = self._save(work, status="running", source=conv.source, service_sid=conv.service_sid,
@@ -229,6 +237,11 @@ class ConversationExporter:
         # so the nightly run sees a rename in Twilio (MigrationWorker._has_work).
         names = names_digest((identity_of(p), self._participant_person(work, p).display_name) for p in participants)
         work.record = self._save(work, attributes={**work.record.attributes, PARTICIPANT_NAMES: names})
+        if self._archiver is not None and not self._archive(work, participants, deadline):
+            if self._stop.is_set():
+                raise Cancelled
+            self._save(work, status="pending")
+            return self._outcome(work, "in_progress", work_left=True, reason="time budget used up while archiving")
         if work.record.high_water_index >= 0 and work.record.attributes.get("changesCheckedRun") != work.record.run_id:
             self._apply_changes(work)
             work.record = self._save(work, attributes={**work.record.attributes,
@@ -240,6 +253,27 @@ class ConversationExporter:
         self._send_receipts(work, participants)
         self._save(work, status="done")
         return self._outcome(work, "done")
+
+    def _archive(self, work: _Slice, participants: list[SourceParticipant], deadline: float | None) -> bool:
+        """Write or maintain the conversation's archive (if it has or gets one) before any copy is sent."""
+        assert self._archiver is not None
+        assert work.record.thread_id is not None
+        thread_id = work.record.thread_id
+
+        def save(progress: ArchiveProgress, high_water: int | None) -> None:
+            changes: dict[str, object] = {"attributes": {**work.record.attributes, "archive": progress.to_json()}}
+            if high_water is not None:
+                changes["high_water_index"] = high_water
+            self._save(work, **changes)
+
+        def link() -> ThreadLink:
+            return ThreadLink(client=self._creator_client(work), pacer=self._send_pacers.get(thread_id),
+                              retrier=self._retrier, conversation_sid=work.conv.sid)
+
+        job = ArchiveJob(work.conv, participants, work.cutoff, work.record.run_id, work.record.high_water_index,
+                         work.record.message_count, ArchiveProgress.from_json(work.record.attributes.get("archive")),
+                         save, link, self._stop.is_set)
+        return self._archiver.advance(job, deadline)
 
     def _save(self, work: _Slice, **changes: object) -> ConversationRecord:
         """Update the record (renewing the lease) after every write already queued; waits for it."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..archive_cutoff import ArchiveCutoff
 from ..state import ConversationStore, RunRecord, RunStore
 from ..state.runs import new_run_id
 from .conversation import ConversationExporter, ExportOutcome
@@ -33,6 +34,7 @@ class Selection:
     conversations: tuple[str, ...] = ()
     since: datetime | None = None
     legacy_public: bool = False
+    archive: ArchiveCutoff | None = None  # older messages go to the archive instead of the thread
 
     def as_parameters(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class Selection:
             "conversations": list(self.conversations),
             "since": self.since.isoformat() if self.since else None,
             "legacyPublicChannels": self.legacy_public,
+            **(self.archive.to_parameters() if self.archive is not None else {}),
         }
 
 
@@ -135,7 +138,7 @@ class ExportRunner:
             self._runs.increment_counts(run.run_id, {"planned": len(planned)})
             progress.planned(planned)
             self._exporter.on_message = progress.advanced
-            self._export_all(planned, run.run_id, report, progress, deadline)
+            self._export_all(planned, run.run_id, report, progress, deadline, selection.archive)
         finally:
             report.seconds = time.monotonic() - started
             report.throttled = self._stats.throttled_acs - throttled_before
@@ -146,14 +149,15 @@ class ExportRunner:
         return report
 
     def _export_all(self, planned: list[tuple[SourceConversation, int]], run_id: str, report: RunReport,
-                    progress: Progress, deadline: float | None) -> None:
+                    progress: Progress, deadline: float | None, archive: ArchiveCutoff | None) -> None:
         lock = threading.Lock()
 
         def one(conv: SourceConversation, estimate: int) -> ExportOutcome:
             if self._stop.is_set():
                 return ExportOutcome(conv.sid, "stopped", work_left=True, reason="stopped before it started")
             progress.started(conv, estimate)
-            return self._exporter.export_conversation(conv, deadline=deadline, run_id=run_id, size_hint=estimate)
+            return self._exporter.export_conversation(conv, deadline=deadline, run_id=run_id, size_hint=estimate,
+                                                      archive=archive)
 
         with ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="export") as pool:
             futures: dict[Future[ExportOutcome], SourceConversation] = {

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..archive_cutoff import ArchiveCutoff
 from ..errors import BadRequestError
 
 _SERVICE_SID = re.compile(r"IS[0-9a-f]{32}\Z")
 _CONVERSATION_SID = re.compile(r"CH[0-9a-f]{32}\Z")
-_FIELDS = {"services", "conversations", "since", "dryRun", "includeLegacyPublicChannels"}
+_FIELDS = {"services", "conversations", "since", "dryRun", "includeLegacyPublicChannels", "archiveBefore",
+           "archiveKeepNewest"}
 MAX_LISTED = 1000
 
 
@@ -24,6 +26,7 @@ class MigrationRequest:
     since: datetime | None = None
     dry_run: bool = False
     include_legacy_public_channels: bool = False
+    archive: ArchiveCutoff | None = None  # archiveBefore / archiveKeepNewest (shared/export/archive/)
 
     def to_parameters(self) -> dict[str, Any]:
         """The run row's ``parameters``: the request as the caller wrote it."""
@@ -33,6 +36,7 @@ class MigrationRequest:
             "since": self.since.isoformat() if self.since else None,
             "dryRun": self.dry_run,
             "includeLegacyPublicChannels": self.include_legacy_public_channels,
+            **(self.archive.to_parameters() if self.archive is not None else {}),
         }
 
     @classmethod
@@ -88,4 +92,10 @@ def parse_migration_request(body: dict[str, Any]) -> MigrationRequest:
         since=_since(body),
         dry_run=_flag(body, "dryRun"),
         include_legacy_public_channels=_flag(body, "includeLegacyPublicChannels"),
+        archive=_archive(body),
     )
+
+
+def _archive(body: dict[str, Any]) -> ArchiveCutoff | None:
+    cutoff = ArchiveCutoff.from_parameters(body)
+    return cutoff if cutoff.active else None

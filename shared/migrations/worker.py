@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..archive_cutoff import ArchiveCutoff
 from ..errors import BadRequestError
 from ..state import ConversationRecord, ConversationStore, MessageMapStore, RunStore
 from ..state.queues import WorkQueue
@@ -89,7 +90,8 @@ class MigrationWorker:
         if kind == "plan":
             self._plan(str(item["runId"]), offset=int(item.get("offset", 0)))
         elif kind == "export":
-            self._export(str(item["runId"]), dict(item["conversation"]))
+            archive = ArchiveCutoff.from_parameters(item["archive"]) if item.get("archive") else None
+            self._export(str(item["runId"]), dict(item["conversation"]), archive)
         elif kind == "sync":
             self._sync(str(item["conversationSid"]), item.get("serviceSid"))
         else:
@@ -132,6 +134,8 @@ class MigrationWorker:
         names = engine.people.participant_names(conv, engine.source.list_participants(conv))
         if record.attributes.get(PARTICIPANT_NAMES) != names:
             return True
+        if engine.archiver is not None and engine.archiver.has_changes(conv, record.attributes):
+            return True  # an archived message was edited or deleted: the transcript is written again
         changes = copied_changes(engine.source.messages(conv), self._messages.list_messages(conv.sid),
                                  high_water_index=record.high_water_index)
         return next(changes, None) is not None
@@ -162,7 +166,11 @@ class MigrationWorker:
                     base_media_bytes=known.media_bytes if known else 0,
                 ))
                 if not request.dry_run:  # sent again on a replay too: a duplicate export item is harmless
-                    self._queue.send({"kind": "export", "runId": run_id, "conversation": _conversation_item(conv)})
+                    item: dict[str, Any] = {"kind": "export", "runId": run_id,
+                                            "conversation": _conversation_item(conv)}
+                    if request.archive is not None:
+                        item["archive"] = request.archive.to_parameters()
+                    self._queue.send(item)
         except LookupError as exc:
             self._flush_plan(run_id)
             self._runs.update_run(run_id, status="failed", error=str(exc)[:500], finished_at=utcnow())
@@ -179,7 +187,7 @@ class MigrationWorker:
         self._runs.apply_tally(run_id, self._runs.tally(run_id))
 
     # ------------------------------------------------------------------ exporting
-    def _export(self, run_id: str, conversation: dict[str, Any]) -> None:
+    def _export(self, run_id: str, conversation: dict[str, Any], archive: ArchiveCutoff | None = None) -> None:
         from ..export.source import SourceConversation
 
         conv = SourceConversation(
@@ -193,13 +201,16 @@ class MigrationWorker:
             logger.info("export item for %s in run %s redelivered after it settled; skipped", conv.sid, run_id)
             return
         outcome = self._engine().exporter.export_conversation(
-            conv, deadline=self._clock() + self._settings.slice_seconds, run_id=run_id
+            conv, deadline=self._clock() + self._settings.slice_seconds, run_id=run_id, archive=archive
         )
         self._count(run_id, outcome)
         if outcome.status in CONTINUING and outcome.work_left:
             delay = (self._settings.leased_delay_seconds if outcome.status == "leased"
                      else self._settings.continuation_delay_seconds)
-            self._queue.send({"kind": "export", "runId": run_id, "conversation": conversation}, delay_seconds=delay)
+            again: dict[str, Any] = {"kind": "export", "runId": run_id, "conversation": conversation}
+            if archive is not None:
+                again["archive"] = archive.to_parameters()
+            self._queue.send(again, delay_seconds=delay)
         else:
             self._settle(run_id, conv.sid, outcome.status)
             self._finish_if_complete(run_id)
