@@ -210,7 +210,8 @@ def _print_report(report: RunReport) -> None:
     console.print(
         f"Run {report.run_id}: {len(report.outcomes)} conversations "
         f"({', '.join(f'{n} {s}' for s, n in sorted(statuses.items())) or 'none'}), {report.messages} messages "
-        f"copied in {_duration(report.seconds)}, {report.throttled} ACS 429s."
+        f"copied{f' ({report.archived} archived)' if report.archived else ''} in {_duration(report.seconds)}, "
+        f"{report.throttled} ACS 429s."
     )
     if report.failures:
         table = Table(title="Conversations not copied")

@@ -65,6 +65,7 @@ class ExportOutcome:
     work_left: bool = False
     reason: str | None = None
     thread_id: str | None = None
+    archived: int = 0  # messages written to the archive transcript in this slice (docs/archive.md)
 
 
 @dataclass
@@ -95,6 +96,7 @@ class _Slice:
     media_bytes: int = 0
     edits: int = 0
     deletions: int = 0
+    archived: int = 0
 
 
 class NotMigratableError(Exception):
@@ -220,7 +222,7 @@ class ConversationExporter:
     def _outcome(self, work: _Slice, status: str, *, work_left: bool = False, reason: str | None = None
                  ) -> ExportOutcome:
         return ExportOutcome(work.conv.sid, status, work.sent, work.media_bytes, work.edits, work.deletions,
-                             work_left, reason, work.record.thread_id)
+                             work_left, reason, work.record.thread_id, work.archived)
 
     # ------------------------------------------------------------------ the slice
     def _run(self, work: _Slice, deadline: float | None) -> ExportOutcome:
@@ -262,8 +264,9 @@ class ConversationExporter:
 
         def save(progress: ArchiveProgress, high_water: int | None) -> None:
             changes: dict[str, object] = {"attributes": {**work.record.attributes, "archive": progress.to_json()}}
-            if high_water is not None:
+            if high_water is not None:  # the link is sent: the archive is complete
                 changes["high_water_index"] = high_water
+                work.archived = progress.count
             self._save(work, **changes)
 
         def link() -> ThreadLink:

@@ -61,6 +61,10 @@ class RunReport:
         return sum(o.messages for o in self.outcomes)
 
     @property
+    def archived(self) -> int:
+        return sum(o.archived for o in self.outcomes)
+
+    @property
     def failures(self) -> list[ExportOutcome]:
         return [o for o in self.outcomes if o.status in ("failed", "not_migratable")]
 

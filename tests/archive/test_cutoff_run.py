@@ -22,7 +22,8 @@ def test_keep_newest_archives_the_rest_and_links_it_first(
 
     report = engine.runner.run(Selection(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=4)))
 
-    assert [(o.status, o.messages) for o in report.outcomes] == [("done", 4)]
+    assert [(o.status, o.messages, o.archived) for o in report.outcomes] == [("done", 4, 8)]
+    assert report.archived == 8
     lines = transcript(container, conv.sid)
     assert [line["index"] for line in lines] == list(range(8))
     assert [line["twilioMessageSid"] for line in lines] == [m.sid for m in conv.messages[:8]]
@@ -108,3 +109,19 @@ def test_verify_checks_the_transcript_against_twilio_and_names_a_tampered_line(
     store.commit(conv.sid, "jsonl", ["tampered-block"], content_type="application/x-ndjson", metadata=metadata)
 
     assert engine.verifier.verify(record).problems == ["archived message 3: content differs from Twilio"]
+
+
+def test_keep_newest_zero_archives_everything_and_later_messages_are_copied_after_the_link(
+    engine: ExportEngine, container: AppContainer, seeder: TwilioSeeder, acs_admin: AcsAdmin
+) -> None:
+    conv = seed(seeder, 3, "all-old")
+
+    first = engine.runner.run(Selection(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=0)))
+    seeder.message(conv, "ana", "after the cutover")
+    second = engine.runner.run(Selection(conversations=(conv.sid,)))
+
+    assert [(o.status, o.messages) for o in (*first.outcomes, *second.outcomes)] == [("done", 0), ("done", 1)]
+    assert [line["index"] for line in transcript(container, conv.sid)] == [0, 1, 2]
+    messages = thread_messages(acs_admin, container, conv.sid)
+    assert [m["metadata"].get("twilioArchive") or m["metadata"]["twilioIndex"] for m in messages] == ["true", "3"]
+    assert engine.verifier.verify(container.conversations.get_conversation(conv.sid)).problems == []

@@ -1,4 +1,5 @@
-"""``acs-migrate plan`` with an archive cutoff prints the floor with and without it; plan writes nothing."""
+"""``acs-migrate plan`` with an archive cutoff prints the floor with and without it and writes nothing; ``migrate``
+reports what it archived."""
 
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ def test_plan_prints_both_floors_for_either_cutoff_and_writes_nothing(
     assert (f"Floor without the archive cutoff: {_floor(100)}; with it (messages before {cut.isoformat()}): "
             f"{_floor(61)}, 40 messages archived instead of copied.") in out
     assert AppContainer.from_environ(plan_environ).conversations.find_conversation(sid) is None
+
+    assert cli.main(["migrate", "--conversation", sid, "--archive-keep-newest", "5"]) == 0  # 6 sends: one window
+    assert "5 messages copied (95 archived)" in capsys.readouterr().out
 
 
 def test_both_cutoffs_at_once_are_refused_by_the_command_line(
