@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from emulators.azurite import free_port, running_azurite
+from emulators.azurite import running_azurite
 from emulators.process import RunningService, python_module_argv, running, standin_settings, wait_for
 from scripts.rehearsal_settings import REPO_ROOT, write_rehearsal_settings
 
@@ -141,8 +141,6 @@ def main() -> int:
             "TOKEN_BACKEND_KEY": BACKEND_KEY,
             **issuer.app_settings(),
         }
-        host_port = free_port()
-        rehearsal["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{host_port}"  # what Twilio's webhooks are signed for
         env = {**os.environ, **rehearsal}
         written = write_rehearsal_settings(REPO_ROOT / ".run" / "demo" / "local.settings.json", rehearsal)
         say(f"The rehearsal's settings (this run's stand-ins) are in {written.relative_to(REPO_ROOT)}; "
