@@ -706,3 +706,24 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if reader.problems:
         raise SettingsError(reader.problems)
     return settings
+
+
+@dataclass(frozen=True)
+class TelemetrySettings:
+    """Where OpenTelemetry goes: Azure Monitor when a connection string is set, nowhere otherwise."""
+
+    connection_string: Secret | None = None
+    managed_identity_client_id: str | None = None  # from APPLICATIONINSIGHTS_AUTHENTICATION_STRING (Entra ID)
+
+    @property
+    def enabled(self) -> bool:
+        return self.connection_string is not None
+
+
+def load_telemetry_settings(environ: Mapping[str, str]) -> TelemetrySettings:
+    """Read apart from the rest, so telemetry works (and reports) even while other settings are bad."""
+    connection = (environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING") or "").strip()
+    auth = environ.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING") or ""
+    parts = dict(p.split("=", 1) for p in auth.split(";") if "=" in p)
+    client_id = parts.get("ClientId", "").strip() if parts.get("Authorization", "").lower() == "aad" else ""
+    return TelemetrySettings(Secret(connection) if connection else None, client_id or None)

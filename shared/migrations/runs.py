@@ -22,7 +22,7 @@ class RunStatus:
     """A run as ``GET /api/migrations/{id}`` shows it."""
 
     run: RunRecord
-    failures: list[dict[str, str]]
+    failures: list[dict[str, str | None]]
     now: datetime
     minimum_seconds: float | None = None
 
@@ -80,7 +80,7 @@ class MigrationRunService:
         self._queue.send({"kind": "plan", "runId": run.run_id})
         return run
 
-    def get_status(self, run_id: str, *, failures: list[dict[str, str]] | None = None,
+    def get_status(self, run_id: str, *, failures: list[dict[str, str | None]] | None = None,
                    with_minimum: bool = False) -> RunStatus:
         """The run's status view; raises ``RunNotFoundError``. ``with_minimum`` adds the least time ACS's
         limits allow for what the run planned (one read of its ledger)."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .. import telemetry
 from ..archive_cutoff import ArchiveCutoff
 from ..errors import BadRequestError
 from ..state import ConversationRecord, ConversationStore, MessageMapStore, RunStore
@@ -164,6 +165,7 @@ class MigrationWorker:
                     conv.sid, planned_messages=newest - (known.high_water_index if known else -1),
                     base_messages=known.message_count if known else 0,
                     base_media_bytes=known.media_bytes if known else 0,
+                    friendly_name=(conv.friendly_name or conv.unique_name or None),
                 ))
                 if not request.dry_run:  # sent again on a replay too: a duplicate export item is harmless
                     item: dict[str, Any] = {"kind": "export", "runId": run_id,
@@ -178,7 +180,9 @@ class MigrationWorker:
         self._flush_plan(run_id)
         final = self._runs.get_run(run_id)
         if request.dry_run or final.counts.get("planned", 0) == 0:
-            self._runs.update_run(run_id, status="succeeded", finished_at=utcnow())
+            ended = self._runs.update_run(run_id, status="succeeded", finished_at=utcnow())
+            telemetry.run_finished(kind=final.kind, status="succeeded",
+                                   seconds=(ended.updated_at - final.created_at).total_seconds())
         else:
             self._runs.update_run(run_id, status="running")
             self._finish_if_complete(run_id)
@@ -218,6 +222,7 @@ class MigrationWorker:
     def _count(self, run_id: str, outcome: ExportOutcome) -> None:
         """Progress while the run goes on; the ledger decides the final figures (crash-safe, counted once)."""
         deltas = {"messages": outcome.messages, "media_bytes": outcome.media_bytes}
+        telemetry.messages_copied(outcome.messages, run_id=run_id)
         if any(deltas.values()):
             self._runs.increment_counts(run_id, deltas)
 
@@ -237,6 +242,7 @@ class MigrationWorker:
         messages = max(0, record.message_count - entry.base_messages) if record else 0
         media = max(0, record.media_bytes - entry.base_media_bytes) if record else 0
         self._runs.settle_conversation(run_id, replace(entry, status=status, messages=messages, media_bytes=media))
+        telemetry.conversation_settled(run_id, status)
 
     def _finish_if_complete(self, run_id: str) -> None:
         if self._runs.get_run(run_id).status != "running":
@@ -247,7 +253,9 @@ class MigrationWorker:
         if run.status == "running" and settled >= counts.get("planned", 0):
             status = "succeeded" if counts.get("failed", 0) == 0 else "failed"
             error = None if status == "succeeded" else f"{counts['failed']} conversation(s) failed; see failures"
-            self._runs.update_run(run_id, status=status, error=error, finished_at=utcnow())
+            ended = self._runs.update_run(run_id, status=status, error=error, finished_at=utcnow())
+            telemetry.run_finished(kind=run.kind, status=status,
+                                   seconds=(ended.updated_at - run.created_at).total_seconds())
 
     # ------------------------------------------------------------------ live sync
     def _sync(self, conversation_sid: str, service_sid: str | None) -> None:
@@ -259,6 +267,7 @@ class MigrationWorker:
             source=record.source if record else None,
         )
         outcome = engine.exporter.export_conversation(conv, deadline=self._clock() + self._settings.slice_seconds)
+        telemetry.messages_copied(outcome.messages, run_id=None)
         if outcome.work_left and outcome.status in CONTINUING:
             delay = (self._settings.leased_delay_seconds if outcome.status == "leased"
                      else self._settings.continuation_delay_seconds)

@@ -13,10 +13,10 @@ import copy
 from functools import cache
 from types import ModuleType
 
-from . import archives, attachments, fanout, health, migrations, tokens, video
+from . import archives, attachments, console, fanout, health, migrations, tokens, video
 from .common import ERROR_SCHEMA, SECURITY_SCHEMES, Json, error_components
 
-AREAS: tuple[ModuleType, ...] = (health, tokens, migrations, fanout, video, attachments, archives)
+AREAS: tuple[ModuleType, ...] = (health, tokens, migrations, fanout, video, attachments, archives, console)
 TAGS: list[Json] = [
     {"name": "health", "description": "Probes and this description."},
     {"name": "tokens", "description": "ACS user tokens, replacing a Twilio token server."},
@@ -25,6 +25,7 @@ TAGS: list[Json] = [
     {"name": "video", "description": "Twilio Video rooms on ACS Rooms."},
     {"name": "attachments", "description": "Migrated attachments and archived history, for the conversation's "
                                            "current participants."},
+    {"name": "console", "description": "The operator console, a page over the routes above."},
 ]
 
 

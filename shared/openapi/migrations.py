@@ -50,6 +50,7 @@ SCHEMAS: Json = {
         "conversationSid": STRING,
         "status": {**STRING, "description": "How the conversation ended (failed, not_migratable)."},
         "reason": {**STRING, "description": "Why, in words an operator can act on."},
+        "friendlyName": {**nullable(STRING), "description": "Twilio's name for the conversation, as planned."},
     }, required=["conversationSid", "status", "reason"]),
     "RunStatus": obj({
         "id": STRING,

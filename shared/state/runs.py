@@ -115,6 +115,7 @@ class RunConversation:
     base_media_bytes: int = 0
     messages: int = 0  # copied while the run had it: its count at the end minus the base
     media_bytes: int = 0
+    friendly_name: str | None = None  # Twilio's name for it, shown (as text) beside failures
 
 
 def _ledger_partition(run_id: str) -> str:
@@ -132,6 +133,7 @@ def _ledger_entity(run_id: str, entry: RunConversation) -> Entity:
         "BaseMediaBytes": int64(entry.base_media_bytes),
         "Messages": int64(entry.messages),
         "MediaBytes": int64(entry.media_bytes),
+        "FriendlyName": entry.friendly_name,
     }
 
 
@@ -144,6 +146,7 @@ def _ledger_from_entity(entity: Entity) -> RunConversation:
         base_media_bytes=read_int(entity, "BaseMediaBytes"),
         messages=read_int(entity, "Messages"),
         media_bytes=read_int(entity, "MediaBytes"),
+        friendly_name=entity.get("FriendlyName"),
     )
 
 

@@ -11,16 +11,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import azure.functions as func
 
+from .. import telemetry
 from ..container import AppContainer
 from ..errors import AppError, BadRequestError
 from ..fanout.dead_letters import dead_letter_view
+from ..fanout.deliverer import Outcome
 from ..fanout.deliveries import DeliveryMessage
 from ..fanout.events import parse_event
 from ..fanout.subscriptions import is_subscription_id
 from ..http import handle_errors, json_response, read_json_object
+from ..state import Subscription
 from . import new_blueprint
 
 logger = logging.getLogger(__name__)
@@ -34,6 +38,20 @@ def _limit(req: func.HttpRequest) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIST:
         raise BadRequestError(f"limit must be a whole number from 1 to {MAX_LIST}.", target="limit")
     return int(raw)
+
+
+def traced(attempt: Callable[[Subscription, DeliveryMessage], Outcome]
+           ) -> Callable[[Subscription, DeliveryMessage], Outcome]:
+    """``attempt`` inside the delivery span and metrics (the first attempts made while handling the event)."""
+
+    def traced_attempt(sub: Subscription, message: DeliveryMessage) -> Outcome:
+        with telemetry.delivery_span(delivery_id=message.delivery_id, subscription_id=message.subscription_id,
+                                     fmt=message.format, attempt=message.attempt) as recorder:
+            outcome = attempt(sub, message)
+            recorder.settled(outcome.value)
+            return outcome
+
+    return traced_attempt
 
 
 def build_blueprint(container: AppContainer) -> func.Blueprint:
@@ -53,7 +71,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
             ids = fanout.dispatcher.dispatch(parsed)
             logger.info("event %s (%s): %d delivery(ies) enqueued", parsed.id, parsed.short_type, len(ids))
             return
-        outcomes = fanout.dispatcher.deliver(parsed, fanout.deliverer.deliver_to)
+        outcomes = fanout.dispatcher.deliver(parsed, traced(fanout.deliverer.deliver_to))
         logger.info("event %s (%s): %d delivery(ies) attempted", parsed.id, parsed.short_type, len(outcomes))
 
     @bp.function_name("fanout_deliver")
@@ -65,7 +83,9 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
         except BadRequestError as error:
             logger.error("delivery message %s dropped: %s", msg.id, error.message)
             return
-        container.fanout.deliverer.deliver(message)
+        with telemetry.delivery_span(delivery_id=message.delivery_id, subscription_id=message.subscription_id,
+                                     fmt=message.format, attempt=message.attempt) as attempt:
+            attempt.settled(container.fanout.deliverer.deliver(message).value)
 
     @bp.function_name("subscriptions_create")
     @bp.route(route="subscriptions", methods=["POST"])

@@ -9,6 +9,7 @@ from typing import Any
 
 import azure.functions as func
 
+from .. import telemetry
 from ..container import AppContainer
 from ..errors import BadRequestError, UnsupportedMediaTypeError
 from ..http import handle_errors, json_response, read_json_object
@@ -61,7 +62,9 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     def get_migration(req: func.HttpRequest) -> func.HttpResponse:
         run = container.runs.get_run(req.route_params.get("runId", ""))  # 404 for unknown or malformed ids
         failures = [
-            {"conversationSid": c.conversation_sid, "status": c.status, "reason": c.last_error or ""}
+            {"conversationSid": c.conversation_sid, "status": c.status, "reason": c.last_error or "",
+             "friendlyName": ledger.friendly_name if (ledger := container.runs.find_run_conversation(
+                 run.run_id, c.conversation_sid)) else None}
             for c in container.conversations.list_failures(run.run_id)
         ]
         status = container.migration_runs.get_status(run.run_id, failures=failures, with_minimum=True)
@@ -87,7 +90,9 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     @bp.function_name("migration_worker")
     @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%", connection="AzureWebJobsStorage")
     def migration_worker(msg: func.QueueMessage) -> None:
-        container.migration_worker.handle(_work_item(msg))
+        item = _work_item(msg)
+        with telemetry.work_item_span(item):
+            container.migration_worker.handle(item)
 
     @bp.function_name("migration_poison")
     @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%-poison", connection="AzureWebJobsStorage")

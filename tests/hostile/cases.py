@@ -411,9 +411,20 @@ def _archive_cases() -> Iterator[Case]:
         yield Case("start_migration", what, "POST", "/api/migrations", FUNCTION, _json(body))
 
 
+def _console_cases() -> Iterator[Case]:
+    yield Case("console_page", "no function key", "GET", "/api/console", NONE, json_error=False,
+               expect=frozenset({401}))
+    yield Case("console_page", "wrong function key", "GET", "/api/console", NONE, headers={"x-functions-key": "x"},
+               json_error=False, expect=frozenset({401}))
+    for name in ("..%2F..%2Ffunction_app.py", "index.html", "console.js%00", "CONSOLE.JS", "%2e%2e", "console.js.map",
+                 "%EF%BF%BF", "a" * 300):
+        yield Case("console_asset", f"asset name {name[:24]!r}", "GET", f"/api/console/assets/{name}", NONE,
+                   expect=frozenset({404}), json_error="%2F" not in name)  # a slash: the host finds no route
+
+
 def catalogue() -> list[Case]:
     return [*_body_cases(), *_field_cases(), *_path_cases(), *_auth_cases(), *_twilio_cases(), *_ssrf_cases(),
-            *_video_cases(), *_attachment_cases(), *_archive_cases()]
+            *_video_cases(), *_attachment_cases(), *_archive_cases(), *_console_cases()]
 
 
 def sign_twilio(case: Case, target: Any) -> dict[str, str]:
