@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped: Playwright's sync API runs an event loop on this thread until it stops, and later tests
+    that call ``asyncio.run`` need the thread free of it."""
     try:
         with running_chromium() as chromium:
             yield chromium
