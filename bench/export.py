@@ -151,7 +151,7 @@ def run_export(env: dict[str, str], service_sid: str) -> dict[str, Any]:
 
 def worker(service_sid: str) -> int:
     from shared.container import AppContainer
-    from shared.export import Selection
+    from shared.export import MigrationRequest
 
     container = AppContainer.from_environ(os.environ)
     engine = container.export_engine
@@ -172,7 +172,7 @@ def worker(service_sid: str) -> int:
                 time.sleep(0.2)
 
         threading.Thread(target=trace, daemon=True).start()
-    report = engine.runner.run(Selection(services=(service_sid,)), kind="bench")
+    report = engine.runner.run(MigrationRequest(services=(service_sid,)), kind="bench")
     seconds = time.monotonic() - started
     statuses: dict[str, int] = {}
     for outcome in report.outcomes:

@@ -1,9 +1,9 @@
 """``acs-migrate`` / ``python -m shared.cli``: plan, migrate, status and verify the history export.
 
 A composition root like ``function_app.py``: settings come from the environment through
-``load_settings`` (via ``AppContainer``), nothing else reads it. Exit codes: 0 success,
-1 a conversation failed or verify found a difference, 2 bad settings or arguments,
-130 stopped with Ctrl-C (a rerun resumes).
+``load_settings`` (via ``AppContainer``), nothing else reads it. Exit codes (``outcomes.ExitCode``): 0 success,
+1 a conversation failed or was left unfinished (or verify found a difference), 2 bad settings or arguments,
+3 nothing failed but some conversations are not migratable, 130 stopped with Ctrl-C (a rerun resumes).
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from .container import AppContainer
-from .export import ExportEngine, ExportOutcome, RunReport, Selection
+from .errors import NotFoundError
+from .export import ExportEngine, ExportOutcome, MigrationRequest, RunReport
 from .export import Progress as RunProgress
+from .export.outcomes import ExitCode, ExportStatus
 from .export.plan import plan_run
 from .export.source import SourceConversation
 
@@ -51,15 +53,17 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--since", type=_since, help="only conversations created on or after this date")
         command.add_argument("--include-legacy-public-channels", action="store_true",
                              help="also copy public Programmable Chat channels (invisible to Conversations)")
-    sub.add_parser("status", help="runs and their counts from Table Storage")
+    status = sub.add_parser("status", help="runs and their counts from Table Storage; with a run id, its "
+                                           "failed and not-migratable conversations and why")
+    status.add_argument("run", nargs="?", metavar="RUN_ID")
     verify = sub.add_parser("verify", help="compare every migrated conversation with its ACS thread")
     verify.add_argument("--conversation", action="append", default=[], metavar="CH...")
     return parser
 
 
-def _selection(args: argparse.Namespace) -> Selection:
-    return Selection(services=tuple(args.service), conversations=tuple(args.conversation), since=args.since,
-                     legacy_public=args.include_legacy_public_channels)
+def _request(args: argparse.Namespace, *, dry_run: bool = False) -> MigrationRequest:
+    return MigrationRequest(services=tuple(args.service), conversations=tuple(args.conversation), since=args.since,
+                            dry_run=dry_run, include_legacy_public_channels=args.include_legacy_public_channels)
 
 
 def _duration(seconds: float) -> str:
@@ -70,7 +74,7 @@ def _duration(seconds: float) -> str:
 
 # ---------------------------------------------------------------------------------------------- plan
 def cmd_plan(engine: ExportEngine, args: argparse.Namespace) -> int:
-    conversations = engine.runner.select(_selection(args))
+    conversations = engine.runner.select(_request(args, dry_run=True))
     planned = plan_run(engine.source, conversations, engine.settings.export)
     table = Table(title="Export plan")
     for column in ("conversation", "source", "topic", "participants", "messages", "media bytes", "at least"):
@@ -87,7 +91,7 @@ def cmd_plan(engine: ExportEngine, args: argparse.Namespace) -> int:
         f"ACS's limits imply at least {_duration(planned.minimum_seconds)} "
         f"with {engine.settings.export.concurrency} conversations in flight."
     )
-    return 0
+    return ExitCode.OK
 
 
 # ---------------------------------------------------------------------------------------------- migrate
@@ -120,7 +124,7 @@ class RichProgress(RunProgress):
             task = self._tasks.pop(outcome.conversation_sid, None)
         if task is not None:
             self._progress.remove_task(task)
-        if outcome.status in ("failed", "not_migratable"):
+        if outcome.status in (ExportStatus.FAILED, ExportStatus.NOT_MIGRATABLE):
             self._progress.console.print(f"[red]{outcome.conversation_sid}: {outcome.status}: {outcome.reason}")
 
 
@@ -134,7 +138,7 @@ def cmd_migrate(engine: ExportEngine, args: argparse.Namespace) -> int:
 
         def work() -> None:
             try:
-                result["report"] = engine.runner.run(_selection(args), kind="cli", progress=sink)
+                result["report"] = engine.runner.run(_request(args), progress=sink)
             except BaseException as exc:  # handed to the main thread  # noqa: BLE001
                 result["error"] = exc
             finally:
@@ -151,47 +155,65 @@ def cmd_migrate(engine: ExportEngine, args: argparse.Namespace) -> int:
     if "error" in result:
         error = result["error"]
         console.print(f"[red]The run failed: {type(error).__name__}: {error}")
-        return 1
+        return ExitCode.FAILED
     report = result["report"]
     assert isinstance(report, RunReport)
+    assert report.result is not None
     _print_report(report)
-    if report.cancelled:
-        return 130
-    return 1 if report.failures else 0
+    return report.result.exit_code
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    return (f"{counts.get('planned', 0)} planned, {counts.get('done', 0)} done, {counts.get('failed', 0)} failed, "
+            f"{counts.get('not_migratable', 0)} not migratable, {counts.get('messages', 0)} messages")
+
+
+def _listing(title: str, rows: list[tuple[str, str]]) -> None:
+    if not rows:
+        return
+    table = Table(title=title)
+    table.add_column("conversation")
+    table.add_column("reason")
+    for sid, reason in rows:
+        table.add_row(sid, reason)
+    console.print(table)
 
 
 def _print_report(report: RunReport) -> None:
-    statuses = Counter(o.status for o in report.outcomes)
-    console.print(
-        f"Run {report.run_id}: {len(report.outcomes)} conversations "
-        f"({', '.join(f'{n} {s}' for s, n in sorted(statuses.items())) or 'none'}), {report.messages} messages "
-        f"copied in {_duration(report.seconds)}, {report.throttled} ACS 429s."
-    )
-    if report.failures:
-        table = Table(title="Conversations not copied")
-        table.add_column("conversation")
-        table.add_column("status")
-        table.add_column("reason")
-        for outcome in report.failures:
-            table.add_row(outcome.conversation_sid, outcome.status, outcome.reason or "")
-        console.print(table)
+    console.print(f"Run {report.run_id}: {_counts_line(report.counts)} copied in {_duration(report.seconds)}, "
+                  f"{report.throttled} ACS 429s.")
+    _listing("Failed", [(o.conversation_sid, o.reason or "") for o in report.failures])
+    _listing("Not migratable", [(o.conversation_sid, o.reason or "") for o in report.not_migratable])
+    _listing("Unfinished (rerun to resume)", [(o.conversation_sid, o.reason or "") for o in report.unfinished])
 
 
 # ---------------------------------------------------------------------------------------------- status
-def cmd_status(container: AppContainer) -> int:
+def cmd_status(container: AppContainer, args: argparse.Namespace) -> int:
+    if args.run:
+        try:
+            view = container.migration_runs.get_run(args.run)
+        except NotFoundError as exc:
+            console.print(f"[red]{exc.message}")
+            return ExitCode.BAD_INPUT
+        run = view.run
+        console.print(f"Run {run.run_id} ({run.kind}): {run.status}; {_counts_line(run.counts)}"
+                      + (f"; {run.error}" if run.error else ""))
+        _listing("Failed", [(e.conversation_sid, e.reason or "") for e in view.failures])
+        _listing("Not migratable", [(e.conversation_sid, e.reason or "") for e in view.not_migratable])
+        return ExitCode.OK
     table = Table(title="Runs")
-    for column in ("run", "kind", "status", "created", "planned", "done", "failed", "skipped", "messages",
+    for column in ("run", "kind", "status", "created", "planned", "done", "failed", "not migratable", "messages",
                    "media bytes"):
         table.add_column(column)
     for run in container.runs.list_runs(limit=20):
         counts = run.counts
-        table.add_row(run.run_id, run.kind, run.status, f"{run.created_at:%Y-%m-%d %H:%M:%S}",
-                      *(str(counts.get(k, 0)) for k in ("planned", "done", "failed", "skipped", "messages",
+        table.add_row(run.run_id, str(run.kind), str(run.status), f"{run.created_at:%Y-%m-%d %H:%M:%S}",
+                      *(str(counts.get(k, 0)) for k in ("planned", "done", "failed", "not_migratable", "messages",
                                                          "media_bytes")))
     console.print(table)
     statuses = Counter(r.status for r in container.conversations.list_conversations())
     console.print("Conversations: " + (", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "none"))
-    return 0
+    return ExitCode.OK
 
 
 # ---------------------------------------------------------------------------------------------- verify
@@ -211,7 +233,7 @@ def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
                       str(verdict.receipts), result)
     console.print(table)
     console.print(f"{len(records)} conversations checked, {differences} with differences.")
-    return 1 if differences else 0
+    return ExitCode.FAILED if differences else ExitCode.OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -224,9 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     container = AppContainer.from_environ(os.environ)
     if container.settings_error is not None:
         console.print(f"[red]{container.settings_error}")
-        return 2
+        return ExitCode.BAD_INPUT
     if args.command == "status":
-        return cmd_status(container)
+        return cmd_status(container, args)
     engine = container.export_engine
     try:
         if args.command == "plan":
@@ -236,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_verify(engine, args)
     except LookupError as exc:  # a conversation or channel Twilio does not have
         console.print(f"[red]{exc}")
-        return 1
+        return ExitCode.FAILED
     finally:
         engine.close()
 

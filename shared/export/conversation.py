@@ -147,10 +147,13 @@ class ConversationExporter:
         deadline: float | None = None,
         run_id: str | None = None,
         size_hint: int = 0,
+        check_changes: bool | None = None,
     ) -> ExportOutcome:
         """Copy what is new in one conversation until done or ``deadline`` (``time.monotonic()``).
 
         ``size_hint`` (its message count, if known) ranks its sends against other conversations'.
+        ``check_changes``: look for Twilio edits and deletions of copied messages once per run (None), now
+        (True: a live sync after an edit) or not at all (False: a nightly run between deep sweeps).
         """
         conv = conversation if isinstance(conversation, SourceConversation) else self._resolve(conversation)
         # One lease owner per slice, not per process: a host runs several work items at once, and two items for
@@ -170,7 +173,7 @@ class ConversationExporter:
         try:
             work.record = self._save(work, status="running", source=conv.source, service_sid=conv.service_sid,
                                      run_id=run_id or record.run_id, last_error=None)
-            outcome = self._run(work, deadline)
+            outcome = self._run(work, deadline, check_changes)
         except NotMigratableError as exc:
             outcome = self._settle(work, "not_migratable", reason=str(exc), status="not_migratable",
                                    last_error=str(exc))
@@ -214,7 +217,7 @@ class ConversationExporter:
                              work_left, reason, work.record.thread_id)
 
     # ------------------------------------------------------------------ the slice
-    def _run(self, work: _Slice, deadline: float | None) -> ExportOutcome:
+    def _run(self, work: _Slice, deadline: float | None, check_changes: bool | None) -> ExportOutcome:
         with self._setup_gate:  # a few set-ups at a time: the largest conversations (started first) go first
             participants = self._source.list_participants(work.conv)
             work.by_participant = {p.sid: p for p in participants}
@@ -225,7 +228,9 @@ class ConversationExporter:
                 self._add_people(work, [self._participant_person(work, p) for p in participants])
             self._reconcile(work)
         self._save(work)  # the set-up gate may have outlasted the lease: renew it, or stop if another took over
-        if work.record.high_water_index >= 0 and work.record.attributes.get("changesCheckedRun") != work.record.run_id:
+        due = check_changes if check_changes is not None else (
+            work.record.attributes.get("changesCheckedRun") != work.record.run_id)
+        if work.record.high_water_index >= 0 and due:
             self._apply_changes(work)
             work.record = self._save(work, attributes={**work.record.attributes,
                                                        "changesCheckedRun": work.record.run_id})

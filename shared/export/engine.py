@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..acs_identity import AcsIdentityService
 from ..settings import Settings
 from ..state import ConversationStore, IdentityStore, MessageMapStore, RunStore
+from ..state.ledger import RunLedgerStore
 from ..state.media import MediaStore
 from .acs_chat import AcsChat
 from .conversation import ConversationExporter
@@ -49,6 +50,7 @@ def build_export_engine(
     conversations: ConversationStore,
     messages: MessageMapStore,
     runs: RunStore,
+    ledger: RunLedgerStore,
     media: MediaStore,
     stop: threading.Event | None = None,
     owner: str | None = None,
@@ -77,7 +79,7 @@ def build_export_engine(
         stop=stop,
         owner=owner,
     )
-    runner = ExportRunner(exporter=exporter, source=source, runs=runs, conversations=conversations,
+    runner = ExportRunner(exporter=exporter, source=source, runs=runs, ledger=ledger, conversations=conversations,
                           concurrency=export.concurrency, stats=stats, stop=stop)
     verifier = Verifier(source=source, conversations=conversations, messages=messages, identities=identity_store,
                         media=media, chat=chat, people=people)

@@ -46,11 +46,12 @@ def test_a_run_is_planned_exported_in_slices_and_reported(
     final = eventually(lambda: _finished(served, location), what="the run to finish")
     assert final["status"] == "succeeded", final
     assert final["counts"] | {} == {
-        "planned": 2, "done": 2, "failed": 0, "skipped": 0, "messages": 43, "plannedMessages": 43,
+        "planned": 2, "done": 2, "failed": 0, "notMigratable": 0, "messages": 43, "plannedMessages": 43,
         "mediaBytes": 0,
     }
     assert final["estimatedSecondsLeft"] == 0.0
     assert final["failures"] == []
+    assert final["notMigratable"] == []
     # 40 messages at 10 per 0.1 s with 0.4 s slices: the big conversation took more than one invocation
     assert served.invocations("migration_worker") > 1 + 2
     record = served.container.conversations.get_conversation(convs[0].sid)
@@ -112,4 +113,4 @@ def test_a_poisoned_work_item_marks_its_conversation_and_run_failed(served: Migr
     assert final.counts["failed"] == 1
     assert final.status == "failed"
     body = served.http.get(f"/api/migrations/{run.run_id}").json()
-    assert body["failures"] == [{"conversationSid": broken_sid, "status": "failed", "reason": failed.last_error}]
+    assert body["failures"] == [{"conversationSid": broken_sid, "reason": failed.last_error}]
