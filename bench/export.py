@@ -3,8 +3,9 @@
 Starts Azurite, the Twilio stand-in and the ACS stand-in (limits on, windows time-scaled),
 seeds Zipf-sized conversations (through the Twilio stand-in's snapshot load, so seeding
 100,000 messages takes seconds), then runs the export in a child process and prints:
-messages, wall time, the lower bound (the longest conversation at ACS's per-thread limit,
-or the total spread over the workers), their ratio, 429s received, the child's peak RSS.
+messages, wall time, the floor ACS's limits imply (bench/floor.py: read from the limits the
+ACS stand-in enforces, with identity creation, thread creation and participant adds), their
+ratio, 429s received, the child's peak RSS.
 ``--rss`` also runs 10,000 and 100,000 messages and prints the peak RSS growth.
 
     .venv/bin/python -m bench.export [--conversations 200] [--messages 20000] [--time-scale 0.02] [--rss]
@@ -25,11 +26,9 @@ from typing import Any
 
 import httpx
 
+from bench.floor import ConversationLoad, Floor, export_floor, fetch_limits
 from emulators.azurite import running_azurite
 from emulators.process import RunningService, python_module_argv, start_service
-from shared.export.pacing import minimum_duration
-from shared.export.plan import lower_bound
-from shared.settings import ExportSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT_SID = "AC" + "b" * 32
@@ -100,15 +99,24 @@ def start_standins(stack: ExitStack, time_scale: float) -> tuple[RunningService,
     return twilio, acs, azurite.connection_string
 
 
-def seed(twilio: RunningService, sizes: list[int], seed_value: int) -> str:
+def seed(twilio: RunningService, sizes: list[int], seed_value: int) -> tuple[str, list[ConversationLoad], int]:
+    """Load the workload; its service SID, each conversation's load (people, sends) and the distinct people."""
     url = str(twilio.info["url"])
     with httpx.Client(base_url=url, auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=600) as http:
         created = http.post("/v1/Services", data={"FriendlyName": f"bench-{seed_value}"})
         created.raise_for_status()
         service_sid = str(created.json()["sid"])
-        http.post("/_admin/load", params={"mode": "merge"},
-                  content=json.dumps(snapshot(service_sid, sizes, seed_value))).raise_for_status()
-    return service_sid
+        data = snapshot(service_sid, sizes, seed_value)
+        http.post("/_admin/load", params={"mode": "merge"}, content=json.dumps(data)).raise_for_status()
+    loads = [ConversationLoad(people=len(c["participants"]), sends=len(c["messages"])) for c in data["conversations"]]
+    people = {p["identity"] for c in data["conversations"] for p in c["participants"].values()}
+    return service_sid, loads, len(people)
+
+
+def acs_floor(acs: RunningService, loads: list[ConversationLoad], people: int) -> Floor:
+    """The floor from the limits the ACS stand-in says it enforces (bench/floor.py)."""
+    limits = fetch_limits(str(acs.info["admin"]), verify=str(acs.info["ca_bundle"]))
+    return export_floor(loads, limits, people=people)
 
 
 def environ(twilio: RunningService, acs: RunningService, storage: str, suffix: str, time_scale: float,
@@ -188,18 +196,19 @@ def worker(service_sid: str) -> int:
 def scenario(conversations: int, messages: int, time_scale: float, concurrency: int, seed_value: int,
              *, uniform: bool = False) -> dict[str, Any]:
     sizes = [messages // conversations] * conversations if uniform else zipf_sizes(conversations, messages)
-    limits = ExportSettings().send_limits
-    bound = lower_bound([minimum_duration(n, limits, time_scale=time_scale) for n in sizes], concurrency)
     with ExitStack() as stack:
         twilio, acs, storage = start_standins(stack, time_scale)
         seeded = time.monotonic()
-        service_sid = seed(twilio, sizes, seed_value)
+        service_sid, loads, people = seed(twilio, sizes, seed_value)
         seed_seconds = time.monotonic() - seeded
+        floor = acs_floor(acs, loads, people)
+        bound = floor.seconds
         result = run_export(environ(twilio, acs, storage, f"b{seed_value}", time_scale, concurrency), service_sid)
         counters = httpx.get(f"{acs.info['admin']}/counters", verify=str(acs.info["ca_bundle"])).json()
     result.update({
         "conversations": conversations, "largest": sizes[0], "time_scale": time_scale, "concurrency": concurrency,
-        "lower_bound_s": bound, "ratio": result["seconds"] / bound if bound else float("nan"),
+        "lower_bound_s": bound, "floor": floor.describe(),
+        "ratio": result["seconds"] / bound if bound else float("nan"),
         "seed_seconds": seed_seconds, "server_refused": counters.get("rateLimited", {}),
     })
     return result
@@ -209,6 +218,7 @@ def show(title: str, r: dict[str, Any]) -> None:
     print(f"== {title}")
     print(f"conversations {r['conversations']} (largest {r['largest']} messages), time scale {r['time_scale']}, "
           f"concurrency {r['concurrency']}")
+    print(r["floor"])
     print(f"messages {r['messages']}  wall {r['seconds']:.1f} s  lower bound {r['lower_bound_s']:.1f} s  "
           f"ratio {r['ratio']:.3f}  429s received {r['throttled_acs']}  retries {r['retries']}  "
           f"peak RSS {r['peak_rss_mb']:.0f} MB  statuses {r['statuses']}  (seeding took {r['seed_seconds']:.1f} s)")

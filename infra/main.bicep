@@ -10,9 +10,63 @@ targetScope = 'subscription'
 @description('Name of the azd environment; every resource name is derived from it.')
 param environmentName string
 
+// Regions with Flex Consumption, as Microsoft's Flex quickstart template lists them
+// (Azure-Samples/functions-quickstart-python-http-azd infra/main.bicep; its canary region
+// eastus2euap left out). `az functionapp list-flexconsumption-locations` gives the live list;
+// add a region here when it gains Flex. azd offers only these when it prompts.
 @minLength(1)
-@description('Azure region for everything except ACS and its system topic, which are global.')
+@description('Azure region with Flex Consumption, for everything except ACS and its system topic, which are global.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
 param location string
+
+@description('Storage redundancy. Empty: Standard_ZRS where the region has availability zones, Standard_LRS elsewhere (ZRS is refused in regions without zones).')
+@allowed([
+  ''
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+  'Standard_RAGRS'
+  'Standard_RAGZRS'
+])
+param storageSkuName string = ''
 
 @description('Where ACS stores chat data at rest, e.g. "United States", "Europe", "UK".')
 param acsDataLocation string = 'United States'
@@ -20,7 +74,17 @@ param acsDataLocation string = 'United States'
 @description('Object id of the user running azd; granted the app\'s storage roles for local debugging. Empty to skip.')
 param principalId string = ''
 
-@description('Twilio account SID (AC followed by 32 hex characters).')
+@description('What kind of principal principalId is: azd sets AZURE_PRINCIPAL_TYPE (ServicePrincipal when azd runs as one, as in CI).')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = 'User'
+
+@description('Twilio account SID (AC followed by 32 lowercase hex characters); checked below, a typo fails the deployment.')
+@minLength(34)
+@maxLength(34)
 param twilioAccountSid string
 
 @secure()
@@ -69,10 +133,62 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
+// Parameter checks ARM cannot express as decorators (no regular expressions): each entry is
+// empty when its parameter is fine, else what it should hold. A non-empty list stops the
+// deployment before anything is created (see parameterCheck on the resource group).
+var hexDigitsLeft = replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace( substring(twilioAccountSid, 2), '0', ''), '1', ''), '2', ''), '3', ''), '4', ''), '5', ''), '6', ''), '7', ''), '8', ''), '9', ''), 'a', ''), 'b', ''), 'c', ''), 'd', ''), 'e', ''), 'f', '')
+var apiKeyHexLeft = (length(twilioApiKeySid) != 34) ? 'x' : replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace( substring(twilioApiKeySid, 2), '0', ''), '1', ''), '2', ''), '3', ''), '4', ''), '5', ''), '6', ''), '7', ''), '8', ''), '9', ''), 'a', ''), 'b', ''), 'c', ''), 'd', ''), 'e', ''), 'f', '')
+var sidProblem = (startsWith(twilioAccountSid, 'AC') && empty(hexDigitsLeft)) ? [] : ['twilioAccountSid (TWILIO_ACCOUNT_SID) must be AC followed by 32 lowercase hex characters']
+var keySidProblem = (empty(twilioApiKeySid) || (startsWith(twilioApiKeySid, 'SK') && empty(apiKeyHexLeft))) ? [] : ['twilioApiKeySid (TWILIO_API_KEY_SID) must be empty or SK followed by 32 lowercase hex characters']
+var keySecretProblem = (empty(twilioApiKeySid) || !empty(twilioApiKeySecret)) ? [] : ['twilioApiKeySecret (TWILIO_API_KEY_SECRET) is required when twilioApiKeySid is set']
+var backendKeyProblem = (empty(tokenBackendKey) || length(tokenBackendKey) >= 32) ? [] : ['tokenBackendKey (TOKEN_BACKEND_KEY) must be empty or at least 32 characters']
+var jwksProblem = (empty(tokenJwksUrl) || startsWith(tokenJwksUrl, 'https://')) ? [] : ['tokenJwksUrl (TOKEN_JWKS_URL) must be an https URL']
+var jwtSetProblem = ((empty(tokenJwtIssuer) == empty(tokenJwtAudience)) && (empty(tokenJwtIssuer) == empty(tokenJwksUrl))) ? [] : ['tokenJwtIssuer, tokenJwtAudience and tokenJwksUrl (TOKEN_JWT_*) must be set together or not at all']
+var webhookProblem = (empty(twilioWebhookUrl) || startsWith(twilioWebhookUrl, 'https://')) ? [] : ['twilioWebhookUrl (TWILIO_WEBHOOK_URL) must be empty or an https URL']
+var parameterProblems = concat(sidProblem, keySidProblem, keySecretProblem, backendKeyProblem, jwksProblem, jwtSetProblem, webhookProblem)
+// ARM's if() evaluates only the branch it takes, so int() of the message runs only when a
+// check failed, and the deployment stops with an error that quotes it.
+var parameterCheck = empty(parameterProblems) ? 'passed' : string(int('Invalid parameters: ${join(parameterProblems, '; ')}'))
+
 var tags = {
   'azd-env-name': environmentName
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+
+// The allowed regions above that have availability zones (Microsoft's list of regions with
+// availability zones, as known to this template's authors; not checked against the live list
+// here). Zone-redundant storage exists only there: elsewhere the default is locally redundant.
+var zoneRedundantRegions = [
+  'australiaeast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'westeurope'
+  'westus2'
+  'westus3'
+]
+var storageSku = (!empty(storageSkuName)) ? storageSkuName : (contains(zoneRedundantRegions, location) ? 'Standard_ZRS' : 'Standard_LRS')
+// Event Grid writes events it could not deliver (after its retries, or past their time to
+// live) here, with the system topic's identity, so an app outage loses no event.
+var deadLetterContainerName = 'eventgrid-deadletter'
 var functionAppName = 'func-${resourceToken}'
 var deploymentContainerName = 'app-package-${resourceToken}'
 
@@ -92,7 +208,9 @@ var stateNames = {
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
   location: location
-  tags: tags
+  tags: union(tags, {
+    'parameter-check': parameterCheck
+  })
 }
 
 module identity 'modules/identity.bicep' = {
@@ -123,6 +241,7 @@ module storage 'modules/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
+    skuName: storageSku
     tableNames: [
       stateNames.identityTable
       stateNames.conversationTable
@@ -138,6 +257,7 @@ module storage 'modules/storage.bicep' = {
     containerNames: [
       stateNames.mediaContainer
       deploymentContainerName
+      deadLetterContainerName
     ]
   }
 }
@@ -178,6 +298,8 @@ module rbac 'modules/rbac.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     managedIdentityPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
+    userPrincipalType: principalType
+    eventGridTopicPrincipalId: communication.outputs.systemTopicPrincipalId
   }
 }
 
@@ -285,3 +407,4 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output ACS_RESOURCE_NAME string = communication.outputs.name
 output ACS_ENDPOINT string = communication.outputs.endpoint
 output EVENTGRID_SYSTEM_TOPIC_NAME string = communication.outputs.systemTopicName
+output EVENTGRID_DEADLETTER_CONTAINER_ID string = '${storage.outputs.id}/blobServices/default/containers/${deadLetterContainerName}'

@@ -11,6 +11,7 @@
 6. The event fan-out: a subscriber receives Twilio-format webhooks for ACS chat activity, signatures verified.
 7. Twilio Video: two users join an ACS room by its Twilio room name, a call is simulated there, and a subscriber
    receives Twilio room status callbacks, signatures verified.
+8. ``acs-migrate scan`` on a small Twilio app (scripts/sample_twilio_app): each SDK use and its ACS counterpart.
 
 Everything started here is stopped by PID when the demo ends, also when a step fails.
 """
@@ -25,6 +26,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,6 +35,7 @@ from emulators.azurite import running_azurite
 from emulators.process import RunningService, python_module_argv, running, standin_settings, wait_for
 
 ACS_TIME_SCALE = "0.01"
+SAMPLE_APP = Path(__file__).resolve().parent / "sample_twilio_app"
 FUNCTION_KEY = "demo-function-key-" + secrets.token_hex(8)
 BACKEND_KEY = "demo-backend-key-" + secrets.token_hex(16)
 
@@ -158,6 +161,8 @@ def main() -> int:
 
         say("Twilio Video: two users admitted to a room by name, a call there, Twilio room status callbacks")
         run_video_demo(azurite.connection_string)
+        say("acs-migrate scan: the Twilio SDK uses in a small sample app and what replaces each in ACS")
+        run_cli("scan", str(SAMPLE_APP), env=env)
     say("Stopped every service this demo started.")
     return 0
 

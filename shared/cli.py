@@ -1,4 +1,5 @@
-"""``acs-migrate`` / ``python -m shared.cli``: plan, migrate, status and verify the history export.
+"""``acs-migrate`` / ``python -m shared.cli``: plan, migrate, status and verify the history export;
+``scan`` finds Twilio SDK uses in a source tree (``shared/scan``, docs/scan.md; needs no settings).
 
 A composition root like ``function_app.py``: settings come from the environment through
 ``load_settings`` (via ``AppContainer``), nothing else reads it. Exit codes (``outcomes.ExitCode``): 0 success,
@@ -28,6 +29,7 @@ from .export import Progress as RunProgress
 from .export.outcomes import ExitCode, ExportStatus
 from .export.plan import plan_run
 from .export.source import SourceConversation
+from .scan.cli import add_scan_parser, run_scan
 
 console = Console()
 
@@ -58,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("run", nargs="?", metavar="RUN_ID")
     verify = sub.add_parser("verify", help="compare every migrated conversation with its ACS thread")
     verify.add_argument("--conversation", action="append", default=[], metavar="CH...")
+    add_scan_parser(sub)
     return parser
 
 
@@ -243,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("azure").setLevel(logging.ERROR)
     logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)  # "pool is full": harmless, noisy
+    if args.command == "scan":
+        return run_scan(args, console)
     container = AppContainer.from_environ(os.environ)
     if container.settings_error is not None:
         console.print(f"[red]{container.settings_error}")

@@ -17,6 +17,7 @@ from . import snapshot as snapshot_state
 from .emulator import Emulator
 from .faults import FaultSpecError, parse_spec
 from .formats import identity_time
+from .limits import LIMITS
 from .room_state import dump_rooms, restore_rooms
 from .state import User
 from .tokens import SCOPES
@@ -38,6 +39,20 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("expected a JSON object")
     return value
+
+
+def limits_table() -> dict[str, list[dict[str, Any]]]:
+    """The configured limits per operation, unscaled (stand-in only: real ACS has no such endpoint).
+
+    Benchmarks read their floor from here, so it follows what the stand-in enforces, not the exporter's settings.
+    """
+    return {
+        operation: [
+            {"name": limit.name, "per": limit.per, "windows": [[count, seconds] for count, seconds in limit.windows]}
+            for limit in limits
+        ]
+        for operation, limits in LIMITS.items()
+    }
 
 
 def add_routes(app: web.Application, emu: Emulator, prefix: str) -> None:
@@ -152,7 +167,8 @@ def add_routes(app: web.Application, emu: Emulator, prefix: str) -> None:
             if body.get("reset"):
                 emu.limiter.reset()
         return _json(
-            {"enabled": emu.limiter.enabled, "timeScale": emu.limiter.time_scale, "refused": emu.limiter.refused}
+            {"enabled": emu.limiter.enabled, "timeScale": emu.limiter.time_scale, "refused": emu.limiter.refused,
+             "operations": limits_table()}
         )
 
     async def recording(request: web.Request) -> web.Response:

@@ -32,6 +32,11 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   name: systemTopicName
   location: 'global'
   tags: tags
+  // Its own identity writes undeliverable events to the dead-letter container (rbac.bicep
+  // grants it Storage Blob Data Contributor; the account takes no shared keys).
+  identity: {
+    type: 'SystemAssigned'
+  }
   properties: {
     source: communication.id
     topicType: 'Microsoft.Communication.CommunicationServices'
@@ -42,3 +47,4 @@ output name string = communication.name
 output id string = communication.id
 output endpoint string = 'https://${communication.properties.hostName}'
 output systemTopicName string = systemTopic.name
+output systemTopicPrincipalId string = systemTopic.identity.principalId

@@ -82,12 +82,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     clientCertEnabled: false
     keyVaultReferenceIdentity: identityId
+    // Only what a Flex Consumption site has: infra/flex-unsupported.json lists the site
+    // properties Flex rejects or lacks (ftpsState fails with ARM error 51021), and
+    // tests/infra/test_rules.py keeps every one of them out of this file.
     siteConfig: {
       minTlsVersion: '1.2'
-      scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
-      remoteDebuggingEnabled: false
       appSettings: [for setting in items(appSettings): {
         name: setting.key
         value: setting.value
@@ -113,22 +112,6 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         version: '3.11'
       }
     }
-  }
-}
-
-resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
-  parent: functionApp
-  name: 'ftp'
-  properties: {
-    allow: false
-  }
-}
-
-resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
-  parent: functionApp
-  name: 'scm'
-  properties: {
-    allow: false
   }
 }
 

@@ -14,8 +14,19 @@ param applicationInsightsName string
 @description('Principal id of the app\'s user-assigned managed identity.')
 param managedIdentityPrincipalId string
 
-@description('Object id of the developer running azd; empty to grant nothing to a user.')
+@description('Object id of the principal running azd (a developer, or a CI service principal); empty to grant nothing.')
 param userPrincipalId string = ''
+
+@description('Kind of principal userPrincipalId is, as azd reports it (AZURE_PRINCIPAL_TYPE).')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param userPrincipalType string = 'User'
+
+@description('Principal id of the Event Grid system topic\'s identity; it dead-letters into the storage account.')
+param eventGridTopicPrincipalId string
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -23,6 +34,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 }
 
 var storageRoles = [
@@ -81,6 +93,16 @@ resource userStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
     principalId: userPrincipalId
-    principalType: 'User'
+    principalType: userPrincipalType
   }
 }]
+
+resource deadLetterWriterRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, eventGridTopicPrincipalId, roles.storageBlobDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: eventGridTopicPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}

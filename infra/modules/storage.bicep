@@ -14,7 +14,7 @@ param location string
 @description('Tags for the account.')
 param tags object = {}
 
-@description('Replication: ZRS keeps the state through the loss of one zone.')
+@description('Replication; main.bicep picks ZRS in regions with availability zones and LRS elsewhere.')
 @allowed([
   'Standard_LRS'
   'Standard_ZRS'
@@ -23,7 +23,7 @@ param tags object = {}
   'Standard_RAGRS'
   'Standard_RAGZRS'
 ])
-param skuName string = 'Standard_ZRS'
+param skuName string = 'Standard_LRS'
 
 @description('State tables the app reads and writes (created here so that the first request does not pay for it).')
 param tableNames array
@@ -31,7 +31,7 @@ param tableNames array
 @description('Work queues the app enqueues to and the host triggers from; the host adds <queue>-poison.')
 param queueNames array
 
-@description('Blob containers: the media container and the deployment package container.')
+@description('Blob containers: the media container, the deployment package container and Event Grid\'s dead-letter container.')
 param containerNames array
 
 @description('Days deleted blobs and containers can be restored.')

@@ -96,8 +96,6 @@ def test_function_app_is_flex_consumption_python_311_https_only(bicep_trees: Tre
     props = app["properties"]
     assert props["httpsOnly"] is True
     assert props["siteConfig"]["minTlsVersion"] == "1.2"
-    assert props["siteConfig"]["scmMinTlsVersion"] == "1.2"
-    assert props["siteConfig"]["ftpsState"] == "Disabled"
     assert props["functionAppConfig"]["runtime"] == {"name": "python", "version": "3.11"}
 
 
@@ -111,9 +109,6 @@ def test_function_app_runs_as_its_user_assigned_identity_everywhere(bicep_trees:
     assert deployment["authentication"] == {
         "type": "UserAssignedIdentity", "userAssignedIdentityResourceId": "identityId",
     }
-    policies = resources(tree, "Microsoft.Web/sites/basicPublishingCredentialsPolicies")
-    assert sorted(config(p)["name"] for p in policies.values()) == ["ftp", "scm"]
-    assert all(config(p)["properties"]["allow"] is False for p in policies.values())
 
 
 def test_app_settings_are_main_bicep_s_object_applied_whole(bicep_trees: Trees, main_tree: dict[str, Any]) -> None:
@@ -230,11 +225,16 @@ def test_the_app_identity_gets_exactly_the_data_roles_it_needs(bicep_trees: Tree
         "storageTableDataContributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
         "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
         "keyVaultSecretsUser": "4633458b-17de-408a-b874-0445c86b69e6",
+        "storageBlobDataContributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     }
     assignments = {name: config(r) for name, r in resources(tree, "Microsoft.Authorization/roleAssignments").items()}
     to_app = {n: a for n, a in assignments.items() if a["properties"]["principalId"] == "managedIdentityPrincipalId"}
     assert {a["scope"] for a in to_app.values()} == {"storage", "vault", "applicationInsights"}
     assert all(a["properties"]["principalType"] == "ServicePrincipal" for a in to_app.values())
+    to_topic = [a for a in assignments.values() if a["properties"]["principalId"] == "eventGridTopicPrincipalId"]
+    assert len(to_topic) == 1, "the system topic writes dead letters with its own identity"
+    assert to_topic[0]["scope"] == "storage"
+    assert "storageBlobDataContributor" in json.dumps(to_topic[0]["properties"]["roleDefinitionId"])
 
 
 # ACS and Event Grid.

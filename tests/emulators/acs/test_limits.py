@@ -190,3 +190,34 @@ def test_limits_can_be_switched_off(acs_factory: Callable[..., Acs]) -> None:
     for i in range(12):
         chat.create_chat_thread(f"free{i}", retry_total=0)
     assert server.admin("GET", "/limits")["enabled"] is False
+
+
+def test_admin_limits_report_the_enforced_windows_and_the_bench_floor_reads_them(
+    acs_factory: Callable[..., Acs],
+) -> None:
+    """Stand-in only: ``GET /__admin/limits`` lists what the limiter enforces; bench/floor.py builds on it."""
+    from bench.floor import ConversationLoad, export_floor, fetch_limits, span
+
+    server = acs_factory("--time-scale", "0.5")
+    body = server.admin("GET", "/limits")
+    assert body["operations"]["message_write"] == [
+        {"name": "message_write", "per": "thread", "windows": [[10, 10.0], [30, 60.0]]}
+    ]
+    assert set(body["operations"]) == set(LIMITS)
+    limits = fetch_limits(str(server.info["admin"]), verify=server.bundle)
+    assert limits.time_scale == 0.5
+    assert limits.windows("message_write") == ((10, 5.0), (30, 30.0))
+    assert limits.windows("create_thread") == ((10, 5.0),)
+    # 31 sends: the 31st waits for the 1st to leave the 60 s window (30 s scaled)
+    assert span(31, limits.windows("message_write")) == 30.0
+    # 2 people, 21 threads of one send each: 10 threads per creator per window -> the 21st creation
+    # is the 11th by some creator, one window (5 s) after that creator's first
+    floor = export_floor([ConversationLoad(people=2, sends=1)] * 21, limits, people=2)
+    assert floor.threads_s == 5.0
+    assert floor.requests == {"identity_create": 2, "create_thread": 21, "participants_write": 0,
+                              "message_write": 21}
+    # the longest conversation goes first: 31 sends dominate the creations
+    floor = export_floor([ConversationLoad(people=3, sends=31), ConversationLoad(people=203, sends=1)], limits,
+                         people=205)
+    assert floor.seconds == 30.0
+    assert floor.requests["participants_write"] == 1

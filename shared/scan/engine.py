@@ -1,0 +1,57 @@
+"""One scan: discover files, run the right front end on each, collect findings and notes."""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+
+from .flow import Tracker
+from .jsproject import JsProject
+from .manifests import scan_manifest
+from .model import Finding, Note, ScanReport
+from .python import analyse_python
+from .rules import load_rulebook, load_symbols
+from .walk import WalkOptions, discover
+
+
+def scan_path(root: Path, options: WalkOptions | None = None) -> ScanReport:
+    """Scan a folder (or one file). Never imports or runs what it reads; a file it cannot handle is a note."""
+    options = options or WalkOptions()
+    book, model = load_rulebook(), load_symbols()
+    report = ScanReport(root=str(root), rules=book.rules)
+    files, notes = discover(root, options)
+    report.notes.extend(notes)
+    js_sources = {f.rel: f.data for f in files if f.kind == "js"}
+    configs = {f.rel: f.data.decode("utf-8", "replace") for f in files if f.kind == "config"}
+    project = JsProject(js_sources, configs, model=model, book=book) if js_sources else None
+    for source in files:
+        if source.kind == "config":
+            continue
+        try:
+            findings, file_notes = _scan_one(source.rel, source.kind, source.data, project)
+        except RecursionError:
+            findings, file_notes = [], [Note(source.rel, "nested too deeply to analyse; skipped")]
+        except Exception as exc:  # a scanner bug must cost one file, not the scan  # noqa: BLE001
+            findings, file_notes = [], [Note(source.rel, f"internal scanner error ({type(exc).__name__}: {exc}); "
+                                                         "skipped")]
+        report.findings.extend(findings)
+        report.notes.extend(file_notes)
+        report.files_scanned += 1
+    report.sort()
+    return report
+
+
+def _scan_one(rel: str, kind: str, data: bytes, project: JsProject | None) -> tuple[list[Finding], list[Note]]:
+    book, model = load_rulebook(), load_symbols()
+    if kind == "js" and project is not None:
+        result = project.analyze(rel)
+        return result.findings, result.notes
+    if kind == "python":
+        return analyse_python(rel, data, model=model, book=book)
+    tracker = Tracker(model, book, rel)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [Note(rel, "not UTF-8 text; dependencies not read")]
+    problem = scan_manifest(tracker, posixpath.basename(rel), text)
+    return list(tracker.findings.values()), [Note(rel, problem)] if problem else []
