@@ -29,6 +29,7 @@ from ..state.messages import MessageNotFoundError
 from .acs_chat import AcsChat
 from .changes import copied_changes
 from .content import CopiedMedia, OutgoingPart, build_parts, content_hash
+from .lost_sends import find_sent, newest_pages
 from .media import MediaCopier
 from .pacing import Cancelled, Pacer, PacerRegistry, PriorityGate
 from .people import People, Person, identity_of
@@ -393,19 +394,7 @@ class ConversationExporter:
 
     def _newest_pages(self, client: ChatThreadClient, *, page_size: int, what: str) -> Iterator[list[Any]]:
         """The thread's messages, newest first, page by page; each page retried from its continuation token."""
-        token: str | None = None
-        while True:
-            def fetch(token: str | None = token) -> tuple[list[Any] | None, str | None]:
-                pager: Any = client.list_messages(results_per_page=page_size).by_page(continuation_token=token)
-                page = next(pager, None)
-                return (list(page) if page is not None else None), pager.continuation_token
-
-            items, token = self._retrier.call(fetch, what=what)
-            if items is None:
-                return
-            yield items
-            if not token:
-                return
+        return newest_pages(client, self._retrier, page_size=page_size, what=what)
 
     def _thread_tail(self, work: _Slice) -> Iterator[tuple[str, dict[str, str]]]:
         """Migrated messages newest first, down to (and including) the first one at or below high water."""
@@ -520,21 +509,14 @@ class ConversationExporter:
                                              metadata=part.metadata, chat_message_type="text")
             return str(result.id)
 
-        def recover() -> str | None:
-            return self._find_sent(client, item.message.sid, part.part)
+        attempted_at = datetime.now(UTC)
+
+        def recover() -> str | None:  # every message since the attempt, however many people wrote since
+            return find_sent(client, self._retrier, message_sid=item.message.sid, part=part.part,
+                             attempted_at=attempted_at)
 
         return self._retrier.call(send, what=f"sending message {item.message.index} of {work.conv.sid}",
                                   on_throttle=pacer.hold, recover=recover)
-
-    def _find_sent(self, client: ChatThreadClient, message_sid: str, part: int) -> str | None:
-        """The ACS id of a send whose answer was lost, if the thread has it (newest messages first)."""
-        for page in self._newest_pages(client, page_size=50, what=f"looking for message {message_sid}"):
-            for message in page:
-                metadata = getattr(message, "metadata", None) or {}
-                if metadata.get("twilioMessageSid") == message_sid and int(metadata.get("twilioPart", "1")) == part:
-                    return str(message.id)
-            return None
-        return None
 
     def _flush(self, work: _Slice, *, wait: bool = True) -> None:
         """Write the pending map rows, then advance the high-water index (never the other way round).

@@ -179,23 +179,23 @@ class TwilioSource:
             if include_legacy_public_channels:
                 yield from self.list_public_channels(service_sid, since=since)
 
-    def conversation_page(self, service_sid: str, *, since: datetime | None = None, url: str | None = None
-                          ) -> tuple[list[SourceConversation], str | None]:
+    def conversation_page(self, service_sid: str, *, since: datetime | None = None, url: str | None = None,
+                          page_size: int = PAGE_SIZE) -> tuple[list[SourceConversation], str | None]:
         """One page of a service's conversations (the first, or the one at ``url``, Twilio's own next-page link
         with its page token) and the next page's link (None at the end): a durable cursor for planning."""
         api = self._client.conversations.v1.services(service_sid).conversations
-        options: dict[str, Any] = {"page_size": PAGE_SIZE}
+        options: dict[str, Any] = {"page_size": page_size}
         if since is not None:
             options["start_date"] = iso(since)
         page = self._call(lambda: api.get_page(url) if url else api.page(**options),
                           what=f"listing conversations of {service_sid}")
         return [self._conversation(c, service_sid) for c in page], page.next_page_url
 
-    def public_channel_page(self, service_sid: str, *, since: datetime | None = None, url: str | None = None
-                            ) -> tuple[list[SourceConversation], str | None]:
+    def public_channel_page(self, service_sid: str, *, since: datetime | None = None, url: str | None = None,
+                            page_size: int = PAGE_SIZE) -> tuple[list[SourceConversation], str | None]:
         """One page of a service's public Chat channels, like ``conversation_page``."""
         api = self._client.chat.v2.services(service_sid).channels
-        page = self._call(lambda: api.get_page(url) if url else api.page(type=["public"], page_size=PAGE_SIZE),
+        page = self._call(lambda: api.get_page(url) if url else api.page(type=["public"], page_size=page_size),
                           what=f"listing public channels of {service_sid}")
         found = []
         for ch in page:

@@ -33,7 +33,7 @@ from .sweep import ChangeSweep, SweepPosition
 
 logger = logging.getLogger(__name__)
 LOOKUP_WORKERS = 16  # Twilio reads and row lookups of one page, in parallel (TwilioSource caps Twilio at 16)
-MIGRATED_PAGE = 100
+PAGE_SIZE = 100  # conversations per planning step (Twilio's largest page)
 
 
 @dataclass
@@ -81,7 +81,8 @@ class Planner:
 
     def __init__(self, *, source: Callable[[], TwilioSource], runs: RunStore, ledger: RunLedgerStore,
                  conversations: ConversationStore, messages: MessageMapStore, queue: WorkQueue,
-                 completion: RunCompletion, plan_seconds: float, clock: Callable[[], float]) -> None:
+                 completion: RunCompletion, plan_seconds: float, clock: Callable[[], float],
+                 page_size: int = PAGE_SIZE) -> None:
         self._source = source
         self._runs = runs
         self._ledger = ledger
@@ -91,6 +92,7 @@ class Planner:
         self._completion = completion
         self._plan_seconds = plan_seconds
         self._clock = clock
+        self._page_size = page_size
 
     # ------------------------------------------------------------------ one invocation
     def plan(self, run_id: str) -> None:
@@ -102,14 +104,14 @@ class Planner:
         deadline = started + self._plan_seconds
         cursor = PlanCursor.from_json(run.cursor) if run.cursor else self._first(run, request)
         try:
-            while cursor.phase != "done":
-                if self._clock() > deadline:
+            while cursor.phase != "done":  # at least one step per invocation, so every continuation advances
+                cursor = self._step(run, request, cursor, deadline)
+                if cursor.phase != "done" and self._clock() > deadline:
                     cursor.continuations += 1
                     cursor.seconds += self._clock() - started
                     self._runs.update_run(run_id, cursor=cursor.to_json())
                     self._queue.send({"kind": "plan", "runId": run_id})
                     return
-                cursor = self._step(run, request, cursor, deadline)
                 self._runs.update_run(run_id, cursor=cursor.to_json())
         except LookupError as exc:  # a conversation the request names that Twilio does not have
             self._runs.update_run(run_id, status=RunStatus.FAILED, error=str(exc)[:500], finished_at=utcnow())
@@ -148,7 +150,7 @@ class Planner:
 
     # ------------------------------------------------------------------ phases
     def _listed(self, run: RunRecord, request: MigrationRequest, cursor: PlanCursor) -> PlanCursor:
-        sids = request.conversations[cursor.position:cursor.position + MIGRATED_PAGE]
+        sids = request.conversations[cursor.position:cursor.position + self._page_size]
         if not sids:
             return self._carry(cursor, self._after_planning(request))
         source = self._source()
@@ -170,7 +172,7 @@ class Planner:
         """One page of migrated conversations: one Twilio request each (is there a message past the copied
         ones?); on a sweep night, the unchanged ones are also swept for edits and deletions."""
         records, following = self._conversations.list_conversations_page(
-            status=ConversationStatus.DONE, token=cursor.page, page_size=MIGRATED_PAGE)
+            status=ConversationStatus.DONE, token=cursor.page, page_size=self._page_size)
         todo = [r for r in records if r.service_sid and (cursor.after is None or r.conversation_sid > cursor.after)]
         source = self._source()
         resuming = (cursor.sweep or {}).get("sid")
@@ -215,9 +217,11 @@ class Planner:
             return self._carry(cursor, self._after_planning(request))
         service = services[cursor.service]
         if cursor.channels:
-            page, following = source.public_channel_page(service, since=request.since, url=cursor.page)
+            page, following = source.public_channel_page(service, since=request.since, url=cursor.page,
+                                                         page_size=self._page_size)
         else:
-            page, following = source.conversation_page(service, since=request.since, url=cursor.page)
+            page, following = source.conversation_page(service, since=request.since, url=cursor.page,
+                                                       page_size=self._page_size)
         nightly = run.kind == RunKind.NIGHTLY
 
         def lookup(conv: SourceConversation) -> tuple[SourceConversation, int, ConversationRecord | None] | None:
@@ -240,7 +244,7 @@ class Planner:
 
     def _dispatch(self, run: RunRecord, request: MigrationRequest, cursor: PlanCursor) -> PlanCursor:
         """One page of the run's order rows (largest first) becomes export work items."""
-        items, following = self._ledger.order_page(run.run_id, token=cursor.page)
+        items, following = self._ledger.order_page(run.run_id, token=cursor.page, page_size=self._page_size)
         for item in items:
             self._queue.send(item)
         if following is None:

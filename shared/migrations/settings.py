@@ -16,6 +16,7 @@ class WorkerSettings:
     continuation_delay_seconds: float
     leased_delay_seconds: float
     sweep_every_days: float = 7.0
+    plan_page_size: int = 100  # conversations per planning step
 
     def delay_after(self, outcome_status: str) -> float:
         """How long a slice's follow-up waits: a pacing window, or longer while another worker holds the lease."""

@@ -53,7 +53,7 @@ class MigrationWorker:
         completion = RunCompletion(runs=runs, ledger=ledger)
         self.planner = Planner(source=lambda: engine().source, runs=runs, ledger=ledger, conversations=conversations,
                                messages=messages, queue=queue, completion=completion,
-                               plan_seconds=settings.plan_seconds, clock=clock)
+                               plan_seconds=settings.plan_seconds, clock=clock, page_size=settings.plan_page_size)
         self.exports = ExportHandler(exporter=lambda: engine().exporter, ledger=ledger, accounting=accounting,
                                      completion=completion, queue=queue, settings=settings, clock=clock)
         self.syncs = SyncHandler(engine=engine, conversations=conversations, live=live, queue=queue,

@@ -7,9 +7,9 @@ import json
 
 from shared.container import AppContainer
 from shared.export import ExportEngine, MigrationRequest
-from shared.state.ledger import LedgerStatus
 from shared.export.content import EMPTY_BODY, MAX_MESSAGE_BYTES
 from shared.export.conversation import thread_token
+from shared.state.ledger import LedgerStatus
 
 from .conftest import AcsAdmin
 from .seeding import TwilioSeeder
@@ -243,7 +243,8 @@ def test_more_than_250_participants_is_not_migratable_and_nothing_is_written(
     assert {k: run.counts[k] for k in ("planned", "done", "failed", "not_migratable")} == {
         "planned": 1, "done": 0, "failed": 0, "not_migratable": 1}  # counted on its own, not as a failure
     assert run.status == "succeeded"
-    assert report.result is not None and report.result.exit_code == 3
+    assert report.result is not None
+    assert report.result.exit_code == 3
     listed = container.run_ledger.list_settled(report.run_id, LedgerStatus.NOT_MIGRATABLE)
     assert [(e.conversation_sid, "251 participants" in (e.reason or "")) for e in listed] == [(conv.sid, True)]
 
