@@ -106,7 +106,8 @@ def test_an_on_demand_run_plans_each_conversation_once_through_continuations_whi
 
     final = container.runs.get_run(run.run_id)
     assert final.status == RunStatus.RUNNING
-    assert final.cursor is not None and final.cursor["continuations"] == invocations - 1 >= 5
+    assert final.cursor is not None
+    assert final.cursor["continuations"] == invocations - 1 >= 5
     planned = Counter(item["conversation"]["sid"] for item in exports)
     assert set(planned) == set(first) | set(added)
     assert set(planned.values()) == {1}  # each exactly once
@@ -160,7 +161,8 @@ def test_a_nightly_run_plans_each_conversation_once_through_continuations_while_
     final = container.runs.get_run(run_id)
     assert final.status == RunStatus.RUNNING
     assert final.parameters["sweep"] is False
-    assert final.cursor is not None and final.cursor["continuations"] == invocations - 1 >= 5
+    assert final.cursor is not None
+    assert final.cursor["continuations"] == invocations - 1 >= 5
     planned = Counter(item["conversation"]["sid"] for item in exports)
     assert set(planned.values()) == {1}  # each exactly once
     assert set(migrated[:-1]) | set(fresh) <= set(planned)
