@@ -117,6 +117,9 @@ param tokenBackendKey string = ''
 @description('Public URL Twilio posts live-sync webhooks to, when it differs from the request URL (custom domain, proxy). Empty: the request URL.')
 param twilioWebhookUrl string = ''
 
+@description('Public address migrated messages link attachments to (a custom domain or Front Door); empty: https:// + the site host name.')
+param publicBaseUrl string = ''
+
 @description('NCRONTAB schedule (six fields, UTC) of the nightly sync timer.')
 param nightlySchedule string = '0 0 2 * * *'
 
@@ -361,6 +364,10 @@ var appSettings = {
   NIGHTLY_SCHEDULE: nightlySchedule
   LIVE_SYNC_DELAY_SECONDS: '2'
   TWILIO_WEBHOOK_URL: twilioWebhookUrl
+  // Migrated attachments behind /api/attachments (docs/attachments.md).
+  PUBLIC_BASE_URL: publicBaseUrl
+  ATTACHMENT_LINK_MINUTES: '5'
+  ATTACHMENT_LOGIN_PATH: '/.auth/login/aad'
   // Event fan-out: development switches off; delivery retries.
   FANOUT_ALLOW_HTTP: 'false'
   FANOUT_ALLOW_PRIVATE_TARGETS: 'false'

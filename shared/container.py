@@ -16,6 +16,7 @@ from azure.data.tables import TableServiceClient
 
 from . import __version__, acs_clients
 from .acs_identity import AcsIdentityService
+from .attachments import AttachmentLinks, AttachmentService, BlobSigner, ParticipantBlobAccess, ThreadMembership
 from .auth import BearerVerifier, CallerAuthenticator
 from .errors import ServiceUnavailableError
 from .fanout.services import FanoutServices, build_fanout
@@ -173,6 +174,27 @@ class AppContainer:
             validity=timedelta(minutes=video.room_validity_minutes), default_role=video.default_role,
             role_claim=video.role_claim, token_expires_in=timedelta(minutes=video.token_expires_in_minutes),
         )
+
+    @functools.cached_property
+    def attachment_links(self) -> AttachmentLinks:
+        """Route URLs of migrated attachments on ``PUBLIC_BASE_URL``: what the export writes into messages."""
+        return AttachmentLinks(self.settings.attachments.public_base_url)
+
+    @functools.cached_property
+    def thread_access(self) -> ParticipantBlobAccess:
+        """Blobs for current participants of an ACS thread: a signed link, or the bytes (attachments, archives)."""
+        acs = self.settings.acs
+        membership = ThreadMembership(identities=self.identities, identity_client=acs_clients.identity_client(acs),
+                                      endpoint=acs.endpoint, client_options=acs_clients.transport_options(acs))
+        return ParticipantBlobAccess(
+            blobs=self.storage.blobs, membership=membership, signer=BlobSigner(self.storage.blobs),
+            link_lifetime=timedelta(minutes=self.settings.attachments.link_minutes),
+        )
+
+    @functools.cached_property
+    def attachments(self) -> AttachmentService:
+        return AttachmentService(conversations=self.conversations, access=self.thread_access,
+                                 container=self.settings.names.media_container)
 
     @functools.cached_property
     def migration_runs(self) -> MigrationRunService:

@@ -211,6 +211,7 @@ class Settings:
     export: ExportSettings = field(default_factory=lambda: ExportSettings())  # class defined below
     migrations: MigrationSettings = field(default_factory=lambda: MigrationSettings())  # class defined below
     video: VideoSettings = field(default_factory=VideoSettings)
+    attachments: AttachmentSettings = field(default_factory=lambda: AttachmentSettings())  # class defined below
 
 
 # What each setting expects, shown in errors and mirrored in the README's table.
@@ -660,6 +661,45 @@ def _load_video(reader: _Reader) -> VideoSettings:
     )
 
 
+@dataclass(frozen=True)
+class AttachmentSettings:
+    """Migrated attachments behind ``/api/attachments``: where the app is reachable, how long links live.
+
+    ``public_base_url`` is what the export writes into messages (``PUBLIC_BASE_URL``, else
+    ``https://`` + ``WEBSITE_HOSTNAME`` on App Service); None when neither is set, and then the
+    export refuses to copy media rather than write a link nobody can open.
+    """
+
+    public_base_url: str | None = None
+    link_minutes: int = 5  # lifetime of the read-only link (SAS) the route answers with
+    login_path: str = "/.auth/login/aad"  # App Service Authentication's sign-in, for browser navigations
+
+
+_LOGIN_PATH = re.compile(r"/\.auth/login/[a-z0-9]{2,40}\Z")
+
+
+def _public_base_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
+        return value.rstrip("/")
+    return None
+
+
+def _load_attachments(reader: _Reader) -> AttachmentSettings:
+    d = AttachmentSettings()
+    base = reader.checked("PUBLIC_BASE_URL", reader.raw("PUBLIC_BASE_URL"), _public_base_url,
+                          "an absolute http(s) URL without query, e.g. https://chat-history.example.com")
+    host = reader.raw("WEBSITE_HOSTNAME")
+    if base is None and reader.raw("PUBLIC_BASE_URL") is None and host is not None:
+        base = _public_base_url("https://" + host)
+    minutes = reader.checked("ATTACHMENT_LINK_MINUTES", reader.raw("ATTACHMENT_LINK_MINUTES"),
+                             _int_between(1, 60), "whole minutes from 1 to 60")
+    login = reader.checked("ATTACHMENT_LOGIN_PATH", reader.raw("ATTACHMENT_LOGIN_PATH"), _match(_LOGIN_PATH),
+                           "/.auth/login/<provider>, e.g. /.auth/login/aad")
+    return AttachmentSettings(public_base_url=base, link_minutes=minutes or d.link_minutes,
+                              login_path=login or d.login_path)
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build ``Settings`` from ``environ``; raise ``SettingsError`` naming every bad setting."""
     reader = _Reader(environ)
@@ -673,6 +713,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         export=_load_export(reader),
         migrations=_load_migrations(reader),
         video=_load_video(reader),
+        attachments=_load_attachments(reader),
     )
     if reader.problems:
         raise SettingsError(reader.problems)

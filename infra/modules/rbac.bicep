@@ -30,6 +30,9 @@ param eventGridTopicPrincipalId string
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  // generateUserDelegationKey: /api/attachments signs user delegation SAS links with it (docs/attachments.md).
+  // Blob Data Owner includes it too; assigned on its own so narrowing the data role keeps the links working.
+  storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -39,6 +42,7 @@ var roles = {
 
 var storageRoles = [
   roles.storageBlobDataOwner
+  roles.storageBlobDelegator
   roles.storageQueueDataContributor
   roles.storageTableDataContributor
 ]

@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 
 from ..acs_identity import AcsIdentityService
+from ..attachments.links import AttachmentLinks
 from ..settings import Settings
 from ..state import ConversationStore, IdentityStore, MessageMapStore, RunStore
 from ..state.ledger import RunLedgerStore
@@ -65,12 +66,13 @@ def build_export_engine(
     reader = MediaReader(settings.twilio, pool_size=pool)
     chat = AcsChat(settings.acs, pool_size=pool)
     identity_pacer = Pacer(export.identity_limits, time_scale=export.rate_time_scale, stop=stop)
+    links = AttachmentLinks(settings.attachments.public_base_url)
     people = People(identities=identities, source=source, pacer=identity_pacer, retrier=retrier)
     exporter = ConversationExporter(
         account_sid=settings.twilio.account_sid,
         source=source,
         people=people,
-        media=MediaCopier(reader=reader, store=media, retrier=retrier),
+        media=MediaCopier(reader=reader, store=media, retrier=retrier, links=links),
         chat=chat,
         conversations=conversations,
         messages=messages,
@@ -82,5 +84,5 @@ def build_export_engine(
     runner = ExportRunner(exporter=exporter, source=source, runs=runs, ledger=ledger, conversations=conversations,
                           concurrency=export.concurrency, stats=stats, stop=stop)
     verifier = Verifier(source=source, conversations=conversations, messages=messages, identities=identity_store,
-                        media=media, chat=chat, people=people)
+                        media=media, chat=chat, people=people, links=links)
     return ExportEngine(settings, source, exporter, runner, chat, reader, people, verifier, stats, stop)

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mimetypes
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..attachments.links import AttachmentLinks
 from ..state import ConversationRecord, ConversationStore, IdentityStore, MessageMapStore
 from ..state.media import MediaStore
 from .acs_chat import AcsChat
 from .content import CopiedMedia, expected_text
 from .conversation import MAX_RECEIPT_PARTICIPANTS
+from .media import media_file_name
 from .people import People, identity_of
 from .source import SourceConversation, SourceMessage, TwilioSource
 
@@ -47,7 +48,9 @@ class Verifier:
     """Checks migrated conversations against Twilio; never writes."""
 
     def __init__(self, *, source: TwilioSource, conversations: ConversationStore, messages: MessageMapStore,
-                 identities: IdentityStore, media: MediaStore, chat: AcsChat, people: People) -> None:
+                 identities: IdentityStore, media: MediaStore, chat: AcsChat, people: People,
+                 links: AttachmentLinks) -> None:
+        self._links = links
         self._source = source
         self._conversations = conversations
         self._messages = messages
@@ -142,8 +145,8 @@ class Verifier:
             size = int(blob.get_blob_properties().size)
             if size != item.size:
                 verdict.problems.append(f"{where}: media {item.sid} has {size} bytes, Twilio {item.size}")
-            name = item.filename or item.sid + (mimetypes.guess_extension(item.content_type) or "")
-            media.append(CopiedMedia(item.sid, name, item.content_type, str(blob.url), item.size))
+            media.append(CopiedMedia(item.sid, media_file_name(item), item.content_type,
+                                     self._links.attachment_url(conv.sid, item.sid), item.size))
             verdict.media += 1
         if message.media:
             shared = {m.get("id") for m in json.loads(copy["metadata"].get("fileSharingMetadata") or "[]")}

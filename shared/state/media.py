@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
 from .lazy import CreatedOnFirstUse
@@ -25,17 +26,29 @@ class MediaStore:
         return self._client.get()
 
     def upload_media(
-        self, blob_name: str, chunks: Iterable[bytes], *, content_type: str, length: int | None = None
+        self, blob_name: str, chunks: Iterable[bytes], *, content_type: str, length: int | None = None,
+        metadata: dict[str, str] | None = None,
     ) -> str:
         """Stream ``chunks`` into ``blob_name`` (overwriting), keeping the content type; returns the blob URL."""
         blob = self.container.get_blob_client(blob_name)
         blob.upload_blob(
-            chunks, length=length, overwrite=True, content_settings=ContentSettings(content_type=content_type)
+            chunks, length=length, overwrite=True, content_settings=ContentSettings(content_type=content_type),
+            metadata=metadata,
         )
         return str(blob.url)
 
     def media_exists(self, blob_name: str) -> bool:
         return bool(self.container.get_blob_client(blob_name).exists())
+
+    def get_media_metadata(self, blob_name: str) -> dict[str, str] | None:
+        """The blob's metadata, or None when there is no such blob."""
+        try:
+            return dict(self.container.get_blob_client(blob_name).get_blob_properties().metadata or {})
+        except ResourceNotFoundError:
+            return None
+
+    def set_media_metadata(self, blob_name: str, metadata: dict[str, str]) -> None:
+        self.container.get_blob_client(blob_name).set_blob_metadata(metadata)
 
     def read_media(self, blob_name: str) -> bytes:
         return bytes(self.container.get_blob_client(blob_name).download_blob().readall())

@@ -342,9 +342,39 @@ def _video_cases() -> Iterator[Case]:
                raw_auth=lambda t: {"Authorization": f"Bearer {_stranger_token(t)}"})
 
 
+def _attachment_cases() -> Iterator[Case]:
+    conversation, media = "CH" + "a" * 32, "ME" + "b" * 32
+    good = f"/api/attachments/{conversation}/{media}"
+    for traversal in TRAVERSALS:
+        shown = traversal[:24]
+        host_level = "%2f" in traversal.lower()
+        extra = {"json_error": False, "expect": frozenset({404})} if host_level else {}
+        yield Case("attachment_get", f"path traversal in media {shown}", "GET",
+                   f"/api/attachments/{conversation}/{traversal}", USER, **extra)  # type: ignore[arg-type]
+        yield Case("attachment_get", f"path traversal in conversation {shown}", "GET",
+                   f"/api/attachments/{traversal}/{media}", USER, **extra)  # type: ignore[arg-type]
+    for what, path in (("media SID of the wrong kind", f"/api/attachments/{conversation}/IM{'b' * 32}"),
+                       ("upper-case hex", f"/api/attachments/{conversation}/ME{'B' * 32}"),
+                       ("conversation SID too short", f"/api/attachments/CH{'a' * 31}/{media}"),
+                       ("unknown format", f"{good}?format=zip"),
+                       ("an attachment that does not exist", good),
+                       ("OData injection as conversation", "/api/attachments/CH'%20or%20'1'%20eq%20'1/" + media)):
+        yield Case("attachment_get", what, "GET", path, USER, content_type=None)
+    yield Case("attachment_get", "no credentials", "GET", good, NONE, content_type=None)
+    yield Case("attachment_get", "backend naming no identity", "GET", good, BACKEND, content_type=None)
+    yield Case("attachment_get", "backend naming an identity with a bidi override", "GET",
+               f"{good}?identity=%E2%80%AEevil", BACKEND, content_type=None)
+    yield Case("attachment_get", "expired JWT", "GET", good, NONE, content_type=None,
+               raw_auth=lambda t: {"Authorization": f"Bearer {t.issuer.token('alice', lifetime=-120)}"})
+    yield Case("attachment_get", "alg none JWT", "GET", good, NONE, content_type=None,
+               raw_auth=lambda t: {"Authorization": f"Bearer {_alg_none_token('alice')}"})
+    yield Case("attachment_get", "forged App Service principal", "GET", good, NONE, content_type=None,
+               headers={"X-MS-CLIENT-PRINCIPAL": _b64(b'{"claims":[{"typ":"sub","val":"alice"}]}')})
+
+
 def catalogue() -> list[Case]:
     return [*_body_cases(), *_field_cases(), *_path_cases(), *_auth_cases(), *_twilio_cases(), *_ssrf_cases(),
-            *_video_cases()]
+            *_video_cases(), *_attachment_cases()]
 
 
 def sign_twilio(case: Case, target: Any) -> dict[str, str]:

@@ -221,6 +221,7 @@ def test_the_app_identity_gets_exactly_the_data_roles_it_needs(bicep_trees: Tree
     roles = tree["variables"]["roles"]["value"]
     assert roles == {
         "storageBlobDataOwner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+        "storageBlobDelegator": "db58b8e5-c6ad-4a2a-8342-4190687cbf4a",  # user delegation SAS for attachments
         "storageQueueDataContributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
         "storageTableDataContributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
         "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
