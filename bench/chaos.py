@@ -135,6 +135,7 @@ def app_settings(storage: str, twilio: RunningService, acs: RunningService, *, s
     """The app's settings for one chaos run: its own tables, queues and container on ``storage``."""
     return {
         "AzureWebJobsStorage": storage,
+        "PUBLIC_BASE_URL": "http://localhost:7071",  # where migrated messages link attachments
         "TWILIO_ACCOUNT_SID": str(twilio.info["account_sid"]),
         "TWILIO_AUTH_TOKEN": str(twilio.info["auth_token"]),
         "TWILIO_BASE_URL": str(twilio.info["url"]),

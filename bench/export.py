@@ -123,6 +123,7 @@ def environ(twilio: RunningService, acs: RunningService, storage: str, suffix: s
             concurrency: int) -> dict[str, str]:
     return {
         "AzureWebJobsStorage": storage,
+        "PUBLIC_BASE_URL": "http://localhost:7071",  # where migrated messages link attachments
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_BASE_URL": str(twilio.info["url"]),

@@ -48,6 +48,7 @@ def app_settings(twilio: RunningService, acs: RunningService, storage: str, *, t
     suffix = secrets.token_hex(3)
     return {
         "AzureWebJobsStorage": storage,
+        "PUBLIC_BASE_URL": "http://localhost:7071",  # where migrated messages link attachments
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_BASE_URL": str(twilio.info["url"]),

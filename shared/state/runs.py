@@ -178,18 +178,19 @@ class RunStore(TableStore):
         return (_from_entity(e) for e in self._partition(_PARTITION))
 
     def apply_tally(self, run_id: str, tally: Mapping[str, int]) -> RunRecord:
-        """Set the counts the ledger decides (planned, done, failed, not migratable, planned messages); once
-        every planned conversation ended, the messages and media bytes too. In between, the messages and media
-        counters keep the progress slices add."""
+        """Set the counts the ledger decides: planned and planned messages always; once every planned conversation
+        ended, done, failed, not migratable, messages and media bytes too. In between, those keep the larger of
+        the tally and what settlements and slices added since."""
 
         def mutate(entity: Entity) -> Entity:
             run = _from_entity(entity)
             counts = dict(run.counts)
-            for name in ("planned", "done", "failed", "not_migratable", "planned_messages"):
+            for name in ("planned", "planned_messages"):
                 counts[name] = tally.get(name, 0)
-            settled = counts["done"] + counts["failed"] + counts["not_migratable"]
-            for name in ("messages", "media_bytes"):
-                final = settled >= counts["planned"]
+            final = sum(tally.get(name, 0) for name in ("done", "failed", "not_migratable")) >= counts["planned"]
+            # Before the end, a counter may already hold a settlement the tally's read missed: keep the larger. Too
+            # high costs another full tally at the end; too low would keep the run from ever ending.
+            for name in ("done", "failed", "not_migratable", "messages", "media_bytes"):
                 counts[name] = tally.get(name, 0) if final else max(tally.get(name, 0), counts.get(name, 0))
             return _to_entity(replace(run, counts=counts, updated_at=utcnow()))
 
