@@ -228,9 +228,7 @@ class Planner:
             known = self._conversations.find_conversation(conv.sid)
             if nightly and known is not None and known.status == ConversationStatus.DONE:
                 return None  # migrated: the migrated phase decided about it
-            if self._ledger.find_run_conversation(run.run_id, conv.sid) is not None:
-                return None  # planned already (a replayed page, or a channel listed twice)
-            return conv, source.last_index(conv), known
+            return conv, source.last_index(conv), known  # planned already (a replayed page)? the ledger says
 
         with ThreadPoolExecutor(max_workers=LOOKUP_WORKERS, thread_name_prefix="plan") as pool:
             found = [f for f in pool.map(lookup, page) if f is not None]
@@ -245,8 +243,8 @@ class Planner:
     def _dispatch(self, run: RunRecord, request: MigrationRequest, cursor: PlanCursor) -> PlanCursor:
         """One page of the run's order rows (largest first) becomes export work items."""
         items, following = self._ledger.order_page(run.run_id, token=cursor.page, page_size=self._page_size)
-        for item in items:
-            self._queue.send(item)
+        with ThreadPoolExecutor(max_workers=LOOKUP_WORKERS, thread_name_prefix="dispatch") as pool:
+            list(pool.map(self._queue.send, items))  # queued together: the largest are first on the page
         if following is None:
             return self._carry(cursor, PlanCursor("done"))
         return replace(cursor, page=following)
