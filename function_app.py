@@ -13,7 +13,7 @@ import os
 import azure.functions as func
 
 from shared.container import AppContainer
-from shared.triggers import attachments, fanout, health, migrations, tokens, video
+from shared.triggers import attachments, fanout, health, migrations, openapi, tokens, video
 
 logging.getLogger("azure").setLevel(logging.WARNING)  # the SDKs log every request at INFO
 
@@ -27,6 +27,7 @@ def create_app(container: AppContainer) -> func.FunctionApp:
     function_app.register_functions(fanout.build_blueprint(container))
     function_app.register_functions(video.build_blueprint(container))
     function_app.register_functions(attachments.build_blueprint(container))
+    function_app.register_functions(openapi.build_blueprint(container))
     return function_app
 
 

@@ -148,7 +148,8 @@ var backendKeyProblem = (empty(tokenBackendKey) || length(tokenBackendKey) >= 32
 var jwksProblem = (empty(tokenJwksUrl) || startsWith(tokenJwksUrl, 'https://')) ? [] : ['tokenJwksUrl (TOKEN_JWKS_URL) must be an https URL']
 var jwtSetProblem = ((empty(tokenJwtIssuer) == empty(tokenJwtAudience)) && (empty(tokenJwtIssuer) == empty(tokenJwksUrl))) ? [] : ['tokenJwtIssuer, tokenJwtAudience and tokenJwksUrl (TOKEN_JWT_*) must be set together or not at all']
 var webhookProblem = (empty(twilioWebhookUrl) || startsWith(twilioWebhookUrl, 'https://')) ? [] : ['twilioWebhookUrl (TWILIO_WEBHOOK_URL) must be empty or an https URL']
-var parameterProblems = concat(sidProblem, keySidProblem, keySecretProblem, backendKeyProblem, jwksProblem, jwtSetProblem, webhookProblem)
+var publicBaseUrlProblem = (empty(publicBaseUrl) || startsWith(publicBaseUrl, 'https://')) ? [] : ['publicBaseUrl (PUBLIC_BASE_URL) must be empty or an https URL']
+var parameterProblems = concat(sidProblem, keySidProblem, keySecretProblem, backendKeyProblem, jwksProblem, jwtSetProblem, webhookProblem, publicBaseUrlProblem)
 // ARM's if() evaluates only the branch it takes, so int() of the message runs only when a
 // check failed, and the deployment stops with an error that quotes it.
 var parameterCheck = empty(parameterProblems) ? 'passed' : string(int('Invalid parameters: ${join(parameterProblems, '; ')}'))

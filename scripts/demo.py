@@ -1,7 +1,8 @@
 """`make demo`: a whole migration rehearsal on the local stand-ins, end to end, printing what happened.
 
 1. Starts Azurite, the Twilio and ACS stand-ins (ACS limits time-scaled 100x), a local OpenID issuer,
-   and the app itself under the local Functions host stand-in.
+   and the app itself under the local Functions host stand-in; writes the rehearsal's settings to
+   .run/demo/local.settings.json and runs the configuration check (``acs-migrate doctor``).
 2. Seeds Twilio with the ``realistic`` profile through the real SDK.
 3. Migrates through the app's HTTP route and queue workers, polling the status route, then runs the
    CLI's ``status`` and ``verify`` (Twilio against ACS, conversation by conversation).
@@ -33,6 +34,7 @@ import httpx
 
 from emulators.azurite import running_azurite
 from emulators.process import RunningService, python_module_argv, running, standin_settings, wait_for
+from scripts.rehearsal_settings import REPO_ROOT, write_rehearsal_settings
 
 ACS_TIME_SCALE = "0.01"
 SAMPLE_APP = Path(__file__).resolve().parent / "sample_twilio_app"
@@ -115,8 +117,7 @@ def main() -> int:
             "acs limits": f"ACS's documented limits, every window scaled by {ACS_TIME_SCALE}",
             "oidc issuer": issuer.issuer,
         })
-        env = {
-            **os.environ,
+        rehearsal = {
             **standin_settings(storage_connection_string=azurite.connection_string, twilio=twilio, acs=acs),
             "EXPORT_RATE_TIME_SCALE": ACS_TIME_SCALE,
             "EXPORT_SLICE_SECONDS": "5",
@@ -127,6 +128,14 @@ def main() -> int:
             "TOKEN_BACKEND_KEY": BACKEND_KEY,
             **issuer.app_settings(),
         }
+        env = {**os.environ, **rehearsal}
+        written = write_rehearsal_settings(REPO_ROOT / ".run" / "demo" / "local.settings.json", rehearsal)
+        say(f"The rehearsal's settings (this run's stand-ins) are in {written.relative_to(REPO_ROOT)}; "
+            "local.settings.sample.json describes a real deployment")
+        say("acs-migrate doctor: the configuration check a cutover starts with (docs/cutover.md)")
+        if run_cli("doctor", env=env) != 0:
+            say("The configuration check failed; see the table above.")
+            return 1
 
         summary = seed_twilio(twilio)
         say("Twilio stand-in seeded (profile realistic, through the real twilio SDK)", {

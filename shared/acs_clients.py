@@ -25,11 +25,12 @@ def identity_client(acs: AcsSettings) -> CommunicationIdentityClient:
 ROOMS_API_VERSION = "2025-03-13"
 
 
-def rooms_client(acs: AcsSettings) -> RoomsClient:
+def rooms_client(acs: AcsSettings, **options: Any) -> RoomsClient:
     """The Rooms client, its api-version pinned as a plain string: rooms 1.2.0 otherwise sends
-    ``ApiVersion.V2025_03_13`` on page 2 of every list (research rooms-and-calling.md §0.5)."""
+    ``ApiVersion.V2025_03_13`` on page 2 of every list (research rooms-and-calling.md §0.5).
+    ``options`` go to the client (``retry_total``, timeouts)."""
     return RoomsClient.from_connection_string(
-        acs.connection_string.reveal(), api_version=ROOMS_API_VERSION, **transport_options(acs)
+        acs.connection_string.reveal(), api_version=ROOMS_API_VERSION, **transport_options(acs), **options
     )
 
 

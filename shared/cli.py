@@ -1,15 +1,18 @@
 """``acs-migrate`` / ``python -m shared.cli``: plan, migrate, status and verify the history export;
+``doctor``, the configuration check before a cutover (``shared/doctor``, docs/cutover.md);
 ``scan`` finds Twilio SDK uses in a source tree (``shared/scan``, docs/scan.md; needs no settings).
 
 A composition root like ``function_app.py``: settings come from the environment through
 ``load_settings`` (via ``AppContainer``), nothing else reads it. Exit codes (``outcomes.ExitCode``): 0 success,
-1 a conversation failed or was left unfinished (or verify found a difference), 2 bad settings or arguments,
-3 nothing failed but some conversations are not migratable, 130 stopped with Ctrl-C (a rerun resumes).
+1 a conversation failed or was left unfinished (or verify found a difference, or a doctor check failed),
+2 bad settings or arguments, 3 nothing failed but some conversations are not migratable, 130 stopped with
+Ctrl-C (a rerun resumes).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -19,6 +22,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -58,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="runs and their counts from Table Storage; with a run id, its "
                                            "failed and not-migratable conversations and why")
     status.add_argument("run", nargs="?", metavar="RUN_ID")
+    doctor = sub.add_parser("doctor", help="check the configuration before a cutover: settings, storage and its "
+                                           "rights, Twilio, ACS, the JWKS, public URLs (exit 1 if a check fails)")
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    replay = sub.add_parser("replay-dead-events", help="dispatch the ACS events Event Grid dead-lettered (an app "
+                                                       "outage longer than its 24 h of retries) to the subscribers")
+    replay.add_argument("--container", default="eventgrid-deadletter",
+                        help="the dead-letter container the postdeploy hook configured (default %(default)s)")
+    replay.add_argument("--keep", action="store_true", help="leave the blobs in place after dispatching")
     verify = sub.add_parser("verify", help="compare every migrated conversation with its ACS thread")
     verify.add_argument("--conversation", action="append", default=[], metavar="CH...")
     add_scan_parser(sub)
@@ -219,6 +231,44 @@ def cmd_status(container: AppContainer, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+# ---------------------------------------------------------------------------------------------- doctor
+_STYLES = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
+
+
+def cmd_doctor(container: AppContainer, args: argparse.Namespace) -> int:
+    doctor = container.doctor
+    try:
+        report = doctor.run()
+    finally:
+        doctor.close()
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+        return 0 if report.ok else 1
+    table = Table(title="Configuration check")
+    for column in ("check", "result", "what to know or do"):
+        table.add_column(column)
+    for check in report.checks:
+        style = _STYLES[check.status]
+        table.add_row(check.name, f"[{style}]{check.status}", escape(check.message))
+    console.print(table)
+    failed = [c.name for c in report.checks if c.status == "fail"]
+    console.print("[green]Ready: no check failed." if report.ok else f"[red]Not ready: {', '.join(failed)} failed.")
+    return 0 if report.ok else 1
+
+
+# ---------------------------------------------------------------------------------------------- replay-dead-events
+def cmd_replay_dead_events(container: AppContainer, args: argparse.Namespace) -> int:
+    from .fanout.replay import DeadLetteredEventReplayer
+
+    replayer = DeadLetteredEventReplayer(container=container.storage.blobs.get_container_client(args.container),
+                                         dispatcher=container.fanout.dispatcher)
+    report = replayer.replay(keep=args.keep)
+    console.print(f"{report.blobs} dead-letter blob(s), {report.events} event(s) dispatched as {report.deliveries} "
+                  f"deliver(ies), {report.dropped} malformed event(s) dropped"
+                  + ("; blobs kept" if report.kept else "; blobs deleted") + ".")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------- verify
 def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
     table = Table(title="Verify: Twilio vs ACS")
@@ -249,11 +299,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "scan":
         return run_scan(args, console)
     container = AppContainer.from_environ(os.environ)
+    if args.command == "doctor":  # reports bad settings itself, with everything else it can check
+        return cmd_doctor(container, args)
     if container.settings_error is not None:
         console.print(f"[red]{container.settings_error}")
         return ExitCode.BAD_INPUT
     if args.command == "status":
         return cmd_status(container, args)
+    if args.command == "replay-dead-events":
+        return cmd_replay_dead_events(container, args)
     engine = container.export_engine
     try:
         if args.command == "plan":

@@ -40,6 +40,7 @@ from .state.queues import WorkQueue
 from .state.rooms import RoomMapStore
 
 if TYPE_CHECKING:
+    from .doctor import DoctorService
     from .export import ExportEngine
 from .token_service import TokenService
 from .video import VideoRoomService
@@ -198,7 +199,8 @@ class AppContainer:
 
     @functools.cached_property
     def migration_runs(self) -> MigrationRunService:
-        return MigrationRunService(runs=self.runs, ledger=self.run_ledger, queue=self.migration_queue)
+        return MigrationRunService(runs=self.runs, ledger=self.run_ledger, queue=self.migration_queue,
+                                   export=self.settings.export)
 
     @functools.cached_property
     def live_sync(self) -> LiveSyncScheduler:
@@ -231,6 +233,15 @@ class AppContainer:
                 sweep_every_days=self.settings.migrations.sweep_every_days,
             ),
         )
+
+    @functools.cached_property
+    def doctor(self) -> DoctorService:
+        """The configuration check (CLI ``doctor``, ``GET /api/health/deep``); works with bad settings too."""
+        from .doctor import build_doctor, doctor_for_invalid_settings
+
+        if self._error is not None:
+            return doctor_for_invalid_settings(self._error)
+        return build_doctor(self.settings, storage=self.storage)
 
     @functools.cached_property
     def health(self) -> HealthService:

@@ -9,7 +9,7 @@ import pytest
 
 from emulators.azurite import AzuriteEndpoints, running_azurite
 
-pytest_plugins = ["tests.standins"]
+pytest_plugins = ["tests.standins", "tests.openapi_responses"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"

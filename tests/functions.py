@@ -21,8 +21,20 @@ def function_json(function: Any) -> dict[str, Any]:
 
 
 def handler(app: func.FunctionApp, name: str) -> Callable[..., Any]:
-    """The plain user function behind ``name``."""
-    return indexed_functions(app)[name].get_user_function()  # type: ignore[no-any-return]
+    """The plain user function behind ``name``; an HTTP function's answers are checked against the
+    OpenAPI document (``tests.openapi_responses``)."""
+    user_function: Callable[..., Any] = indexed_functions(app)[name].get_user_function()
+
+    def observed(*args: Any, **kwargs: Any) -> Any:
+        response = user_function(*args, **kwargs)
+        request = next((a for a in (*args, *kwargs.values()) if isinstance(a, func.HttpRequest)), None)
+        if request is not None:
+            from tests import openapi_responses
+
+            openapi_responses.CURRENT.see(name, request, response)
+        return response
+
+    return observed
 
 
 def http_request(

@@ -66,12 +66,16 @@ def test_host_json_is_what_func_start_needs() -> None:
 def test_local_settings_sample_carries_every_setting_the_loader_reads() -> None:
     sample = json.loads((REPO_ROOT / "local.settings.sample.json").read_text())["Values"]
     assert sample["FUNCTIONS_WORKER_RUNTIME"] == "python"
-    assert sample["AzureWebJobsStorage"] == "UseDevelopmentStorage=true"
+    assert "AzureWebJobsStorage__accountName" in sample, "a real deployment's storage, by identity"
     source = (REPO_ROOT / "shared" / "settings.py").read_text()
     import re
 
     read = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', source)) - {"TWILIO_API_KEY_SID_"}
     readme = (REPO_ROOT / "README.md").read_text()
+    stand_in_only = {"TWILIO_BASE_URL", "ACS_CA_BUNDLE"}  # the rehearsal's settings set these, never the sample
     for name in read:
+        if name in stand_in_only:
+            assert name not in sample, f"{name} points at a local stand-in: it does not belong in the sample"
+            continue
         assert name in sample, f"{name} is read by the settings loader but missing from local.settings.sample.json"
         assert f"`{name}`" in readme, f"{name} is missing from the README's settings table"

@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -31,6 +31,10 @@ from .webhook import handle_eventgrid_webhook
 log = logging.getLogger("emulators.host")
 MAX_REQUEST_BYTES = 100 * 1024 * 1024  # the host's default request size limit
 SUPPORTED_TRIGGERS = {"httpTrigger", "timerTrigger", "eventGridTrigger", "queueTrigger"}
+HttpObserver = Callable[[str, func.HttpRequest, Any, str], None]
+HTTP_OBSERVERS: list[HttpObserver] = []
+"""Called with (function name, request, what the function returned, route) after each HTTP invocation;
+the tests check every answer against the app's OpenAPI document this way. An observer's error is logged."""
 
 
 class LocalHost:
@@ -198,9 +202,18 @@ class LocalHost:
         function_request = to_function_request(request, await request.read(), found.route_params)
         try:
             result = await self.invoker.invoke(spec, function_request)
+            self._observe(spec.name, function_request, result.return_value, found.route.route)
             return to_web_response(result.return_value, result.outputs, spec.bindings)
         except Exception:  # noqa: BLE001 - the host answers 500 for any failed invocation; the invoker logged it
             return web.Response(status=500)
+
+    @staticmethod
+    def _observe(name: str, request: func.HttpRequest, value: Any, route: str) -> None:
+        for observer in list(HTTP_OBSERVERS):
+            try:
+                observer(name, request, value, route)
+            except Exception:
+                log.exception("HTTP observer failed for %s", name)
 
     async def _admin(self, request: web.Request) -> web.StreamResponse:
         if not is_authorized("admin", presented_key(request.query, request.headers), self.keys):

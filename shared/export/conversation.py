@@ -32,7 +32,7 @@ from .content import CopiedMedia, OutgoingPart, build_parts, content_hash
 from .lost_sends import find_sent, newest_pages
 from .media import MediaCopier
 from .pacing import Cancelled, Pacer, PacerRegistry, PriorityGate
-from .people import People, Person, identity_of
+from .people import PARTICIPANT_NAMES, People, Person, identity_of, names_digest
 from .prefetch import Prefetch
 from .retry import Retrier
 from .source import SourceConversation, SourceMessage, SourceParticipant, TwilioSource
@@ -79,6 +79,7 @@ class _Slice:
     record: ConversationRecord
     owner: str = ""  # the lease owner of this slice
     members: set[str] = field(default_factory=set)  # ACS user ids in the thread
+    member_names: dict[str, str | None] = field(default_factory=dict)  # ACS user id -> display name in the thread
     by_participant: dict[str, SourceParticipant] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)  # identity -> person
     writer: ThreadPoolExecutor | None = None  # record and map writes, in order, off the send path
@@ -228,7 +229,10 @@ class ConversationExporter:
                 self._load_members(work)
                 self._add_people(work, [self._participant_person(work, p) for p in participants])
             self._reconcile(work)
-        self._save(work)  # the set-up gate may have outlasted the lease: renew it, or stop if another took over
+        # Renew the lease (the set-up gate may have outlasted it) and record the names the thread now shows,
+        # so the nightly run sees a rename in Twilio (Planner.has_work).
+        names = names_digest((identity_of(p), self._participant_person(work, p).display_name) for p in participants)
+        work.record = self._save(work, attributes={**work.record.attributes, PARTICIPANT_NAMES: names})
         due = check_changes if check_changes is not None else (
             work.record.attributes.get("changesCheckedRun") != work.record.run_id)
         if work.record.high_water_index >= 0 and due:
@@ -336,6 +340,7 @@ class ConversationExporter:
         attributes = {**work.record.attributes, "creator": creator.identity, "topic": work.conv.topic}
         self._save(work, thread_id=thread_id, attributes=attributes)
         work.members = {p.acs_user_id for p in people[:MAX_PER_ADD]} | {creator.acs_user_id}
+        work.member_names = {p.acs_user_id: p.display_name for p in people[:MAX_PER_ADD]}
         self._add_people(work, people[MAX_PER_ADD:])
 
     @staticmethod
@@ -354,20 +359,26 @@ class ConversationExporter:
     def _load_members(self, work: _Slice) -> None:
         client = self._creator_client(work)
         members = self._retrier.call(
-            lambda: [p.identifier.properties.get("id") for p in client.list_participants(results_per_page=200)],
+            lambda: [(p.identifier.properties.get("id"), p.display_name)
+                     for p in client.list_participants(results_per_page=200)],
             what=f"listing the participants of {work.record.thread_id}",
         )
-        work.members = {str(m) for m in members if m}
+        work.member_names = {str(m): name for m, name in members if m}
+        work.members = set(work.member_names)
 
     def _add_people(self, work: _Slice, people: list[Person]) -> None:
+        # Adding a participant again updates its display name: a name changed in Twilio reaches the thread.
+        renamed = [p for p in people if p.acs_user_id in work.members and p.display_name
+                   and work.member_names.get(p.acs_user_id, p.display_name) != p.display_name]
         missing = list({p.acs_user_id: p for p in people if p.acs_user_id not in work.members}.values())
-        if not missing:
-            return
         if len(work.members) + len(missing) > MAX_PARTICIPANTS:
             raise NotMigratableError(
                 f"{work.conv.sid} would need {len(work.members) + len(missing)} participants in its ACS thread; "
                 f"at most {MAX_PARTICIPANTS} are allowed"
             )
+        missing += list({p.acs_user_id: p for p in renamed}.values())
+        if not missing:
+            return
         client = self._creator_client(work)
         assert work.record.thread_id is not None
         pacer = self._participant_pacers.get(work.record.thread_id)
@@ -382,6 +393,7 @@ class ConversationExporter:
 
             self._retrier.call(add, what=f"adding participants to {work.record.thread_id}", on_throttle=pacer.hold)
             work.members.update(p.acs_user_id for p in batch)
+            work.member_names.update((p.acs_user_id, p.display_name) for p in batch)
 
     # ------------------------------------------------------------------ reconcile
     def _migrated(self, message: object, conv_sid: str) -> dict[str, str] | None:

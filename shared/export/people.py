@@ -8,9 +8,11 @@ pacer matched to ACS's identity limits; tokens are cached until shortly before e
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from ..acs_identity import AcsIdentityService
@@ -19,6 +21,7 @@ from .retry import Retrier
 from .source import SourceConversation, SourceParticipant, TwilioSource
 
 TOKEN_REFRESH = timedelta(minutes=15)
+PARTICIPANT_NAMES = "participantNames"  # conversation record attribute: names_digest of what the thread shows
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,15 @@ def _attribute_name(attributes: str) -> str | None:
     return None
 
 
+def names_digest(names: Iterable[tuple[str, str | None]]) -> str:
+    """A short digest of (identity, display name) pairs, in any order: changes when any name does."""
+    digest = hashlib.sha256()
+    for identity, name in sorted((i, n or "") for i, n in names):
+        digest.update(identity.encode("utf-8", "surrogatepass") + b"\x00" + name.encode("utf-8", "surrogatepass")
+                      + b"\x01")
+    return digest.hexdigest()[:24]
+
+
 class People:
     """Maps participants and authors to ``Person`` (ACS user created on first sight) and issues tokens."""
 
@@ -76,11 +88,20 @@ class People:
             name = _attribute_name(participant.attributes)
         return name or identity
 
+    def participant_names(self, conv: SourceConversation, participants: Iterable[SourceParticipant]) -> str:
+        """``names_digest`` of the participants' display names as Twilio has them now."""
+        return names_digest((identity_of(p), self.display_name(conv, p, identity_of(p))) for p in participants)
+
     def person(self, identity: str, *, kind: str, display_name: str | None) -> Person:
-        """The identity's ACS user, created (paced) when it has none yet; cached for the process."""
+        """The identity's ACS user, created (paced) when it has none yet; cached for the process.
+
+        The ACS user is cached, the name is not: a name changed in Twilio since is the one returned.
+        """
         with self._lock:
             known = self._people.get(identity)
         if known is not None:
+            if display_name and display_name != known.display_name:
+                return replace(known, display_name=display_name)
             return known
         with self._pacer.slot():
             mapping = self._retrier.call(

@@ -18,6 +18,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from .pacing import PriorityGate
 from .retry import Retrier
+from .users import UserNames
 
 CONVERSATIONS = "conversations"
 CHAT = "chat"
@@ -134,7 +135,8 @@ class TwilioSource:
         self._client = client
         self._retrier = retrier
         self._slots = PriorityGate(read_slots)
-        self._users: dict[tuple[str, str, str], str | None] = {}
+        self.users = UserNames(client, call=lambda fn, what: self._call(fn, what=what),
+                               pages=lambda first, what: self._pages(first, what))
 
     def _call(self, fn: Callable[[], T], *, what: str, priority: int = 0) -> T:
         """One SDK call, retried; at most ``read_slots`` in flight (Twilio limits concurrency), biggest first."""
@@ -335,18 +337,5 @@ class TwilioSource:
 
     # ------------------------------------------------------------------ users
     def friendly_name(self, conv: SourceConversation, identity: str) -> str | None:
-        """The Twilio user's friendly name (None when the user or the name does not exist); cached."""
-        key = (conv.source, conv.service_sid, identity)
-        if key in self._users:
-            return self._users[key]
-        api = (self._client.chat.v2.services(conv.service_sid).users(identity) if conv.source == CHAT
-               else self._client.conversations.v1.services(conv.service_sid).users(identity))
-        try:
-            user = self._call(api.fetch, what=f"fetching user {identity!r}")
-            name: str | None = user.friendly_name or None
-        except TwilioRestException as exc:
-            if exc.status != 404:
-                raise
-            name = None
-        self._users[key] = name
-        return name
+        """The Twilio user's friendly name (None when the user or the name does not exist); see ``UserNames``."""
+        return self.users.friendly_name(conv.source, conv.service_sid, identity)

@@ -47,13 +47,13 @@ class RewritingHttpClient(TwilioHttpClient):  # type: ignore[misc]
         return super().request(method, url, *args, **kwargs)
 
 
-def twilio_client(settings: TwilioSettings, *, pool_size: int = 64) -> Client:
+def twilio_client(settings: TwilioSettings, *, pool_size: int = 64, timeout: float = 60.0) -> Client:
     """A ``twilio.rest.Client`` for the configured account (auth token or API key)."""
     return Client(
         settings.username,
         settings.password.reveal(),
         account_sid=settings.account_sid,
-        http_client=RewritingHttpClient(settings.base_url, pool_size=pool_size),
+        http_client=RewritingHttpClient(settings.base_url, pool_size=pool_size, timeout=timeout),
     )
 
 

@@ -100,6 +100,22 @@ class SubscriptionService:
     def get_subscription(self, subscription_id: str) -> Subscription:
         return self._store.get_subscription(subscription_id)
 
+    def update_subscription(self, subscription_id: str, body: Mapping[str, Any]) -> Subscription:
+        """``{"enabled": true|false}``: resume or pause deliveries (an operator's pause says so as its reason)."""
+        unknown = sorted(set(body) - {"enabled"})
+        if unknown:
+            raise BadRequestError(f"Unknown field(s) {', '.join(unknown)[:80]}; only enabled can change.",
+                                  target=unknown[0][:40])
+        enabled = body.get("enabled")
+        if not isinstance(enabled, bool):
+            raise BadRequestError("enabled must be true or false.", target="enabled")
+        if not is_subscription_id(subscription_id):
+            raise SubscriptionNotFoundError(f"There is no subscription {subscription_id[:40]!r}.", target="id")
+        updated = self._store.set_enabled(subscription_id, enabled=enabled,
+                                          reason=None if enabled else "disabled by an operator")
+        self._on_change()
+        return updated
+
     def delete_subscription(self, subscription_id: str) -> None:
         """Remove it; succeeds when it is already gone, 404 for text that is no subscription id at all."""
         if not is_subscription_id(subscription_id):

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from ..export.people import PARTICIPANT_NAMES, People
 from ..export.request import MigrationRequest
 from ..export.source import SourceConversation, TwilioSource
 from ..state import ConversationRecord, ConversationStore, MessageMapStore, RunRecord, RunStore
@@ -79,11 +80,13 @@ def _from_record(record: ConversationRecord) -> SourceConversation:
 class Planner:
     """Handles ``plan`` work items."""
 
-    def __init__(self, *, source: Callable[[], TwilioSource], runs: RunStore, ledger: RunLedgerStore,
+    def __init__(self, *, source: Callable[[], TwilioSource], people: Callable[[], People], runs: RunStore,
+                 ledger: RunLedgerStore,
                  conversations: ConversationStore, messages: MessageMapStore, queue: WorkQueue,
                  completion: RunCompletion, plan_seconds: float, clock: Callable[[], float],
                  page_size: int = PAGE_SIZE) -> None:
         self._source = source
+        self._people = people
         self._runs = runs
         self._ledger = ledger
         self._conversations = conversations
@@ -168,30 +171,42 @@ class Planner:
         self._plan_batch(run, found, check_changes=None)
         return replace(cursor, position=cursor.position + len(sids))
 
+    def has_work(self, conv: SourceConversation, record: ConversationRecord, *, newest: int | None = None) -> bool:
+        """New messages past the high-water index (one Twilio request: the newest message), or a participant
+        renamed in Twilio since the thread got its names (one more: the participants; user names come from a
+        paged read of the service's users, shared by every conversation)."""
+        source = self._source()
+        if (source.last_index(conv) if newest is None else newest) > record.high_water_index:
+            return True
+        names = self._people().participant_names(conv, source.list_participants(conv))
+        return record.attributes.get(PARTICIPANT_NAMES) != names
+
     def _migrated(self, run: RunRecord, cursor: PlanCursor, deadline: float) -> PlanCursor:
-        """One page of migrated conversations: one Twilio request each (is there a message past the copied
-        ones?); on a sweep night, the unchanged ones are also swept for edits and deletions."""
+        """One page of migrated conversations: at most two Twilio requests each (a message past the copied ones?
+        a participant renamed?); on a sweep night, the unchanged ones are also swept for edits and deletions."""
         records, following = self._conversations.list_conversations_page(
             status=ConversationStatus.DONE, token=cursor.page, page_size=self._page_size)
         todo = [r for r in records if r.service_sid and (cursor.after is None or r.conversation_sid > cursor.after)]
         source = self._source()
         resuming = (cursor.sweep or {}).get("sid")
 
-        def newest(record: ConversationRecord) -> int:
+        def check(record: ConversationRecord) -> tuple[int, bool]:
             if record.conversation_sid == resuming:
-                return record.high_water_index  # its check for new messages was done before the sweep began
-            return source.last_index(_from_record(record))
+                return record.high_water_index, False  # checked before its sweep began
+            index = source.last_index(_from_record(record))
+            return index, index <= record.high_water_index and self.has_work(_from_record(record), record,
+                                                                              newest=index)
 
         with ThreadPoolExecutor(max_workers=LOOKUP_WORKERS, thread_name_prefix="nightly") as pool:
-            newest_index = list(pool.map(newest, todo))
+            checked = list(pool.map(check, todo))
         sweeping = bool(run.parameters.get("sweep"))
         sweep = ChangeSweep(source=source, messages=self._messages, clock=self._clock)
         stats = dict(cursor.stats)
-        for record, index in zip(todo, newest_index, strict=True):
+        for record, (index, renamed) in zip(todo, checked, strict=True):
             conv = _from_record(record)
-            if index > record.high_water_index:
+            if index > record.high_water_index or renamed:
                 self._plan_batch(run, [(conv, index, record)], check_changes=None if sweeping else False)
-                stats["new"] = stats.get("new", 0) + 1
+                stats["new" if not renamed else "renamed"] = stats.get("new" if not renamed else "renamed", 0) + 1
             elif sweeping:
                 position = SweepPosition.from_json(cursor.sweep if record.conversation_sid == resuming else None)
                 changed, where = sweep.changed(conv, record, position=position, deadline=deadline)

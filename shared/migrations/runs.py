@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..export.request import MigrationRequest
+from ..settings import ExportSettings
 from ..state import RunRecord, RunStore
 from ..state.ledger import LedgerStatus, RunConversation, RunLedgerStore
 from ..state.queues import WorkQueue
 from ..state.runs import RunKind, RunStatus, new_run_id
 from ..state.tables import utcnow
+from .estimate import minimum_seconds
 
 LISTED = 100  # failures and not-migratable conversations shown per run
 
@@ -28,6 +30,7 @@ class RunView:
     failures: list[RunConversation]
     not_migratable: list[RunConversation]
     now: datetime
+    minimum_seconds: float | None = None
 
     def estimated_seconds_left(self) -> float | None:
         """From the message rate so far and the messages the plan counted; None until both are known."""
@@ -73,16 +76,20 @@ class RunView:
             "createdAt": self.run.created_at.isoformat(),
             "updatedAt": self.run.updated_at.isoformat(),
             "finishedAt": self.run.finished_at.isoformat() if self.run.finished_at else None,
+            "progress": self.run.progress,
+            **({} if self.minimum_seconds is None else {"minimumSeconds": round(self.minimum_seconds, 1)}),
         }
 
 
 class MigrationRunService:
     """Records runs and hands their planning to the migration queue; nothing long runs here."""
 
-    def __init__(self, *, runs: RunStore, ledger: RunLedgerStore, queue: WorkQueue) -> None:
+    def __init__(self, *, runs: RunStore, ledger: RunLedgerStore, queue: WorkQueue,
+                 export: ExportSettings | None = None) -> None:
         self._runs = runs
         self._ledger = ledger
         self._queue = queue
+        self._export = export
 
     def start_run(self, request: MigrationRequest, *, kind: str = RunKind.ON_DEMAND) -> RunRecord:
         """Record a run and queue its planner; returns the run (status ``planning``)."""
@@ -92,11 +99,18 @@ class MigrationRunService:
         self._queue.send({"kind": "plan", "runId": run.run_id})
         return run
 
-    def get_run(self, run_id: str) -> RunView:
-        """The run with its failed and not-migratable conversations; raises ``RunNotFoundError``."""
+    def get_run(self, run_id: str, *, with_minimum: bool = False) -> RunView:
+        """The run with its failed and not-migratable conversations; raises ``RunNotFoundError``.
+        ``with_minimum`` adds the least time ACS's limits allow for what the run planned (one read of its
+        ledger)."""
         run = self._runs.get_run(run_id)
+        minimum = None
+        if with_minimum and self._export is not None and run.counts.get("planned", 0) > 0:
+            minimum = minimum_seconds((e.planned_messages for e in self._ledger.list_run_conversations(run_id)),
+                                      self._export)
         return RunView(run, self._ledger.list_settled(run_id, LedgerStatus.FAILED, limit=LISTED),
-                       self._ledger.list_settled(run_id, LedgerStatus.NOT_MIGRATABLE, limit=LISTED), utcnow())
+                       self._ledger.list_settled(run_id, LedgerStatus.NOT_MIGRATABLE, limit=LISTED), utcnow(),
+                       minimum)
 
     def list_recent(self, *, limit: int = 20) -> list[RunView]:
         now = utcnow()

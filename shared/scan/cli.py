@@ -20,7 +20,9 @@ FORMATS = ("table", "json", "sarif", "markdown")
 
 def add_scan_parser(sub: Any) -> None:
     text = "find every Twilio SDK use in a source tree and show what replaces it in ACS (never runs the code)"
-    scan = sub.add_parser("scan", help=text, description=text)
+    scan = sub.add_parser("scan", help=text, description=text, epilog=(
+        "exit codes: 0 the scan ran (findings or not); 1 findings and --fail-on-findings; 2 bad arguments. "
+        "Files that cannot be read are notes and never change the exit code. See docs/scan.md."))
     scan.add_argument("path", type=Path, help="folder or file to scan")
     scan.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     scan.add_argument("--output", type=Path, help="write the report to this file instead of standard output")

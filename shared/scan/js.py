@@ -11,7 +11,7 @@ from tree_sitter import Node
 
 from . import flow
 from .js_expr import JsExpressions
-from .js_scope import text
+from .js_scope import FUNCTIONS, text
 from .jsproject import JsProject, ModuleResult
 from .model import Note
 
@@ -52,6 +52,10 @@ class JsFile(JsExpressions):
                 name = node.child_by_field_name("name")
                 if name is not None:
                     self.functions[text(name)] = node
+            elif node.type == "variable_declarator":  # const onMessage = (m) => ...
+                name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+                if name is not None and value is not None and value.type in FUNCTIONS:
+                    self.functions[text(name)] = value
             stack.extend(node.children)
         for number in range(PASSES):
             self.memo = {}
@@ -197,7 +201,10 @@ class JsFile(JsExpressions):
         if left.type != "member_expression":
             return
         target, prop = left.child_by_field_name("object"), text(left.child_by_field_name("property"))
-        if target is not None and target.type == "this":
+        if target is not None and target.type == "identifier" and prop == "current" \
+                and self.lookup(node, text(target)).startswith("ref:"):  # clientRef.current = new Client(...)
+            self.bind(self.declaring_scope(node, text(target)), text(target), "ref:" + type_name)
+        elif target is not None and target.type == "this":
             body = self.class_body(node)
             if body is not None:
                 self.bind(body, "this." + prop, type_name)

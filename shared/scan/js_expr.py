@@ -79,6 +79,8 @@ class JsExpressions(JsScopes):
         return self.member(self.type_of(target), text(prop), prop, called=called)
 
     def member(self, type_name: str, name: str, node: Node, *, called: bool, record: bool = True) -> str:
+        if type_name.startswith("ref:"):
+            return type_name[4:] if name == "current" else ""
         if type_name.startswith("jsns:"):
             return self.export_of(type_name, name, node)
         if type_name.startswith("obj:"):
@@ -118,6 +120,12 @@ class JsExpressions(JsScopes):
                                          and not self.is_bound(function, "require")):
             spec = string_value(args[0]) if args else None
             return self.module_type(spec, node) if spec is not None else ""
+        hook = text(function).rsplit(".", 1)[-1]
+        if hook in ("useState", "useRef") and function.type in ("identifier", "member_expression"):
+            generic = node.child_by_field_name("type_arguments")
+            held = self.annotation(generic) if generic is not None else ""
+            held = held or (self.type_of(args[0]) if args else "")
+            return ("state:" if hook == "useState" else "ref:") + held
         if function.type == "member_expression":
             prop = function.child_by_field_name("property")
             target = function.child_by_field_name("object")
@@ -129,15 +137,23 @@ class JsExpressions(JsScopes):
                     self.bind_callback(args[1], payload)
                 return ""
             if method == "then":
-                if args:
+                if args and self.type_of(args[0]).startswith("setter:"):
+                    self.apply_setter(self.type_of(args[0]), self.type_of(target))  # .then(setConversation)
+                elif args:
                     self.bind_callback(args[0], (self.type_of(target),))
                 return self.returns(args[0]) if args and args[0].type in FUNCTIONS else ""
             if method in flow.CALLBACK_METHODS and args:
                 element = flow.element_of(self.type_of(target))
                 if element:
                     self.bind_callback(args[0], (element,))
+        local = function.type == "identifier" and text(function) in self.functions
+        if local or (function.type == "member_expression" and text(function.child_by_field_name("object")) == "this"):
+            self.bind_callback(function, tuple(self.type_of(a) for a in args))  # helper(conversation) in this file
         callee = self.type_of(function)
         if callee.startswith("cls:"):
+            return ""
+        if callee.startswith("setter:"):
+            self.apply_setter(callee, self.type_of(args[0]) if args else "")
             return ""
         anchor = function.child_by_field_name("property") if function.type == "member_expression" else function
         result = self.tracker.call(callee, self.pos(anchor or function))
@@ -165,6 +181,14 @@ class JsExpressions(JsScopes):
             if declared is None:
                 return
             handler = declared
+        elif handler.type == "member_expression" and text(handler.child_by_field_name("object")) == "this":
+            body = self.class_body(handler)  # room.on("x", this.onX): the class's own method
+            name = text(handler.child_by_field_name("property"))
+            method = next((c for c in body.children if c.type == "method_definition"
+                           and text(c.child_by_field_name("name")) == name), None) if body is not None else None
+            if method is None:
+                return
+            handler = method
         if handler.type not in FUNCTIONS:
             return
         single = handler.child_by_field_name("parameter")
@@ -189,10 +213,22 @@ class JsExpressions(JsScopes):
                     key, target = item.child_by_field_name("key"), item.child_by_field_name("value")
                     if key is not None and target is not None:
                         self.bind_pattern(target, self.member(type_name, text(key), key, called=False), scope)
+        elif pattern.type == "array_pattern" and type_name.startswith("state:"):
+            names = [c for c in pattern.children if c.type == "identifier"]
+            if names:  # const [conversation, setConversation] = useState(...)
+                self.bind(scope, text(names[0]), type_name[len("state:"):])
+            if len(names) > 1:
+                self.bind(scope, text(names[1]), f"setter:{scope.id}:{text(names[0])}")
         elif pattern.type == "array_pattern" and flow.element_of(type_name):
             for item in pattern.children:
                 if item.type == "identifier":
                     self.bind(scope, text(item), flow.element_of(type_name))
+
+    def apply_setter(self, setter: str, value: str) -> None:
+        """``setConversation(value)``: the state variable now holds ``value``'s type."""
+        _, scope_id, name = setter.split(":", 2)
+        if value and not value.startswith(("fn:", "setter:")):
+            self.bind_id(int(scope_id), name, value)
 
     # ------------------------------------------------------------------ modules, annotations, results
     def module_type(self, spec: str, node: Node) -> str:

@@ -14,6 +14,9 @@ FUNCTIONS = frozenset({"function_declaration", "function_expression", "arrow_fun
                        "generator_function_declaration", "generator_function", "function"})
 
 
+EMPTY = ("", "fn:", "ref:", "state:")  # no Twilio value known (yet): never replaces a known one
+
+
 def text(node: Node | None) -> str:
     return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
 
@@ -55,8 +58,11 @@ class JsScopes:
         return current or self.root
 
     def bind(self, scope: Node, name: str, type_name: str) -> None:
-        names = self.scopes.setdefault(scope.id, {})
-        if type_name in ("", "fn:") and names.get(name, "") not in ("", "fn:"):
+        self.bind_id(scope.id, name, type_name)
+
+    def bind_id(self, scope_id: int, name: str, type_name: str) -> None:
+        names = self.scopes.setdefault(scope_id, {})
+        if type_name in EMPTY and names.get(name, "") not in EMPTY:
             return
         names[name] = type_name
 

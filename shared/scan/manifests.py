@@ -1,4 +1,5 @@
-"""Dependency manifests: package.json, requirements*.txt and pyproject.toml, read as data."""
+"""Dependency manifests: package.json, requirements*.txt and pyproject.toml (and, through manifests_native,
+Gradle, Maven, CocoaPods and NuGet), read as data."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import tomllib
 from typing import Any
 
 from .flow import Tracker
+from .manifests_native import is_native_manifest, scan_native_manifest
 
 NPM_SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -28,6 +30,9 @@ def scan_manifest(tracker: Tracker, name: str, text: str) -> str | None:
         return _package_json(tracker, text)
     if name == "pyproject.toml":
         return _pyproject(tracker, text)
+    if is_native_manifest(name):
+        scan_native_manifest(tracker, name, text)
+        return None
     _requirements(tracker, text)
     return None
 

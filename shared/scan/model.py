@@ -24,7 +24,8 @@ class Rule:
     differs: str
     match: tuple[str, ...]
     instead: str | None = None
-    replaced_by: str | None = None
+    replaced_by: str | None = None  # server-side work this app takes over
+    app_support: str | None = None  # what this app provides for client-side work
 
     @property
     def has_counterpart(self) -> bool:
@@ -47,7 +48,7 @@ class Finding:
             "path": self.path, "line": self.line, "column": self.column, "symbol": self.symbol,
             "ruleId": rule.id, "area": rule.area, "side": rule.side, "acs": rule.acs,
             "differs": rule.differs, "verified": rule.verified, "instead": rule.instead,
-            "replacedBy": rule.replaced_by, "effort": rule.effort,
+            "replacedBy": rule.replaced_by, "appSupport": rule.app_support, "effort": rule.effort,
         }
 
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from . import flow
 from .flow import Pos, Tracker
 from .model import Finding, Note
 from .rules import RuleBook, SymbolModel
+
+if TYPE_CHECKING:
+    from .pymodules import PyProject
 
 PASSES = 3
 Chain = tuple[ast.AST, ...]  # module, then enclosing classes and functions, innermost last
@@ -20,27 +24,30 @@ FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 def analyse_python(path: str, source: bytes, *, model: SymbolModel, book: RuleBook) -> tuple[list[Finding], list[Note]]:
-    try:
-        tree = ast.parse(source, filename=path)
-    except SyntaxError as exc:
-        return [], [Note(path, f"not valid Python 3 (line {exc.lineno}: {exc.msg}); skipped")]
-    except (ValueError, RecursionError) as exc:
-        return [], [Note(path, f"could not be parsed as Python ({type(exc).__name__}); skipped")]
-    analyser = PyFile(path, source, tree, model=model, book=book)
-    analyser.run()
-    return list(analyser.tracker.findings.values()), []
+    """One file on its own (no imports from other scanned files)."""
+    from .pymodules import PyProject
+
+    result = PyProject({path: source}, model=model, book=book).analyze(path)
+    return result.findings, result.notes
 
 
 class PyFile:
-    def __init__(self, path: str, source: bytes, tree: ast.Module, *, model: SymbolModel, book: RuleBook) -> None:
+    def __init__(self, path: str, source: bytes, tree: ast.Module, *, model: SymbolModel, book: RuleBook,
+                 project: PyProject | None = None) -> None:
+        self.path = path
+        self.project = project
         self.model = model
         self.tree = tree
         self.lines = source.splitlines()
         self.tracker = Tracker(model, book, path, new_word="")
         self.scopes: dict[int, dict[str, str]] = {}
         self.memo: dict[int, str] = {}
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
 
     def run(self) -> None:
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.setdefault(node.name, node)
         for _ in range(PASSES):
             self.memo = {}
             self._visit(self.tree, (self.tree,))
@@ -164,6 +171,11 @@ class PyFile:
     def _import(self, node: ast.Import, chain: Chain) -> None:
         for alias in node.names:
             if alias.name != "twilio" and not alias.name.startswith("twilio."):
+                local = self.project.resolve(alias.name, 0, self.path) if self.project else None
+                if local is not None:
+                    bound = local if alias.asname else local.split(".")[0]
+                    if self.project is not None and bound in self.project.modules:
+                        self.bind(chain[-1], alias.asname or bound, f"pyns:{bound}")
                 continue
             self.tracker.record_key("pyimport:twilio", self.pos(node.lineno, node.col_offset), f"import {alias.name}")
             if alias.asname:
@@ -174,6 +186,10 @@ class PyFile:
     def _import_from(self, node: ast.ImportFrom, chain: Chain) -> None:
         module = node.module or ""
         if node.level or (module != "twilio" and not module.startswith("twilio.")):
+            local = self.project.resolve(module, node.level, self.path) if self.project else None
+            if local is not None and self.project is not None:
+                for alias in node.names:
+                    self.bind(chain[-1], alias.asname or alias.name, self.project.member(local, alias.name))
             return
         self.tracker.record_key("pyimport:twilio", self.pos(node.lineno, node.col_offset), f"from {module} import …")
         module_type = self._module(module)
@@ -203,8 +219,7 @@ class PyFile:
             if isinstance(node.value, ast.Name) and node.value.id == "self":
                 owner = self._class(chain)
                 return self.scopes.get(id(owner), {}).get("self." + node.attr, "") if owner else ""
-            called = False  # set by _call for the callee
-            return self.tracker.member(self.type_of(node.value, chain), node.attr, self._attr_pos(node), called=called)
+            return self._member(self.type_of(node.value, chain), node.attr, self._attr_pos(node), called=False)
         if isinstance(node, ast.Call):
             return self._call(node, chain)
         if isinstance(node, ast.Subscript):
@@ -217,13 +232,34 @@ class PyFile:
             return self.type_of(node.value, chain)
         return ""
 
+    def _pass_arguments(self, node: ast.Call, chain: Chain) -> None:
+        """``helper(client)`` / ``self.helper(client)``: the helper's parameters get the arguments' types."""
+        function = node.func
+        target = None
+        if isinstance(function, ast.Name) and function.id in self.functions:
+            target, skip = self.functions[function.id], 0
+        elif isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) \
+                and function.value.id == "self" and function.attr in self.functions:
+            target, skip = self.functions[function.attr], 1
+        if target is None:
+            return
+        params = [*target.args.posonlyargs, *target.args.args][skip:]
+        for param, arg in zip(params, node.args, strict=False):
+            if not isinstance(arg, ast.Starred):
+                self.bind(target, param.arg, self.type_of(arg, chain))
+        by_name = {a.arg for a in [*params, *target.args.kwonlyargs]}
+        for keyword in node.keywords:
+            if keyword.arg in by_name:
+                self.bind(target, keyword.arg, self.type_of(keyword.value, chain))
+
     def _call(self, node: ast.Call, chain: Chain) -> str:
+        self._pass_arguments(node, chain)
         function = node.func
         if isinstance(function, ast.Attribute) and not (isinstance(function.value, ast.Name)
                                                          and function.value.id == "self"):
             owner = self.type_of(function.value, chain)
             position = self._attr_pos(function)
-            callee = self.tracker.member(owner, function.attr, position, called=True)
+            callee = self._member(owner, function.attr, position, called=True)
             self.memo[id(function)] = callee
         else:
             callee = self.type_of(function, chain)
@@ -232,6 +268,11 @@ class PyFile:
         if info is not None and info.new is not None and info.call is None:
             return self.tracker.construct(callee, position)
         return self.tracker.call(callee, position)
+
+    def _member(self, owner: str, attr: str, position: Pos, *, called: bool) -> str:
+        if owner.startswith("pyns:"):
+            return self.project.member(owner[5:], attr) if self.project is not None else ""
+        return self.tracker.member(owner, attr, position, called=called)
 
     def annotation(self, node: ast.expr, chain: Chain) -> str:
         """The Twilio instance type an annotation names (``Client``, ``Client | None``, ``Optional[Client]``)."""

@@ -32,6 +32,8 @@ def _rule_help(rule: Rule) -> tuple[str, str]:
              f"Work: {rule.side} side, area {rule.area}, size {rule.effort}."]
     if rule.replaced_by:
         lines.append(f"Server side this app replaces: {rule.replaced_by}.")
+    if rule.app_support:
+        lines.append(f"This app helps: {rule.app_support}.")
     markdown = "\n".join(f"- **{line.split(': ', 1)[0]}**: {line.split(': ', 1)[1]}" if ": " in line else f"- {line}"
                          for line in lines)
     return "\n".join(lines), markdown

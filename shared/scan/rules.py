@@ -84,10 +84,12 @@ def load_rulebook() -> RuleBook:
     for raw in _load("rules.toml")["rule"]:
         if raw["area"] not in AREAS:
             raise ValueError(f"rule {raw['id']}: unknown area {raw['area']!r}")
+        if raw.get("replaced_by") and raw["side"] != "server":
+            raise ValueError(f"rule {raw['id']}: replaced_by is for server-side rules (use app_support)")
         rules.append(Rule(id=raw["id"], title=raw["title"], area=raw["area"], side=raw["side"], effort=raw["effort"],
                           verified=bool(raw["verified"]), twilio=raw["twilio"], acs=raw["acs"],
                           differs=raw["differs"], match=tuple(raw["match"]), instead=raw.get("instead"),
-                          replaced_by=raw.get("replaced_by")))
+                          replaced_by=raw.get("replaced_by"), app_support=raw.get("app_support")))
     return RuleBook(rules)
 
 

@@ -25,6 +25,8 @@ def print_table(report: ScanReport, console: Console) -> None:
                 acs += " [yellow](unverified)[/yellow]"
             if rule.replaced_by:
                 acs += f"\n[green]replaced by {escape(rule.replaced_by)}[/green]"
+            elif rule.app_support:
+                acs += f"\n[green]this app helps: {escape(rule.app_support)}[/green]"
             table.add_row(f"{finding.line}:{finding.column}", escape(finding.symbol), acs, rule.side, rule.id)
         console.print(table)
     rows = [row for row in estimate(report.findings) if row.findings]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from .jsproject import CONFIG_NAMES, JS_SUFFIXES
+from .manifests_native import is_native_manifest
 from .model import Note
 
 SKIPPED_DIRS = {
@@ -25,7 +26,7 @@ SKIPPED_DIRS = {
     ".pnpm-store": "dependency folder",
 }
 DEFAULT_MAX_BYTES = 2_000_000
-Kind = Literal["js", "python", "manifest", "config"]
+Kind = Literal["js", "python", "manifest", "config", "html"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,11 @@ def kind_of(name: str) -> Kind | None:
         return "js"
     if name.endswith(".py"):
         return "python"
+    if name.endswith((".html", ".htm")):
+        return "html"
     if name in ("package.json", "pyproject.toml") or (name.startswith("requirements") and name.endswith(".txt")):
+        return "manifest"
+    if is_native_manifest(name):
         return "manifest"
     if name in CONFIG_NAMES:
         return "config"

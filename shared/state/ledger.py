@@ -9,7 +9,7 @@ largest first (row keys sort by inverted size), so the planner queues the longes
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -133,6 +133,10 @@ class RunLedgerStore(TableStore):
     def find_run_conversation(self, run_id: str, conversation_sid: str) -> RunConversation | None:
         entity = self._get(_partition(run_id), _row_key(conversation_sid))
         return _from_entity(entity) if entity is not None else None
+
+    def list_run_conversations(self, run_id: str) -> Iterator[RunConversation]:
+        """The run's ledger: every conversation it planned, and how each ended so far."""
+        return (_from_entity(e) for e in self._partition(_partition(run_id)))
 
     def settle_conversation(self, run_id: str, entry: RunConversation) -> bool:
         """Record how a conversation ended (done, failed, not migratable); True only for the call that moved it

@@ -27,6 +27,7 @@ _MAX_CLOCK = 10**13 - 1
 # planned: conversations in the ledger; done / failed / not_migratable: how they ended; messages and media_bytes:
 # copied so far (slices report progress, the ledger decides once every conversation ended)
 COUNTERS = ("planned", "done", "failed", "not_migratable", "messages", "media_bytes", "planned_messages")
+MAX_BUCKETS = 240  # the per-minute series stays this short: older buckets merge in pairs as a run goes on
 _RENAMED = {"skipped": "not_migratable"}  # rows written before not-migratable conversations had their own counter
 
 
@@ -78,7 +79,23 @@ class RunRecord:
     updated_at: datetime = field(default_factory=utcnow)
     finished_at: datetime | None = None
     cursor: dict[str, Any] | None = None  # the planner's durable position (planning.py); None before it starts
+    progress: dict[str, Any] = field(default_factory=lambda: {"bucketMinutes": 1, "messages": []})
     etag: str | None = None
+
+
+def add_to_series(progress: Mapping[str, Any], *, minutes: float, count: int) -> dict[str, Any]:
+    """``progress`` (messages copied per bucket of ``bucketMinutes`` since the run began) with ``count``
+    added at ``minutes``; at most ``MAX_BUCKETS`` buckets, widening them (pairs merged) when needed."""
+    width = max(1, int(progress.get("bucketMinutes", 1)))
+    buckets = [int(v) for v in progress.get("messages", [])]
+    index = int(max(0.0, minutes) // width)
+    while index >= MAX_BUCKETS:
+        buckets = [sum(buckets[i:i + 2]) for i in range(0, len(buckets), 2)]
+        width *= 2
+        index = int(max(0.0, minutes) // width)
+    buckets.extend([0] * (index + 1 - len(buckets)))
+    buckets[index] += count
+    return {"bucketMinutes": width, "messages": buckets}
 
 
 def _to_entity(run: RunRecord) -> Entity:
@@ -94,6 +111,7 @@ def _to_entity(run: RunRecord) -> Entity:
         "UpdatedAt": run.updated_at,
         "FinishedAt": run.finished_at,
         "Cursor": json.dumps(run.cursor, ensure_ascii=True, sort_keys=True) if run.cursor is not None else None,
+        "Progress": json.dumps(run.progress, separators=(",", ":")),
     }
 
 
@@ -121,6 +139,7 @@ def _from_entity(entity: Entity) -> RunRecord:
         updated_at=read_datetime(entity, "UpdatedAt") or utcnow(),
         finished_at=read_datetime(entity, "FinishedAt"),
         cursor=json.loads(cursor) if cursor else None,
+        progress=json.loads(entity.get("Progress") or '{"bucketMinutes":1,"messages":[]}'),
         etag=etag_of(entity),
     )
 
@@ -161,15 +180,21 @@ class RunStore(TableStore):
         return _from_entity(self._update_with_retry(_PARTITION, run_id, mutate, what=f"Run {run_id}"))
 
     def increment_counts(self, run_id: str, deltas: Mapping[str, int]) -> RunRecord:
-        """Add ``deltas`` to the run's counters, safely against concurrent workers."""
+        """Add ``deltas`` to the run's counters, safely against concurrent workers; copied messages also go
+        into the run's per-minute series (``progress``), which the console charts."""
         unknown = set(deltas) - set(COUNTERS)
         if unknown:
             raise ValueError(f"unknown run counters: {sorted(unknown)}")
 
         def mutate(entity: Entity) -> Entity:
             run = _from_entity(entity)
+            now = utcnow()
             counts = {k: run.counts.get(k, 0) + deltas.get(k, 0) for k in COUNTERS}
-            return _to_entity(replace(run, counts=counts, updated_at=utcnow()))
+            progress = run.progress
+            if deltas.get("messages", 0) > 0:
+                minutes = (now - run.created_at).total_seconds() / 60
+                progress = add_to_series(progress, minutes=minutes, count=deltas["messages"])
+            return _to_entity(replace(run, counts=counts, progress=progress, updated_at=now))
 
         return _from_entity(self._update_with_retry(_PARTITION, run_id, mutate, what=f"Run {run_id}"))
 

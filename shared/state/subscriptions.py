@@ -120,9 +120,15 @@ class SubscriptionStore(TableStore):
 
     def disable_subscription(self, subscription_id: str, *, reason: str) -> Subscription:
         """Mark it disabled with ``reason`` (e.g. the subscriber answered 410 Gone)."""
+        return self.set_enabled(subscription_id, enabled=False, reason=reason)
+
+    def set_enabled(self, subscription_id: str, *, enabled: bool, reason: str | None = None) -> Subscription:
+        """Enable it (clearing any reason) or disable it with ``reason``; ``SubscriptionNotFoundError`` if absent."""
+        self.get_subscription(subscription_id)
 
         def mutate(entity: Entity) -> Entity:
-            return _to_entity(replace(_from_entity(entity), enabled=False, disabled_reason=reason))
+            return _to_entity(replace(_from_entity(entity), enabled=enabled,
+                                      disabled_reason=None if enabled else reason))
 
         return _from_entity(self._update_with_retry(
             _PARTITION, subscription_id, mutate, what=f"Subscription {subscription_id}"

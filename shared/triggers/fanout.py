@@ -2,7 +2,7 @@
 
 * ``fanout_acs_event`` (Event Grid): one queued delivery per matching subscription, then returns.
 * ``fanout_deliver`` (queue ``%DELIVERY_QUEUE%``): one POST per message; retries are new messages.
-* ``POST/GET /api/subscriptions``, ``GET/DELETE /api/subscriptions/{id}``,
+* ``POST/GET /api/subscriptions``, ``GET/PATCH/DELETE /api/subscriptions/{id}``,
   ``GET /api/deliveries/dead``, ``POST /api/deliveries/replay``.
 """
 
@@ -79,6 +79,13 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     @handle_errors
     def subscriptions_get(req: func.HttpRequest) -> func.HttpResponse:
         sub = container.fanout.subscriptions.get_subscription(req.route_params.get("id", ""))
+        return json_response(sub.public_view())
+
+    @bp.function_name("subscriptions_update")
+    @bp.route(route="subscriptions/{id}", methods=["PATCH"])
+    @handle_errors
+    def subscriptions_update(req: func.HttpRequest) -> func.HttpResponse:
+        sub = container.fanout.subscriptions.update_subscription(req.route_params.get("id", ""), read_json_object(req))
         return json_response(sub.public_view())
 
     @bp.function_name("subscriptions_delete")

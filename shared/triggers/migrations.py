@@ -59,7 +59,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     @bp.route(route="migrations/{runId}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
     @handle_errors
     def get_migration(req: func.HttpRequest) -> func.HttpResponse:
-        view = container.migration_runs.get_run(req.route_params.get("runId", ""))  # 404: unknown or malformed
+        view = container.migration_runs.get_run(req.route_params.get("runId", ""), with_minimum=True)  # 404
         return json_response(view.to_json())
 
     @bp.function_name("twilio_events")

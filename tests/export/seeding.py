@@ -58,7 +58,7 @@ class TwilioSeeder:
         return self.client.conversations.v1.services(self.service_sid)
 
     def user(self, identity: str, friendly_name: str | None = None) -> Any:
-        return self.service.users.create(identity=identity, friendly_name=friendly_name)
+        return _retrying(self.service.users.create, identity=identity, friendly_name=friendly_name)
 
     def conversation(self, friendly_name: str | None = "Support", *, unique_name: str | None = None
                      ) -> SeededConversation:

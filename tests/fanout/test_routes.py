@@ -57,10 +57,44 @@ def test_the_functions_are_indexed_with_their_triggers_and_function_keys(app: fu
         "subscriptions_create": ("subscriptions", ["POST"], "FUNCTION"),
         "subscriptions_list": ("subscriptions", ["GET"], "FUNCTION"),
         "subscriptions_get": ("subscriptions/{id}", ["GET"], "FUNCTION"),
+        "subscriptions_update": ("subscriptions/{id}", ["PATCH"], "FUNCTION"),
         "subscriptions_delete": ("subscriptions/{id}", ["DELETE"], "FUNCTION"),
         "deliveries_dead": ("deliveries/dead", ["GET"], "FUNCTION"),
         "deliveries_replay": ("deliveries/replay", ["POST"], "FUNCTION"),
     }
+
+
+def test_an_operator_pauses_and_resumes_a_subscription(app: func.FunctionApp, container: AppContainer) -> None:
+    _, created = create(app, VALID)
+    path, params = f"/api/subscriptions/{created['id']}", {"id": created["id"]}
+    status, paused = call(app, "subscriptions_update", "PATCH", path, route_params=params, body={"enabled": False})
+    assert status == 200
+    assert (paused["enabled"], paused["disabledReason"]) == (False, "disabled by an operator")
+    assert container.subscriptions.get_subscription(created["id"]).enabled is False
+    assert list(container.subscriptions.list_subscriptions(enabled_only=True)) == []
+    status, resumed = call(app, "subscriptions_update", "PATCH", path, route_params=params, body={"enabled": True})
+    assert status == 200
+    assert (resumed["enabled"], resumed["disabledReason"]) == (True, None)
+    assert SECRET not in json.dumps(resumed)
+
+
+@pytest.mark.parametrize(("body", "status", "target"), [
+    ({"enabled": "no"}, 400, "enabled"), ({}, 400, "enabled"), ({"enabled": True, "url": "https://x"}, 400, "url"),
+])
+def test_a_bad_update_is_a_400_naming_the_field_and_changes_nothing(
+    app: func.FunctionApp, container: AppContainer, body: dict[str, Any], status: int, target: str,
+) -> None:
+    _, created = create(app, VALID)
+    answer, error = call(app, "subscriptions_update", "PATCH", "/x", route_params={"id": created["id"]}, body=body)
+    assert (answer, error["error"]["target"]) == (status, target)
+    assert container.subscriptions.get_subscription(created["id"]).enabled is True
+
+
+def test_updating_a_missing_subscription_is_a_404(app: func.FunctionApp) -> None:
+    for sub_id in ("sub_" + "0" * 24, "nonsense"):
+        status, error = call(app, "subscriptions_update", "PATCH", "/x", route_params={"id": sub_id},
+                             body={"enabled": False})
+        assert (status, error["error"]["code"]) == (404, "SubscriptionNotFound")
 
 
 def test_create_list_get_delete_never_return_the_secret(app: func.FunctionApp) -> None:

@@ -91,6 +91,7 @@ BODY_ROUTES: list[tuple[str, str, str, str]] = [
     ("token_revoke", "POST", "/api/token/revoke", USER),
     ("start_migration", "POST", "/api/migrations", FUNCTION),
     ("subscriptions_create", "POST", "/api/subscriptions", FUNCTION),
+    ("subscriptions_update", "PATCH", "/api/subscriptions/sub_" + "0" * 24, FUNCTION),
     ("deliveries_replay", "POST", "/api/deliveries/replay", FUNCTION),
     ("video_token", "POST", "/api/video/token", USER),
     ("video_rooms_create", "POST", "/api/video/rooms", FUNCTION),
@@ -203,7 +204,9 @@ def _auth_cases() -> Iterator[Case]:
                                 ("subscriptions_create", "POST", "/api/subscriptions"),
                                 ("subscriptions_list", "GET", "/api/subscriptions"),
                                 ("deliveries_dead", "GET", "/api/deliveries/dead"),
-                                ("deliveries_replay", "POST", "/api/deliveries/replay")):
+                                ("deliveries_replay", "POST", "/api/deliveries/replay"),
+                                ("health_deep", "GET", "/api/health/deep"),
+                                ("openapi_document", "GET", "/api/openapi.json")):
         yield Case(route, "no function key", method, path, NONE, b"{}" if method == "POST" else None,
                    json_error=False, expect=frozenset({401}))
         yield Case(route, "wrong function key", method, path, NONE, b"{}" if method == "POST" else None,

@@ -151,7 +151,8 @@ def test_valid_parameters_pass(main_tree: dict[str, Any]) -> None:
     assert _problems(main_tree, twilioApiKeySid="SK" + "a" * 32, twilioApiKeySecret="s",
                      tokenJwtIssuer="https://login.microsoftonline.com/t/v2.0", tokenJwtAudience="api://x",
                      tokenJwksUrl="https://login.microsoftonline.com/t/discovery/v2.0/keys",
-                     tokenBackendKey="k" * 32, twilioWebhookUrl="https://chat.example.com/api/twilio/events") == []
+                     tokenBackendKey="k" * 32, twilioWebhookUrl="https://chat.example.com/api/twilio/events",
+                     publicBaseUrl="https://chat.example.com") == []
     evaluator = Evaluator(main_tree, {"twilioAccountSid": VALID_SID})
     assert evaluator.variable("parameterCheck") == "passed"
 
@@ -168,6 +169,7 @@ def test_valid_parameters_pass(main_tree: dict[str, Any]) -> None:
      "tokenJwksUrl"),
     ({"tokenJwtIssuer": "https://issuer"}, "tokenJwtIssuer, tokenJwtAudience and tokenJwksUrl"),
     ({"twilioWebhookUrl": "http://chat.example.com/api/twilio/events"}, "twilioWebhookUrl"),
+    ({"publicBaseUrl": "http://chat.example.com"}, "publicBaseUrl"),
 ])
 def test_a_typo_is_named_and_stops_the_deployment(
     main_tree: dict[str, Any], params: dict[str, str], named: str,

@@ -78,7 +78,7 @@ def _twilio_counters(seeder: TwilioSeeder) -> dict[str, Any]:
     return body
 
 
-def test_a_plain_night_costs_one_twilio_request_per_unchanged_conversation_and_leaves_edits_to_the_sweep(
+def test_a_plain_night_costs_two_twilio_requests_per_unchanged_conversation_and_leaves_edits_to_the_sweep(
     served: MigrationHost, seeder: TwilioSeeder, acs_admin: AcsAdmin
 ) -> None:
     convs = _migrate(served, seeder, "one", "two", "three", "four")
@@ -96,8 +96,9 @@ def test_a_plain_night_costs_one_twilio_request_per_unchanged_conversation_and_l
     by_route = _twilio_counters(seeder)["by_route"]
     per_conversation = {route: sum(statuses.values()) for route, statuses in by_route.items()
                         if "/Conversations/{" in route or "/Channels/{" in route}
-    assert per_conversation == {"GET /v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages": 4}, \
-        by_route  # the newest message of each, nothing else
+    assert per_conversation == {  # the newest message and the participants (for renames) of each, nothing else
+        "GET /v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages": 4,
+        "GET /v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Participants": 4}, by_route
     record = served.container.conversations.get_conversation(convs[0].sid)
     copied = acs_admin.user_messages(str(record.thread_id))
     assert copied[0]["content"]["message"] == f"first in {convs[0].sid}"

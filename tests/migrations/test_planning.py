@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -118,7 +119,7 @@ def test_an_on_demand_run_plans_each_conversation_once_through_continuations_whi
                for item in exports]
     sizes = [e.planned_messages for e in entries if e is not None]
     pages = [sizes[n:n + 3] for n in range(0, len(sizes), 3)]  # each dispatch page is queued at once
-    assert all(min(a) >= max(b) for a, b in zip(pages, pages[1:], strict=False))  # largest first
+    assert all(min(a) >= max(b) for a, b in pairwise(pages))  # largest first
 
 
 def test_a_nightly_run_plans_each_conversation_once_through_continuations_while_exports_finish(

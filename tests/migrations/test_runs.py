@@ -52,6 +52,10 @@ def test_a_run_is_planned_exported_in_slices_and_reported(
     assert final["estimatedSecondsLeft"] == 0.0
     assert final["failures"] == []
     assert final["notMigratable"] == []
+    # ACS's 10/10 s and 30/60 s per-thread windows at time scale 0.01: the 40-message thread needs 0.6 s
+    assert final["minimumSeconds"] == 0.6
+    assert sum(final["progress"]["messages"]) == 43  # the chart's per-minute series
+    assert final["progress"]["bucketMinutes"] == 1
     # 40 messages at 10 per 0.1 s with 0.4 s slices: the big conversation took more than one invocation
     assert served.invocations("migration_worker") > 1 + 2
     record = served.container.conversations.get_conversation(convs[0].sid)
@@ -70,6 +74,8 @@ def test_a_dry_run_plans_and_writes_nothing_to_acs(served: MigrationHost, seeder
     assert final["counts"]["planned"] == 2
     assert final["counts"]["plannedMessages"] == 7
     assert final["counts"]["messages"] == 0
+    assert final["minimumSeconds"] == 0.0  # 4 and 3 messages: under every window
+    assert final["progress"] == {"bucketMinutes": 1, "messages": []}
     for conv in convs:
         assert served.container.conversations.find_conversation(conv.sid) is None
 

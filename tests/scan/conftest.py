@@ -13,14 +13,15 @@ from shared.scan.model import ScanReport
 from shared.scan.walk import WalkOptions
 
 SAMPLES = Path(__file__).parent / "samples"
-EXPECT = re.compile(r"(?://|#)\s*expect:\s*([A-Z0-9, -]+?)\s*$")
+EXPECT = re.compile(r"(?://|#|<!--)\s*expect:\s*([A-Z0-9, -]+?)\s*(?:-->)?\s*$")
+SOURCES = (".js", ".jsx", ".ts", ".tsx", ".py", ".html")
 
 
 def expected_in(root: Path) -> set[tuple[str, int, str]]:
-    """(path, line, rule id) for every ``// expect: A, B`` / ``# expect: A`` comment in the sources under root."""
+    """(path, line, rule id) for every ``// expect: A, B`` (or ``#``, ``<!--``) comment in the sources under root."""
     found = set()
     for path in sorted(root.rglob("*")):
-        if path.suffix not in (".js", ".ts", ".tsx", ".py"):
+        if path.suffix not in SOURCES:
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             match = EXPECT.search(line)
@@ -32,7 +33,7 @@ def expected_in(root: Path) -> set[tuple[str, int, str]]:
 
 def found_in(report: ScanReport, *, sources_only: bool = True) -> set[tuple[str, int, str]]:
     return {(f.path, f.line, f.rule.id) for f in report.findings
-            if not sources_only or f.path.endswith((".js", ".ts", ".tsx", ".py"))}
+            if not sources_only or f.path.endswith(SOURCES)}
 
 
 @pytest.fixture

@@ -28,7 +28,8 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema() -> None:
     assert len(run["results"]) == len(expected_in(SAMPLES / "js_app")) + 3  # + package.json
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
-    first = next(r for r in run["results"] if r["ruleId"] == "CHAT-T3")
+    first = next(r for r in run["results"] if r["ruleId"] == "CHAT-T3"
+                 and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/chat.js")
     assert first["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "src/chat.js", "uriBaseId": "SRCROOT"},
         "region": {"startLine": 19, "startColumn": 44}}
@@ -54,7 +55,7 @@ def test_markdown_counts_and_effort_per_area() -> None:
     assert rows["tokens"] == ("6", "0", "6", "0", "5", "6", "5.5")  # 1.4 h of token work at 25% + 4 h setup
     assert rows["webhooks"] == ("3", "0", "3", "0", "3", "3", "5")
     assert rows["video"] == ("3", "0", "3", "0", "3", "3", "13")
-    assert rows["chat"] == ("1", "0", "1", "0", "1", "1", "8.5")
+    assert rows["chat"] == ("2", "0", "2", "0", "2", "1", "10.5")  # read (replaced, 0.5 h) + thread write 2 h + 8 h
     assert "## Server side this app replaces" in text
     assert "this app's POST /api/token" in text
     assert "## How the estimate is made" in text
@@ -73,9 +74,9 @@ def test_cli_table_groups_by_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", str(SAMPLES / "ts_app")]) == 0
     out = capsys.readouterr().out
     titles = [line.strip() for line in out.splitlines() if line.strip().startswith("src/")]
-    assert titles == ["src/app.tsx", "src/chat/session.ts", "src/chat/twilio.ts"]
+    assert titles == ["src/app.tsx", "src/chat/session.ts", "src/chat/twilio.ts", "src/useConversation.tsx"]
     assert "getChatThreadClient" in out
-    assert "12 Twilio uses in 3 of 3 files read (chat 12); 0 notes." in out
+    assert "16 Twilio uses in 4 of 4 files read (chat 16); 0 notes." in out
 
 
 def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -100,3 +101,13 @@ def test_cli_output_file(tmp_path: Path) -> None:
     table = tmp_path / "table.txt"
     assert main(["scan", str(SAMPLES / "python_app"), "--output", str(table)]) == 0
     assert "app.py" in table.read_text(encoding="utf-8")
+
+
+def test_markdown_counts_only_server_work_as_done_by_this_app() -> None:
+    text = to_markdown(scan(SAMPLES / "js_app"))
+    chat = re.search(r"^\| chat \| (\d+) \| (\d+) \| (\d+) \| \d+ \| \d+ \| (\d+) \|", text, re.M)
+    assert chat is not None
+    # 36 chat uses: 34 client, 2 server (the REST read and the participant write), both replaced by this app
+    assert chat.groups() == ("36", "34", "2", "2")
+    section = text.split("## Server side this app replaces")[1].split("##")[0]
+    assert "getConversationBySid" not in section  # client work the app only helps with is not listed there

@@ -7,7 +7,7 @@ import re
 from shared.scan.model import AREAS
 from shared.scan.rules import load_rulebook, load_symbols
 
-PREFIXES = ("npm:", "import:", "pypi:", "pyimport:", "rest:", "unmapped:")
+PREFIXES = ("npm:", "import:", "pypi:", "pyimport:", "rest:", "unmapped:", "maven:", "pod:", "nuget:", "cdn:")
 
 
 def test_every_symbol_key_names_a_member_of_the_model() -> None:
@@ -54,3 +54,12 @@ def test_unverified_and_replaced_rules_are_marked() -> None:
     assert not book["CHAT-M16"].has_counterpart
     assert "sendReadReceipt" not in book["CHAT-M16"].acs
     assert "'chat'" in book["TOKEN-CHATGRANT"].acs
+
+
+def test_replaced_by_is_server_work_and_app_support_client_work() -> None:
+    for rule in load_rulebook().rules:
+        if rule.replaced_by:
+            assert rule.side == "server", rule.id
+        if rule.app_support:
+            assert rule.side == "client", rule.id
+    assert "SID -> thread id map" in (load_rulebook().by_id["CHAT-T3"].app_support or "")

@@ -41,6 +41,36 @@ def test_concurrent_counter_increments_are_not_lost(container: AppContainer) -> 
     assert counts["media_bytes"] == 30 * 2**33
 
 
+def test_copied_messages_land_in_the_minute_they_were_copied(container: AppContainer) -> None:
+    from datetime import timedelta
+
+    from shared.state.tables import utcnow
+
+    run = container.runs.create_run(RunRecord(new_run_id(), kind="on_demand",
+                                              created_at=utcnow() - timedelta(minutes=3, seconds=10)))
+    container.runs.increment_counts(run.run_id, {"messages": 7, "media_bytes": 5})
+    container.runs.increment_counts(run.run_id, {"media_bytes": 5})  # no messages: no bucket change
+    container.runs.increment_counts(run.run_id, {"messages": 2})
+    assert container.runs.get_run(run.run_id).progress == {"bucketMinutes": 1, "messages": [0, 0, 0, 9]}
+
+
+def test_the_series_stays_short_by_widening_its_buckets() -> None:
+    from shared.state.runs import MAX_BUCKETS, add_to_series
+
+    series = {"bucketMinutes": 1, "messages": []}
+    for minute in range(MAX_BUCKETS):
+        series = add_to_series(series, minutes=minute + 0.5, count=1)
+    assert series == {"bucketMinutes": 1, "messages": [1] * MAX_BUCKETS}
+    series = add_to_series(series, minutes=MAX_BUCKETS + 0.5, count=4)  # minute 240: one bucket too many
+    assert series["bucketMinutes"] == 2
+    assert series["messages"] == [2] * (MAX_BUCKETS // 2) + [4]
+    assert sum(series["messages"]) == MAX_BUCKETS + 4
+    far = add_to_series(series, minutes=10_000, count=1)  # a week-long run still fits
+    assert len(far["messages"]) <= MAX_BUCKETS
+    assert far["bucketMinutes"] == 64
+    assert sum(far["messages"]) == MAX_BUCKETS + 5
+
+
 def test_run_lookups_reject_unknown_and_malformed_ids(container: AppContainer) -> None:
     with pytest.raises(RunNotFoundError):
         container.runs.get_run(new_run_id())

@@ -54,3 +54,12 @@ def rooms() -> None:
     client.video.v1.rooms.create(unique_name="standup", type="group")  # expect: REST-VIDEO-ROOMS
     for room in client.video.v1.rooms.list(status="in-progress"):  # expect: REST-VIDEO-ROOMS
         client.video.v1.rooms(room.sid).update(status="completed")  # expect: REST-VIDEO-ROOMS
+
+
+def close_all(client, sids: list[str]) -> None:
+    for sid in sids:
+        client.conversations.v1.conversations(sid).update(state="closed")  # expect: REST-CONV-THREAD-WRITE
+
+
+def nightly() -> None:
+    close_all(rest_client(), ["CH1"])

@@ -37,3 +37,18 @@ export class ChatScreen {
     conversation.typing(); // expect: CHAT-R1
   }
 }
+
+export class Inbox {
+  async open(client, sid) {
+    this.render(await client.getConversationBySid(sid)); // client is untyped here: not followed
+  }
+
+  async openWith(token, sid) {
+    const client = new ConversationsClient(token); // expect: CHAT-C1
+    this.render(await client.getConversationBySid(sid)); // expect: CHAT-T3
+  }
+
+  render(conversation) {
+    conversation.getParticipants().then((people) => people.forEach((p) => console.log(p.identity))); // expect: CHAT-P4, CHAT-P7
+  }
+}

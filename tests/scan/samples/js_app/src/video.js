@@ -25,3 +25,30 @@ function showParticipant(participant) {
 function highlight(identity) {
   document.title = identity;
 }
+
+export async function watch(token) {
+  const room = await TwilioVideo.connect(token); // expect: VIDEO-V1
+  const onLeave = (participant) => console.log(participant.sid); // expect: VIDEO-RP2
+  room.on("participantDisconnected", onLeave); // expect: VIDEO-RP1
+  return new Watcher();
+}
+
+class Watcher {
+  async start(token) {
+    this.room = await TwilioVideo.connect(token); // expect: VIDEO-V1
+    this.room.on("dominantSpeakerChanged", this.onSpeaker); // expect: VIDEO-Q1
+  }
+
+  onSpeaker(speaker) {
+    document.title = speaker.identity; // expect: VIDEO-RP2
+  }
+}
+
+export async function joinAndLeave(token) {
+  const room = await TwilioVideo.connect(token, { region: "de1" }); // expect: VIDEO-V1, VIDEO-Q7
+  leave(room);
+}
+
+function leave(room) {
+  room.disconnect(); // expect: VIDEO-J7
+}

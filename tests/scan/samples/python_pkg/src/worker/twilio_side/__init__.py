@@ -1,0 +1,1 @@
+from .clients import make_client as make_client
