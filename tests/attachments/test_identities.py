@@ -130,9 +130,10 @@ def awkward(attachment_environ: dict[str, str], seeder: TwilioSeeder) -> tuple[A
     seeder.channel_message(channel, "ユーザー/名前 مرحبا", "in the old Chat API")
     engine = app.container.export_engine
     try:
-        from shared.export import Selection
+        from shared.export import MigrationRequest
 
-        report = engine.runner.run(Selection(services=(seeder.service_sid,), legacy_public=True))
+        report = engine.runner.run(MigrationRequest(services=(seeder.service_sid,),
+                                                    include_legacy_public_channels=True))
     finally:
         engine.close()
     assert {o.conversation_sid: o.status for o in report.outcomes} == {conv.sid: "done", channel.sid: "done"}
