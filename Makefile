@@ -3,10 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INFRA_VENV := .venv-infra
+# Web pages are tested in Debian's Chromium, driven by Playwright (its own browser download cannot run here).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: setup infra-venv demo test lint typecheck pytest clean
 
-setup: $(VENV)/.installed node_modules/.installed infra-venv
+setup: $(VENV)/.installed node_modules/.installed infra-venv $(CHROMIUM)
+
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

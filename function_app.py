@@ -13,7 +13,9 @@ import os
 import azure.functions as func
 
 from shared.container import AppContainer
-from shared.triggers import attachments, fanout, health, migrations, openapi, tokens, video
+from shared.settings import load_telemetry_settings
+from shared.telemetry import configure_telemetry
+from shared.triggers import archives, attachments, console, fanout, health, migrations, openapi, tokens, video
 
 logging.getLogger("azure").setLevel(logging.WARNING)  # the SDKs log every request at INFO
 
@@ -27,10 +29,13 @@ def create_app(container: AppContainer) -> func.FunctionApp:
     function_app.register_functions(fanout.build_blueprint(container))
     function_app.register_functions(video.build_blueprint(container))
     function_app.register_functions(attachments.build_blueprint(container))
+    function_app.register_functions(archives.build_blueprint(container))
     function_app.register_functions(openapi.build_blueprint(container))
+    function_app.register_functions(console.build_blueprint(container))
     return function_app
 
 
+configure_telemetry(load_telemetry_settings(os.environ))  # off without APPLICATIONINSIGHTS_CONNECTION_STRING
 container = AppContainer.from_environ(os.environ)
 if container.settings_error is not None:
     logging.getLogger(__name__).error("%s", container.settings_error)

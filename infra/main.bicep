@@ -123,6 +123,13 @@ param publicBaseUrl string = ''
 @description('NCRONTAB schedule (six fields, UTC) of the nightly sync timer.')
 param nightlySchedule string = '0 0 2 * * *'
 
+@description('E-mail address the cutover alerts go to (dead letters, a failed run, many 429s, no nightly run); empty: the portal only.')
+param alertEmail string = ''
+
+@description('429 answers from ACS and Twilio within 15 minutes that raise an alert.')
+@minValue(1)
+param throttleAlertThreshold int = 500
+
 @description('Upper bound on Function App instances.')
 @minValue(40)
 @maxValue(1000)
@@ -235,6 +242,19 @@ module monitoring 'modules/monitoring.bicep' = {
     applicationInsightsName: 'appi-${resourceToken}'
     location: location
     tags: tags
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    resourceToken: resourceToken
+    alertEmail: alertEmail
+    throttleThreshold: throttleAlertThreshold
   }
 }
 
@@ -377,6 +397,7 @@ var appSettings = {
   FANOUT_RETRY_BASE_SECONDS: '10'
   FANOUT_RETRY_MAX_SECONDS: '3600'
   FANOUT_CACHE_SECONDS: '5'
+  FANOUT_QUEUE_FIRST_ATTEMPT: 'false'
   // Twilio Video migration: rooms made on first use, roles, room token lifetime (docs/video.md).
   VIDEO_ROOM_TABLE: 'videorooms'
   VIDEO_ROOM_VALIDITY_MINUTES: '10080'

@@ -13,6 +13,7 @@
 7. Twilio Video: two users join an ACS room by its Twilio room name, a call is simulated there, and a subscriber
    receives Twilio room status callbacks, signatures verified.
 8. ``acs-migrate scan`` on a small Twilio app (scripts/sample_twilio_app): each SDK use and its ACS counterpart.
+9. A screenshot of the operator console (``/api/console``) after the migration, saved to ``.run/console.png``.
 
 Everything started here is stopped by PID when the demo ends, also when a step fails.
 """
@@ -38,6 +39,7 @@ from scripts.rehearsal_settings import REPO_ROOT, write_rehearsal_settings
 
 ACS_TIME_SCALE = "0.01"
 SAMPLE_APP = Path(__file__).resolve().parent / "sample_twilio_app"
+SCREENSHOT = Path(__file__).resolve().parents[1] / ".run" / "console.png"
 FUNCTION_KEY = "demo-function-key-" + secrets.token_hex(8)
 BACKEND_KEY = "demo-backend-key-" + secrets.token_hex(16)
 
@@ -172,8 +174,21 @@ def main() -> int:
         run_video_demo(azurite.connection_string)
         say("acs-migrate scan: the Twilio SDK uses in a small sample app and what replaces each in ACS")
         run_cli("scan", str(SAMPLE_APP), env=env)
+        console_screenshot(str(host.info["url"]))
     say("Stopped every service this demo started.")
     return 0
+
+
+def console_screenshot(host_url: str) -> None:
+    """The operator console after the migration, as a PNG (headless Debian Chromium through Playwright)."""
+    from scripts.console_browser import MISSING, chromium_executable, save_console_screenshot
+
+    if chromium_executable() is None:
+        say(f"Console screenshot skipped: {MISSING.removeprefix('browser tests skipped: ')}")
+        return
+    path = save_console_screenshot(host_url, FUNCTION_KEY, SCREENSHOT)
+    say(f"The operator console after the migration: {host_url}/api/console?code=<function key>",
+        f"screenshot saved to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
 
 
 def _container(env: dict[str, str]) -> Any:

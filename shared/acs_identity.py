@@ -3,11 +3,22 @@
 ``AcsIdentityService.ensure_user`` gives every identity exactly one ACS user, even when
 many first requests race: the first mapping inserted wins, and a loser deletes the ACS
 user it created and returns the winner's.
+
+``issue_token`` reads the mapping from a small in-process cache (``MappingCache``), so a
+token costs no Table read once the identity has been seen. The cache can never serve an
+erased identity: an erase through this process drops the entry; an erase through another
+instance deletes the ACS user, so ACS refuses to issue for the cached user (404) and the
+mapping is read again from the store (and, the identity being gone, created anew as on
+first sight). Tokens themselves are never cached: each request is a fresh ``get_token``,
+so a revocation (which ACS applies to tokens issued before it) is never undone by a cache.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,15 +60,64 @@ def parse_expires_on(value: object) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+class MappingCache:
+    """Identity -> mapping, at most ``size`` entries (least recently used dropped), each kept ``ttl`` seconds."""
+
+    def __init__(self, *, size: int = 10_000, ttl: float = 600.0) -> None:
+        self._size = size
+        self._ttl = ttl
+        self._entries: OrderedDict[str, tuple[IdentityMapping, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, identity: str) -> IdentityMapping | None:
+        with self._lock:
+            entry = self._entries.get(identity)
+            if entry is None:
+                return None
+            if time.monotonic() - entry[1] > self._ttl:
+                del self._entries[identity]
+                return None
+            self._entries.move_to_end(identity)
+            return entry[0]
+
+    def put(self, mapping: IdentityMapping) -> None:
+        if self._size <= 0:
+            return
+        with self._lock:
+            self._entries[mapping.identity] = (mapping, time.monotonic())
+            self._entries.move_to_end(mapping.identity)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def drop(self, identity: str) -> None:
+        with self._lock:
+            self._entries.pop(identity, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 class AcsIdentityService:
     """Maps identities to ACS users and issues their tokens."""
 
-    def __init__(self, *, store: IdentityStore, client: CommunicationIdentityClient) -> None:
+    def __init__(self, *, store: IdentityStore, client: CommunicationIdentityClient,
+                 cache: MappingCache | None = None) -> None:
         self._store = store
         self._client = client
+        self._cache = cache if cache is not None else MappingCache()
+
+    @property
+    def cache(self) -> MappingCache:
+        return self._cache
 
     def ensure_user(self, identity: str, *, kind: str = "chat", display_name: str | None = None) -> IdentityMapping:
-        """The identity's mapping, creating its ACS user on first sight (one winner under races)."""
+        """The identity's mapping (read from the store), creating its ACS user on first sight (one winner)."""
+        mapping = self._ensure_user(identity, kind=kind, display_name=display_name)
+        self._cache.put(mapping)
+        return mapping
+
+    def _ensure_user(self, identity: str, *, kind: str, display_name: str | None) -> IdentityMapping:
         existing = self._store.find_identity(identity)
         if existing is not None:
             return existing
@@ -80,20 +140,33 @@ class AcsIdentityService:
                                   target="scopes")
         if not MIN_EXPIRY <= expires_in <= MAX_EXPIRY:
             raise BadRequestError("expiresInMinutes must be between 60 and 1440.", target="expiresInMinutes")
-        mapping = self.ensure_user(identity)
-        token = self._client.get_token(
-            CommunicationUserIdentifier(mapping.acs_user_id), list(scopes), token_expires_in=expires_in
-        )
+        cached = self._cache.get(identity)
+        mapping = cached or self.ensure_user(identity)
+        try:
+            token = self._client.get_token(
+                CommunicationUserIdentifier(mapping.acs_user_id), list(scopes), token_expires_in=expires_in
+            )
+        except ResourceNotFoundError:
+            if cached is None:
+                raise
+            # Erased through another instance since it was cached: read the store again (never the cache).
+            self._cache.drop(identity)
+            mapping = self.ensure_user(identity)
+            token = self._client.get_token(
+                CommunicationUserIdentifier(mapping.acs_user_id), list(scopes), token_expires_in=expires_in
+            )
         return IssuedToken(identity, mapping.acs_user_id, token.token, parse_expires_on(token.expires_on), scopes)
 
     def revoke_tokens(self, identity: str) -> IdentityMapping:
         """Revoke every token of the identity's ACS user; raises ``IdentityNotFoundError`` if unmapped."""
+        self._cache.drop(identity)
         mapping = self._store.get_identity(identity)
         self._client.revoke_tokens(CommunicationUserIdentifier(mapping.acs_user_id))
         return mapping
 
     def delete_user(self, identity: str) -> IdentityMapping | None:
         """Remove the mapping, then the ACS user; succeeds when both are already gone."""
+        self._cache.drop(identity)
         mapping = self._store.delete_identity(identity)
         if mapping is not None:
             self._delete_acs_user(mapping.acs_user_id)

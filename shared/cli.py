@@ -26,6 +26,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .archive_cutoff import MAX_KEEP_NEWEST, ArchiveCutoff
 from .container import AppContainer
 from .errors import NotFoundError
 from .export import ExportEngine, ExportOutcome, MigrationRequest, RunReport
@@ -46,6 +47,17 @@ def _since(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) > MAX_KEEP_NEWEST:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from 0 to {MAX_KEEP_NEWEST}")
+    return int(value)
+
+
+def _cutoff(args: argparse.Namespace) -> ArchiveCutoff | None:
+    before, keep = getattr(args, "archive_before", None), getattr(args, "archive_keep_newest", None)
+    return ArchiveCutoff(before=before, keep_newest=keep) if before is not None or keep is not None else None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="acs-migrate", description="Copy Twilio chat history into ACS threads.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--since", type=_since, help="only conversations created on or after this date")
         command.add_argument("--include-legacy-public-channels", action="store_true",
                              help="also copy public Programmable Chat channels (invisible to Conversations)")
+        cutoff = command.add_mutually_exclusive_group()
+        cutoff.add_argument("--archive-before", type=_since, metavar="DATE",
+                            help="archive the messages older than DATE instead of copying them (docs/archive.md)")
+        cutoff.add_argument("--archive-keep-newest", type=_count, metavar="N",
+                            help="archive all but the newest N messages of each conversation")
     status = sub.add_parser("status", help="runs and their counts from Table Storage; with a run id, its "
                                            "failed and not-migratable conversations and why")
     status.add_argument("run", nargs="?", metavar="RUN_ID")
@@ -78,7 +95,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _request(args: argparse.Namespace, *, dry_run: bool = False) -> MigrationRequest:
     return MigrationRequest(services=tuple(args.service), conversations=tuple(args.conversation), since=args.since,
-                            dry_run=dry_run, include_legacy_public_channels=args.include_legacy_public_channels)
+                            dry_run=dry_run, include_legacy_public_channels=args.include_legacy_public_channels,
+                            archive=_cutoff(args))
 
 
 def _duration(seconds: float) -> str:
@@ -90,15 +108,23 @@ def _duration(seconds: float) -> str:
 # ---------------------------------------------------------------------------------------------- plan
 def cmd_plan(engine: ExportEngine, args: argparse.Namespace) -> int:
     conversations = engine.runner.select(_request(args, dry_run=True))
-    planned = plan_run(engine.source, conversations, engine.settings.export)
+    cutoff = _cutoff(args)
+    planned = plan_run(engine.source, conversations, engine.settings.export, cutoff=cutoff)
     table = Table(title="Export plan")
-    for column in ("conversation", "source", "topic", "participants", "messages", "media bytes", "at least"):
-        table.add_column(column, justify="right" if column in ("participants", "messages", "media bytes") else "left")
+    columns = ["conversation", "source", "topic", "participants", "messages", "media bytes", "at least"]
+    if cutoff is not None:
+        columns += ["archived", "at least, with cutoff"]
+    for column in columns:
+        table.add_column(column, justify="right" if column in ("participants", "messages", "media bytes",
+                                                               "archived") else "left")
     for item in planned.conversations:
         conv = item.conversation
         note = "" if item.migratable else " (over 250: not migratable)"
-        table.add_row(conv.sid, conv.source, conv.topic[:40], f"{item.participants}{note}", str(item.messages),
-                      str(item.media_bytes), _duration(item.minimum_seconds))
+        row = [conv.sid, conv.source, conv.topic[:40], f"{item.participants}{note}", str(item.messages),
+               str(item.media_bytes), _duration(item.minimum_seconds)]
+        if cutoff is not None:
+            row += [str(item.archived), _duration(item.minimum_seconds_archived or 0.0)]
+        table.add_row(*row)
     console.print(table)
     console.print(
         f"{len(planned.conversations)} conversations, {planned.participants} participants, "
@@ -106,6 +132,12 @@ def cmd_plan(engine: ExportEngine, args: argparse.Namespace) -> int:
         f"ACS's limits imply at least {_duration(planned.minimum_seconds)} "
         f"with {engine.settings.export.concurrency} conversations in flight."
     )
+    floor = planned.minimum_seconds_archived
+    if cutoff is not None and floor is not None:
+        console.print(
+            f"Floor without the archive cutoff: {_duration(planned.minimum_seconds)}; with it "
+            f"({cutoff.describe()}): {_duration(floor)}, {planned.archived} messages archived instead of copied."
+        )
     return ExitCode.OK
 
 
@@ -195,8 +227,9 @@ def _listing(title: str, rows: list[tuple[str, str]]) -> None:
 
 
 def _print_report(report: RunReport) -> None:
-    console.print(f"Run {report.run_id}: {_counts_line(report.counts)} copied in {_duration(report.seconds)}, "
-                  f"{report.throttled} ACS 429s.")
+    archived = f" ({report.archived} archived)" if report.archived else ""
+    console.print(f"Run {report.run_id}: {_counts_line(report.counts)} copied{archived} in "
+                  f"{_duration(report.seconds)}, {report.throttled} ACS 429s.")
     _listing("Failed", [(o.conversation_sid, o.reason or "") for o in report.failures])
     _listing("Not migratable", [(o.conversation_sid, o.reason or "") for o in report.not_migratable])
     _listing("Unfinished (rerun to resume)", [(o.conversation_sid, o.reason or "") for o in report.unfinished])
@@ -272,7 +305,7 @@ def cmd_replay_dead_events(container: AppContainer, args: argparse.Namespace) ->
 # ---------------------------------------------------------------------------------------------- verify
 def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
     table = Table(title="Verify: Twilio vs ACS")
-    for column in ("conversation", "thread", "status", "Twilio", "ACS", "media", "receipts", "result"):
+    for column in ("conversation", "thread", "status", "Twilio", "ACS", "archived", "media", "receipts", "result"):
         table.add_column(column)
     differences = 0
     records = engine.verifier.records(list(args.conversation) or None)
@@ -282,8 +315,8 @@ def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
         result = "[green]same" if verdict.ok else "[red]" + "; ".join(verdict.problems[:3]) + (
             f" (+{len(verdict.problems) - 3} more)" if len(verdict.problems) > 3 else "")
         table.add_row(verdict.conversation_sid, (verdict.thread_id or "-")[:24], verdict.status,
-                      str(verdict.twilio_messages), str(verdict.acs_messages), str(verdict.media),
-                      str(verdict.receipts), result)
+                      str(verdict.twilio_messages), str(verdict.acs_messages), str(verdict.archived),
+                      str(verdict.media), str(verdict.receipts), result)
     console.print(table)
     console.print(f"{len(records)} conversations checked, {differences} with differences.")
     return ExitCode.FAILED if differences else ExitCode.OK

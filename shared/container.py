@@ -16,7 +16,14 @@ from azure.data.tables import TableServiceClient
 
 from . import __version__, acs_clients
 from .acs_identity import AcsIdentityService
-from .attachments import AttachmentLinks, AttachmentService, BlobSigner, ParticipantBlobAccess, ThreadMembership
+from .attachments import (
+    ArchiveService,
+    AttachmentLinks,
+    AttachmentService,
+    BlobSigner,
+    ParticipantBlobAccess,
+    ThreadMembership,
+)
 from .auth import BearerVerifier, CallerAuthenticator
 from .errors import ServiceUnavailableError
 from .fanout.services import FanoutServices, build_fanout
@@ -196,6 +203,12 @@ class AppContainer:
     def attachments(self) -> AttachmentService:
         return AttachmentService(conversations=self.conversations, access=self.thread_access,
                                  container=self.settings.names.media_container)
+
+    @functools.cached_property
+    def archives(self) -> ArchiveService:
+        """Archived history (docs/archive.md), behind the same participant gate as attachments."""
+        return ArchiveService(conversations=self.conversations, access=self.thread_access,
+                              container=self.settings.names.media_container)
 
     @functools.cached_property
     def migration_runs(self) -> MigrationRunService:

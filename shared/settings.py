@@ -177,6 +177,7 @@ class FanoutSettings:
     retry_base_seconds: float = 10.0  # first retry delay; doubles per attempt
     retry_max_seconds: float = 3600.0  # cap of the retry delay
     cache_seconds: float = 5.0  # how long subscriptions and id lookups are cached per instance
+    queue_first_attempt: bool = False  # every first attempt through the delivery queue (the pre-issue-18 path)
 
 
 ROOM_ROLES = ("Presenter", "Attendee", "Consumer", "Collaborator")
@@ -581,6 +582,7 @@ def _load_fanout(reader: _Reader) -> FanoutSettings:
         retry_base_seconds=number("FANOUT_RETRY_BASE_SECONDS", defaults.retry_base_seconds, 0, 3600),
         retry_max_seconds=number("FANOUT_RETRY_MAX_SECONDS", defaults.retry_max_seconds, 0, 7 * 24 * 3600),
         cache_seconds=number("FANOUT_CACHE_SECONDS", defaults.cache_seconds, 0, 3600),
+        queue_first_attempt=flag("FANOUT_QUEUE_FIRST_ATTEMPT", defaults.queue_first_attempt),
     )
 
 
@@ -718,3 +720,24 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if reader.problems:
         raise SettingsError(reader.problems)
     return settings
+
+
+@dataclass(frozen=True)
+class TelemetrySettings:
+    """Where OpenTelemetry goes: Azure Monitor when a connection string is set, nowhere otherwise."""
+
+    connection_string: Secret | None = None
+    managed_identity_client_id: str | None = None  # from APPLICATIONINSIGHTS_AUTHENTICATION_STRING (Entra ID)
+
+    @property
+    def enabled(self) -> bool:
+        return self.connection_string is not None
+
+
+def load_telemetry_settings(environ: Mapping[str, str]) -> TelemetrySettings:
+    """Read apart from the rest, so telemetry works (and reports) even while other settings are bad."""
+    connection = (environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING") or "").strip()
+    auth = environ.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING") or ""
+    parts = dict(p.split("=", 1) for p in auth.split(";") if "=" in p)
+    client_id = parts.get("ClientId", "").strip() if parts.get("Authorization", "").lower() == "aad" else ""
+    return TelemetrySettings(Secret(connection) if connection else None, client_id or None)

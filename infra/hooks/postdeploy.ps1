@@ -68,6 +68,8 @@ if (-not (Get-Command az -ErrorAction SilentlyContinue)) {
 
 # Invoke-Az: runs az; its output in $script:AzOut, its error text in $script:AzError; $true on success.
 function Invoke-Az([object[]]$Arguments) {
+    # az's stderr goes to a file; 'Continue' here so a native error line is never turned into a throw.
+    $ErrorActionPreference = 'Continue'
     $errorFile = [System.IO.Path]::GetTempFileName()
     try {
         $output = & az @Arguments --only-show-errors 2>$errorFile

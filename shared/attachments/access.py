@@ -69,9 +69,10 @@ class BlobContent:
     content_disposition: str
 
 
-def content_disposition(filename: str, content_type: str) -> str:
-    """``inline`` for types that cannot script, else ``attachment``; the name in ASCII and in UTF-8 (RFC 6266)."""
-    kind = "inline" if content_type.lower().startswith(INLINE_TYPES) else "attachment"
+def content_disposition(filename: str, content_type: str, *, inline: bool = False) -> str:
+    """``inline`` for types that cannot script (or when the caller vouches for the content, ``inline=True``),
+    else ``attachment``; the name in ASCII and in UTF-8 (RFC 6266)."""
+    kind = "inline" if inline or content_type.lower().startswith(INLINE_TYPES) else "attachment"
     ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename) or "attachment"
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
@@ -105,10 +106,12 @@ class ParticipantBlobAccess:
         expected_metadata: Mapping[str, str] | None = None,
         stream: bool = False,
         not_found: str = "No such attachment, or you are not a participant of its conversation.",
+        inline: bool = False,
     ) -> BlobLink | UnsignedLink | BlobContent:
         """A link (or, with ``stream``, the bytes) for a participant of ``thread_id``; ``NotFoundError`` else.
 
         ``filename`` defaults to the blob's ``filename`` metadata (``filename_metadata``), else its name.
+        ``inline``: shown in the browser whatever its type (the archive's own script-free page).
 
         ``stream=False`` never reads the bytes: an unsignable deployment answers ``UnsignedLink``
         and the caller decides whether to ask again with ``stream=True``.
@@ -125,7 +128,8 @@ class ParticipantBlobAccess:
             raise BlobNotFoundError(not_found)
         assert properties is not None
         content_type = properties.content_settings.content_type or "application/octet-stream"
-        disposition = content_disposition(filename or filename_of(properties.metadata, blob_name), content_type)
+        disposition = content_disposition(filename or filename_of(properties.metadata, blob_name), content_type,
+                                          inline=inline)
         if not stream:
             expires_on = self._clock() + self._lifetime
             url = self._signer.sign(container, blob_name, expires_on=expires_on, content_type=content_type,

@@ -3,6 +3,7 @@ ledger row settled per conversation when it ends (outcomes.py decides how an out
 
 from __future__ import annotations
 
+from .. import telemetry
 from ..state import ConversationStore, RunStore
 from ..state.ledger import LedgerStatus, RunConversation, RunLedgerStore, settled_entry
 from .outcomes import counts_as
@@ -18,6 +19,7 @@ class RunAccounting:
 
     def progress(self, run_id: str, *, messages: int, media_bytes: int) -> None:
         """What one slice copied, shown while the run goes on (the ledger decides the final figures)."""
+        telemetry.messages_copied(messages, run_id=run_id)
         if messages or media_bytes:
             self._runs.increment_counts(run_id, {"messages": messages, "media_bytes": media_bytes})
 
@@ -41,4 +43,5 @@ class RunAccounting:
         if not moved:
             return None
         self._runs.increment_counts(run_id, {str(status): 1})
+        telemetry.conversation_settled(run_id, str(status))
         return status

@@ -2,6 +2,7 @@
 
 Every client is built with ``retry_total=0``: a retried send could duplicate a message,
 so retries are ours (``retry.Retrier``), with reconciliation after an unknown outcome.
+The session reads proxy settings once, when built (``trust_env`` off).
 ``ChatClient.get_chat_thread_client`` would drop the transport options (research acs.md
 §0.4), so thread clients are built directly.
 """
@@ -25,6 +26,10 @@ class AcsChat:
     def __init__(self, acs: AcsSettings, *, pool_size: int = 64) -> None:
         self._acs = acs
         session = requests.Session()
+        # Proxies for the endpoint (HTTPS_PROXY, NO_PROXY) looked up once here, not on every send: with
+        # trust_env on, requests re-reads the environment and ~/.netrc per request (~6 % of an export's CPU).
+        session.proxies.update(requests.utils.get_environ_proxies(acs.endpoint))
+        session.trust_env = False
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
         session.mount("https://", adapter)
         session.mount("http://", adapter)

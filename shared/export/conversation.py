@@ -22,11 +22,14 @@ from typing import Any, cast
 
 from azure.communication.chat import ChatParticipant, ChatThreadClient, CommunicationUserIdentifier
 
+from ..archive_cutoff import ArchiveCutoff
 from ..errors import ConcurrentUpdateError, LeaseHeldError
 from ..settings import ExportSettings
 from ..state import ConversationRecord, ConversationStore, MessageMapping, MessageMapStore
 from ..state.messages import MessageNotFoundError
 from .acs_chat import AcsChat
+from .archive.archiver import ArchiveJob, ConversationArchiver, ThreadLink
+from .archive.progress import ArchiveProgress
 from .changes import copied_changes
 from .content import CopiedMedia, OutgoingPart, build_parts, content_hash
 from .lost_sends import find_sent, newest_pages
@@ -63,6 +66,7 @@ class ExportOutcome:
     work_left: bool = False
     reason: str | None = None
     thread_id: str | None = None
+    archived: int = 0  # messages written to the archive transcript in this slice (docs/archive.md)
 
 
 @dataclass
@@ -88,10 +92,12 @@ class _Slice:
     pending_media: int = 0
     partial: dict[str, dict[int, str]] = field(default_factory=dict)  # message SID -> part -> ACS id
     size_hint: int = 0  # messages left to copy, when known: sends of big conversations go first
+    cutoff: ArchiveCutoff | None = None  # the run's archive cutoff (fixes the boundary of a conversation once)
     sent: int = 0
     media_bytes: int = 0
     edits: int = 0
     deletions: int = 0
+    archived: int = 0
 
 
 class NotMigratableError(Exception):
@@ -120,8 +126,10 @@ class ConversationExporter:
         retrier: Retrier,
         stop: threading.Event,
         owner: str | None = None,
+        archiver: ConversationArchiver | None = None,
     ) -> None:
         self._account_sid = account_sid
+        self._archiver = archiver
         self._source = source
         self._people = people
         self._media = media
@@ -150,12 +158,14 @@ class ConversationExporter:
         run_id: str | None = None,
         size_hint: int = 0,
         check_changes: bool | None = None,
+        archive: ArchiveCutoff | None = None,
     ) -> ExportOutcome:
         """Copy what is new in one conversation until done or ``deadline`` (``time.monotonic()``).
 
         ``size_hint`` (its message count, if known) ranks its sends against other conversations'.
         ``check_changes``: look for Twilio edits and deletions of copied messages once per run (None), now
         (True: a live sync after an edit) or not at all (False: a nightly run between deep sweeps).
+        ``archive``: the run's cutoff; older messages go to the archive (shared/export/archive/).
         """
         conv = conversation if isinstance(conversation, SourceConversation) else self._resolve(conversation)
         # One lease owner per slice, not per process: a host runs several work items at once, and two items for
@@ -170,7 +180,7 @@ class ConversationExporter:
         if record.status == "not_migratable":
             self._conversations.release_lease(conv.sid, owner=owner)
             return ExportOutcome(conv.sid, "not_migratable", reason=record.last_error, thread_id=record.thread_id)
-        work = _Slice(conv, record, owner=owner, size_hint=size_hint,
+        work = _Slice(conv, record, owner=owner, size_hint=size_hint, cutoff=archive,
                       writer=ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"write-{conv.sid}"))
         try:
             work.record = self._save(work, status="running", source=conv.source, service_sid=conv.service_sid,
@@ -216,7 +226,7 @@ class ConversationExporter:
     def _outcome(self, work: _Slice, status: str, *, work_left: bool = False, reason: str | None = None
                  ) -> ExportOutcome:
         return ExportOutcome(work.conv.sid, status, work.sent, work.media_bytes, work.edits, work.deletions,
-                             work_left, reason, work.record.thread_id)
+                             work_left, reason, work.record.thread_id, work.archived)
 
     # ------------------------------------------------------------------ the slice
     def _run(self, work: _Slice, deadline: float | None, check_changes: bool | None) -> ExportOutcome:
@@ -233,6 +243,11 @@ class ConversationExporter:
         # so the nightly run sees a rename in Twilio (Planner.has_work).
         names = names_digest((identity_of(p), self._participant_person(work, p).display_name) for p in participants)
         work.record = self._save(work, attributes={**work.record.attributes, PARTICIPANT_NAMES: names})
+        if self._archiver is not None and not self._archive(work, participants, deadline):
+            if self._stop.is_set():
+                raise Cancelled
+            self._save(work, status="pending")
+            return self._outcome(work, "in_progress", work_left=True, reason="time budget used up while archiving")
         due = check_changes if check_changes is not None else (
             work.record.attributes.get("changesCheckedRun") != work.record.run_id)
         if work.record.high_water_index >= 0 and due:
@@ -246,6 +261,28 @@ class ConversationExporter:
         self._send_receipts(work, participants)
         self._save(work, status="done")
         return self._outcome(work, "done")
+
+    def _archive(self, work: _Slice, participants: list[SourceParticipant], deadline: float | None) -> bool:
+        """Write or maintain the conversation's archive (if it has or gets one) before any copy is sent."""
+        assert self._archiver is not None
+        assert work.record.thread_id is not None
+        thread_id = work.record.thread_id
+
+        def save(progress: ArchiveProgress, high_water: int | None) -> None:
+            changes: dict[str, object] = {"attributes": {**work.record.attributes, "archive": progress.to_json()}}
+            if high_water is not None:  # the link is sent: the archive is complete
+                changes["high_water_index"] = high_water
+                work.archived = progress.count
+            self._save(work, **changes)
+
+        def link() -> ThreadLink:
+            return ThreadLink(client=self._creator_client(work), pacer=self._send_pacers.get(thread_id),
+                              retrier=self._retrier, conversation_sid=work.conv.sid)
+
+        job = ArchiveJob(work.conv, participants, work.cutoff, work.record.run_id, work.record.high_water_index,
+                         work.record.message_count, ArchiveProgress.from_json(work.record.attributes.get("archive")),
+                         save, link, self._stop.is_set)
+        return self._archiver.advance(job, deadline)
 
     def _save(self, work: _Slice, **changes: object) -> ConversationRecord:
         """Update the record (renewing the lease) after every write already queued; waits for it."""

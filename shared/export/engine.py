@@ -12,6 +12,9 @@ from ..state import ConversationStore, IdentityStore, MessageMapStore, RunStore
 from ..state.ledger import RunLedgerStore
 from ..state.media import MediaStore
 from .acs_chat import AcsChat
+from .archive.archiver import ConversationArchiver
+from .archive.link import ArchiveLinks
+from .archive.store import ArchiveStore
 from .conversation import ConversationExporter
 from .media import MediaCopier
 from .pacing import Pacer
@@ -37,6 +40,7 @@ class ExportEngine:
     verifier: Verifier
     stats: RetryStats
     stop: threading.Event
+    archiver: ConversationArchiver | None = None
 
     def close(self) -> None:
         self.chat.close()
@@ -68,11 +72,14 @@ def build_export_engine(
     identity_pacer = Pacer(export.identity_limits, time_scale=export.rate_time_scale, stop=stop)
     links = AttachmentLinks(settings.attachments.public_base_url)
     people = People(identities=identities, source=source, pacer=identity_pacer, retrier=retrier)
+    copier = MediaCopier(reader=reader, store=media, retrier=retrier, links=links)
+    archiver = ConversationArchiver(source=source, people=people, media=copier, store=ArchiveStore(media),
+                                    retrier=retrier, links=ArchiveLinks(settings.attachments.public_base_url))
     exporter = ConversationExporter(
         account_sid=settings.twilio.account_sid,
         source=source,
         people=people,
-        media=MediaCopier(reader=reader, store=media, retrier=retrier, links=links),
+        media=copier,
         chat=chat,
         conversations=conversations,
         messages=messages,
@@ -80,9 +87,11 @@ def build_export_engine(
         retrier=retrier,
         stop=stop,
         owner=owner,
+        archiver=archiver,
     )
     runner = ExportRunner(exporter=exporter, source=source, runs=runs, ledger=ledger, conversations=conversations,
                           concurrency=export.concurrency, stats=stats, stop=stop)
     verifier = Verifier(source=source, conversations=conversations, messages=messages, identities=identity_store,
                         media=media, chat=chat, people=people, links=links)
-    return ExportEngine(settings, source, exporter, runner, chat, reader, people, verifier, stats, stop)
+    return ExportEngine(settings, source, exporter, runner, chat, reader, people, verifier, stats, stop,
+                        archiver=archiver)

@@ -1,7 +1,10 @@
 """Run a producer ahead of its consumer in a background thread, with a bounded buffer.
 
 Twilio reads (and media copies) for a conversation overlap ACS's paced sends; the buffer
-bounds memory whatever the history length.
+bounds memory whatever the history length. Items cross between the threads in chunks
+(up to ``chunk`` at a time; at once whenever the consumer has nothing left to take), so
+while the consumer is the slower one the threads wake each other once per chunk, not once
+per item.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ class _Failure:
 class Prefetch(Generic[T]):
     """Iterates ``source`` in a daemon thread, at most ``depth`` items ahead; ``close()`` stops it."""
 
-    def __init__(self, source: Iterator[T], *, depth: int, name: str) -> None:
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
+    def __init__(self, source: Iterator[T], *, depth: int, name: str, chunk: int = 32) -> None:
+        self._chunk = max(1, min(chunk, depth))
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, depth // self._chunk))
         self._closed = threading.Event()
         self._source = source
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -41,23 +45,29 @@ class Prefetch(Generic[T]):
         return False
 
     def _run(self) -> None:
+        batch: list[object] = []
         try:
             for item in self._source:
-                if not self._put(item):
-                    return
+                batch.append(item)
+                if len(batch) >= self._chunk or self._queue.empty():
+                    if not self._put(batch):
+                        return
+                    batch = []
         except BaseException as exc:  # handed to the consumer, which re-raises it  # noqa: BLE001
-            self._put(_Failure(exc))
+            self._put([*batch, _Failure(exc)])
             return
-        self._put(_END)
+        self._put([*batch, _END])
 
     def __iter__(self) -> Iterator[T]:
         while True:
-            item = self._queue.get()
-            if item is _END:
-                return
-            if isinstance(item, _Failure):
-                raise item.error
-            yield item  # type: ignore[misc]
+            batch = self._queue.get()
+            assert isinstance(batch, list)
+            for item in batch:
+                if item is _END:
+                    return
+                if isinstance(item, _Failure):
+                    raise item.error
+                yield item
 
     def close(self) -> None:
         self._closed.set()

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..archive_cutoff import ArchiveCutoff
+
 
 @dataclass(frozen=True)
 class MigrationRequest:
@@ -20,6 +22,7 @@ class MigrationRequest:
     since: datetime | None = None  # only conversations created at or after this moment
     dry_run: bool = False  # plan and count, copy nothing
     include_legacy_public_channels: bool = False  # also public Programmable Chat channels
+    archive: ArchiveCutoff | None = None  # archiveBefore / archiveKeepNewest: older messages go to an archive
 
     def to_parameters(self) -> dict[str, Any]:
         """The request under its JSON names (the run row's ``parameters``)."""
@@ -29,6 +32,7 @@ class MigrationRequest:
             "since": self.since.isoformat() if self.since else None,
             "dryRun": self.dry_run,
             "includeLegacyPublicChannels": self.include_legacy_public_channels,
+            **(self.archive.to_parameters() if self.archive is not None else {}),
         }
 
     @classmethod
@@ -43,4 +47,10 @@ class MigrationRequest:
             dry_run=bool(parameters.get("dryRun", False)),
             include_legacy_public_channels=bool(parameters.get("includeLegacyPublicChannels",
                                                                parameters.get("legacyPublicChannels", False))),
+            archive=_archive(parameters),
         )
+
+
+def _archive(parameters: dict[str, Any]) -> ArchiveCutoff | None:
+    cutoff = ArchiveCutoff.from_parameters(parameters)
+    return cutoff if cutoff.active else None

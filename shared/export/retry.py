@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
+from .. import telemetry
 from .pacing import Cancelled
 
 T = TypeVar("T")
@@ -194,6 +195,7 @@ class Retrier:
                     if throttles > self.attempts * THROTTLE_BUDGET:
                         break
                     delay = self.backoff(min(throttles, 6), failure)
+                    telemetry.throttled(service, delay)
                     if on_throttle is not None:  # the pacer waits before the next attempt
                         on_throttle(delay)
                     else:

@@ -14,6 +14,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+from ..archive_cutoff import ArchiveCutoff
 from ..state import ConversationStore, RunRecord, RunStore
 from ..state.ledger import RunConversation, RunLedgerStore
 from ..state.runs import RunKind, RunStatus, new_run_id
@@ -46,6 +47,10 @@ class RunReport:
 
     def with_status(self, *statuses: ExportStatus) -> list[ExportOutcome]:
         return [o for o in self.outcomes if o.status in statuses]
+
+    @property
+    def archived(self) -> int:
+        return sum(o.archived for o in self.outcomes)
 
     @property
     def failures(self) -> list[ExportOutcome]:
@@ -136,7 +141,7 @@ class ExportRunner:
             self._plan(run.run_id, planned)
             progress.planned(planned)
             self._exporter.on_message = progress.advanced
-            self._export_all(planned, run.run_id, report, progress, deadline)
+            self._export_all(planned, run.run_id, report, progress, deadline, request.archive)
         finally:
             report.seconds = time.monotonic() - started
             report.throttled = self._stats.throttled_acs - throttled_before
@@ -154,12 +159,13 @@ class ExportRunner:
             record = self._conversations.find_conversation(conv.sid)
             entries.append(RunConversation(conv.sid, planned_messages=estimate,
                                            base_messages=record.message_count if record else 0,
-                                           base_media_bytes=record.media_bytes if record else 0))
+                                           base_media_bytes=record.media_bytes if record else 0,
+                                           friendly_name=conv.friendly_name or conv.unique_name or None))
         self._ledger.plan_conversations(run_id, entries)
         self._runs.apply_tally(run_id, self._ledger.tally(run_id))
 
     def _export_all(self, planned: list[tuple[SourceConversation, int]], run_id: str, report: RunReport,
-                    progress: Progress, deadline: float | None) -> None:
+                    progress: Progress, deadline: float | None, archive: ArchiveCutoff | None) -> None:
         lock = threading.Lock()
 
         def one(conv: SourceConversation, estimate: int) -> ExportOutcome:
@@ -167,7 +173,8 @@ class ExportRunner:
                 return ExportOutcome(conv.sid, ExportStatus.STOPPED, work_left=True,
                                      reason="stopped before it started")
             progress.started(conv, estimate)
-            return self._exporter.export_conversation(conv, deadline=deadline, run_id=run_id, size_hint=estimate)
+            return self._exporter.export_conversation(conv, deadline=deadline, run_id=run_id, size_hint=estimate,
+                                                      archive=archive)
 
         with ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="export") as pool:
             futures: dict[Future[ExportOutcome], SourceConversation] = {

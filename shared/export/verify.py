@@ -15,6 +15,9 @@ from ..attachments.links import AttachmentLinks
 from ..state import ConversationRecord, ConversationStore, IdentityStore, MessageMapStore
 from ..state.media import MediaStore
 from .acs_chat import AcsChat
+from .archive.progress import ArchiveProgress
+from .archive.store import ArchiveStore
+from .archive.verify import verify_archive
 from .content import CopiedMedia, expected_text
 from .conversation import MAX_RECEIPT_PARTICIPANTS
 from .media import media_file_name
@@ -33,6 +36,7 @@ class Verdict:
     acs_messages: int = 0
     media: int = 0
     receipts: int = 0
+    archived: int = 0  # messages in the archive transcript (docs/archive.md)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -84,10 +88,23 @@ class Verifier:
         participants = self._source.list_participants(conv)
         by_participant = {p.sid: p for p in participants}
         twilio = list(self._source.messages(conv))
-        verdict.twilio_messages = len(twilio)
+        total = len(twilio)
+        archive = ArchiveProgress.from_json(record.attributes.get("archive"))
+        if archive is not None:  # each message is in exactly one place: the archive up to `through`, ACS after
+            checked = verify_archive(ArchiveStore(self._media), conv.sid, archive,
+                                     (m for m in twilio if m.index <= archive.through), client)
+            verdict.archived = checked.archived
+            verdict.problems.extend(checked.problems)
+            twilio = [m for m in twilio if m.index > archive.through]
+            both = [c["metadata"]["twilioIndex"] for c in copies
+                    if int(c["metadata"]["twilioIndex"]) <= archive.through]
+            if both:
+                verdict.problems.append(f"messages {', '.join(both[:5])} are both archived and copied")
+        verdict.twilio_messages = total
         verdict.acs_messages = len(copies)
         if len(copies) != len(twilio):
-            verdict.problems.append(f"{len(twilio)} messages in Twilio, {len(copies)} in ACS")
+            after = f" after the archive (up to {archive.through})" if archive is not None else ""
+            verdict.problems.append(f"{len(twilio)} messages in Twilio{after}, {len(copies)} in ACS")
         order = [int(c["metadata"]["twilioIndex"]) for c in copies]
         if order != sorted(order):
             verdict.problems.append("ACS order differs from Twilio's index order")

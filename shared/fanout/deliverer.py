@@ -118,12 +118,16 @@ class Deliverer:
         self._rng = rng or random.Random()
 
     def deliver(self, message: DeliveryMessage) -> Outcome:
-        """Attempt the delivery once and settle it (see the module docstring)."""
+        """Attempt a queued delivery once (its subscription read again) and settle it (see the module docstring)."""
         try:
             sub = self._subscriptions.get_subscription(message.subscription_id)
         except NotFoundError:
             logger.info("delivery %s dropped: subscription %s is gone", message.delivery_id, message.subscription_id)
             return Outcome.DROPPED
+        return self.deliver_to(sub, message)
+
+    def deliver_to(self, sub: Subscription, message: DeliveryMessage) -> Outcome:
+        """Attempt ``message`` once to ``sub`` as given (the dispatcher's first attempt) and settle it."""
         if not sub.enabled:
             logger.info("delivery %s dropped: subscription %s is disabled", message.delivery_id, sub.subscription_id)
             return Outcome.DROPPED

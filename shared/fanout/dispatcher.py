@@ -1,4 +1,14 @@
-"""Event Grid event in, one queued delivery per matching subscription out."""
+"""Event Grid event in: one delivery per matching subscription, first attempted at once, retries queued.
+
+``deliver`` (what the Event Grid trigger calls) makes each first attempt straight away,
+concurrently, with the subscription it matched (cached for ``cache_seconds``, dropped at
+once when this instance changes one); only an attempt that fails puts a message on the
+delivery queue (the retry, after its back-off). An event thus costs one POST per
+subscriber and no storage round trip when subscribers answer. Nothing is lost when the
+process dies mid-way: the trigger has not answered, so Event Grid delivers the event again
+and every delivery is attempted again, with the same delivery id (at least once).
+``dispatch`` queues every delivery instead (the first attempt then comes from the queue).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +22,7 @@ from typing import Any
 from ..state import DeadLetter, DeadLetterStore, Subscription, SubscriptionStore
 from ..state.queues import WorkQueue
 from .cloudevents_format import to_cloud_event
+from .deliverer import Outcome
 from .deliveries import DeliveryMessage, delivery_id_for
 from .events import AcsEvent
 from .matching import matches
@@ -68,11 +79,30 @@ class FanoutDispatcher:
         Raises if the queue cannot be written, so that Event Grid redelivers the event
         (redeliveries get the same delivery ids, so subscribers can drop duplicates).
         """
+        messages = [message for _, message in self._deliveries(event)]
+        if len(messages) <= 1:
+            return [d for d in map(self._enqueue, messages) if d is not None]
+        # Independent queue writes go out together; any failure propagates so Event Grid redelivers.
+        return [d for d in self._pool.map(self._enqueue, messages) if d is not None]
+
+    def deliver(self, event: AcsEvent, attempt: Callable[[Subscription, DeliveryMessage], Outcome]
+                ) -> dict[str, Outcome]:
+        """First attempt of every delivery now, concurrently (``attempt`` settles each: a failure queues its
+        retry); returns each delivery id's outcome. Raises when a retry could not be queued, so that Event
+        Grid redelivers the event."""
+        pairs = self._deliveries(event)
+        if len(pairs) <= 1:
+            return {message.delivery_id: attempt(sub, message) for sub, message in pairs}
+        outcomes = self._pool.map(lambda pair: attempt(*pair), pairs)
+        return {message.delivery_id: outcome for (_, message), outcome in zip(pairs, outcomes, strict=True)}
+
+    def _deliveries(self, event: AcsEvent) -> list[tuple[Subscription, DeliveryMessage]]:
+        """The matching subscriptions, each with its delivery (the event translated once per format)."""
         if not (event.is_chat or (event.is_calling and self._video is not None)):
             logger.info("event %s of type %s is not a chat or calling event; ignored", event.id, event.event_type)
             return []
         bodies: dict[str, dict[str, Any] | None] = {}
-        messages: list[DeliveryMessage] = []
+        messages: list[tuple[Subscription, DeliveryMessage]] = []
         enqueued_at = self._clock()
         for sub in self._enabled_subscriptions():
             if not matches(sub, event):
@@ -82,15 +112,12 @@ class FanoutDispatcher:
             body = bodies[sub.format]
             if body is None:
                 continue
-            messages.append(DeliveryMessage(
+            messages.append((sub, DeliveryMessage(
                 delivery_id=delivery_id_for(sub.subscription_id, event.id), subscription_id=sub.subscription_id,
                 event_id=event.id, event_type=event.event_type, format=sub.format, body=body,
                 enqueued_at=enqueued_at,
-            ))
-        if len(messages) <= 1:
-            return [d for d in map(self._enqueue, messages) if d is not None]
-        # Independent queue writes go out together; any failure propagates so Event Grid redelivers.
-        return [d for d in self._pool.map(self._enqueue, messages) if d is not None]
+            )))
+        return messages
 
     def _body(self, format: str, event: AcsEvent) -> dict[str, Any] | None:
         """The event in one subscription format (translated once per event, whatever the subscriber count)."""

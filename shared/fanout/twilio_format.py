@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ..state import ConversationRecord
 from .events import AcsEvent
 from .lookups import IdLookups
 
@@ -81,57 +82,80 @@ class TwilioTranslator:
         return TWILIO_EVENT_FOR.get(event.short_type) if event.is_chat else None
 
     def translate(self, event: AcsEvent) -> dict[str, str] | None:
-        """The webhook's form fields (strings only, empty ones left out), or None when not translated."""
+        """The webhook's form fields (strings only, empty ones left out), or None when not translated.
+
+        Three steps: the fields every webhook has (``_common_fields``), then those of its family
+        (message, conversation or participant), then empty ones dropped.
+        """
         twilio_type = self.event_type_for(event)
         thread_id = event.thread_id
         if twilio_type is None or thread_id is None:
             return None
-        data = event.data
         record = self._lookups.conversation_for_thread(thread_id)
-        conversation_sid = record.conversation_sid if record is not None else thread_id
-        fields: dict[str, str | None] = {
+        fields = self._common_fields(twilio_type, thread_id, record)
+        if twilio_type.startswith("onMessage"):
+            fields.update(self._message_event_fields(twilio_type, event.data, record))
+        elif twilio_type.startswith("onConversation"):
+            fields.update(self._conversation_event_fields(twilio_type, event.data, record))
+        else:
+            fields.update(self._participant_event_fields(twilio_type, event.data))
+        return {name: value for name, value in fields.items() if value is not None}
+
+    def _common_fields(self, twilio_type: str, thread_id: str, record: ConversationRecord | None
+                       ) -> dict[str, str | None]:
+        """Account, event type and the conversation: its Twilio SID when migrated, else the thread id."""
+        return {
             "AccountSid": self._account_sid,
             "EventType": twilio_type,
             "Source": "SDK",
-            "ConversationSid": conversation_sid,
+            "ConversationSid": record.conversation_sid if record is not None else thread_id,
             "ChatServiceSid": record.service_sid if record is not None else None,
         }
-        if twilio_type.startswith("onMessage"):
-            fields.update(self._message_fields(data, conversation_sid if record is not None else None))
-            if twilio_type != "onMessageAdded":
-                fields["DateUpdated"] = twilio_date(data.get("editTime") or data.get("deleteTime"))
-            if twilio_type == "onMessageRemoved":
-                fields["DateRemoved"] = twilio_date(data.get("deleteTime"))
-        elif twilio_type.startswith("onConversation"):
-            actor = data.get("createdByCommunicationIdentifier") or data.get("editedByCommunicationIdentifier") \
-                or data.get("deletedByCommunicationIdentifier")
-            properties = _object(data.get("properties"))
-            fields.update({
-                "ClientIdentity": self._lookups.participant(actor).identity,
-                "DateCreated": twilio_date(data.get("createTime")),
-                "DateUpdated": twilio_date(data.get("editTime") or data.get("deleteTime") or data.get("createTime")),
-                "FriendlyName": str(properties.get("topic")) if properties.get("topic") is not None else None,
-                "Attributes": json.dumps(record.attributes, separators=(",", ":")) if record is not None else "{}",
-                "State": "closed" if twilio_type == "onConversationRemoved" else "active",
-            })
-            if twilio_type == "onConversationRemoved":
-                fields["DateRemoved"] = twilio_date(data.get("deleteTime"))
-        else:
-            added = twilio_type == "onParticipantAdded"
-            who = data.get("participantAdded" if added else "participantRemoved") or {}
-            actor = data.get("addedByCommunicationIdentifier" if added else "removedByCommunicationIdentifier")
-            metadata = who.get("metadata") if isinstance(who, dict) else None
-            fields.update({
-                "ClientIdentity": self._lookups.participant(actor).identity,
-                "Identity": self._lookups.participant(who.get("participantCommunicationIdentifier")).identity
-                if isinstance(who, dict) else None,
-                "DateCreated": twilio_date(data.get("time")),
-                "Attributes": json.dumps(metadata or {}, separators=(",", ":")),
-            })
-            if not added:
-                fields["DateUpdated"] = twilio_date(data.get("time"))
-                fields["DateRemoved"] = twilio_date(data.get("time"))
-        return {name: value for name, value in fields.items() if value is not None}
+
+    def _message_event_fields(self, twilio_type: str, data: Mapping[str, Any], record: ConversationRecord | None
+                              ) -> dict[str, str | None]:
+        """onMessageAdded / Updated / Removed: the message, plus when it changed."""
+        fields = self._message_fields(data, record.conversation_sid if record is not None else None)
+        if twilio_type != "onMessageAdded":
+            fields["DateUpdated"] = twilio_date(data.get("editTime") or data.get("deleteTime"))
+        if twilio_type == "onMessageRemoved":
+            fields["DateRemoved"] = twilio_date(data.get("deleteTime"))
+        return fields
+
+    def _conversation_event_fields(self, twilio_type: str, data: Mapping[str, Any],
+                                   record: ConversationRecord | None) -> dict[str, str | None]:
+        """onConversationAdded / Updated / Removed: who did it, the topic, attributes and state."""
+        actor = data.get("createdByCommunicationIdentifier") or data.get("editedByCommunicationIdentifier") \
+            or data.get("deletedByCommunicationIdentifier")
+        properties = _object(data.get("properties"))
+        removed = twilio_type == "onConversationRemoved"
+        return {
+            "ClientIdentity": self._lookups.participant(actor).identity,
+            "DateCreated": twilio_date(data.get("createTime")),
+            "DateUpdated": twilio_date(data.get("editTime") or data.get("deleteTime") or data.get("createTime")),
+            "FriendlyName": str(properties.get("topic")) if properties.get("topic") is not None else None,
+            "Attributes": json.dumps(record.attributes, separators=(",", ":")) if record is not None else "{}",
+            "State": "closed" if removed else "active",
+            "DateRemoved": twilio_date(data.get("deleteTime")) if removed else None,
+        }
+
+    def _participant_event_fields(self, twilio_type: str, data: Mapping[str, Any]) -> dict[str, str | None]:
+        """onParticipantAdded / Removed: who joined or left, who did it, and when."""
+        added = twilio_type == "onParticipantAdded"
+        who = data.get("participantAdded" if added else "participantRemoved") or {}
+        actor = data.get("addedByCommunicationIdentifier" if added else "removedByCommunicationIdentifier")
+        metadata = who.get("metadata") if isinstance(who, dict) else None
+        fields: dict[str, str | None] = {
+            "ClientIdentity": self._lookups.participant(actor).identity,
+            "Identity": self._lookups.participant(who.get("participantCommunicationIdentifier")).identity
+            if isinstance(who, dict) else None,
+            "DateCreated": twilio_date(data.get("time")),
+            "Attributes": json.dumps(metadata or {}, separators=(",", ":")),
+        }
+        if not added:
+            fields["DateUpdated"] = twilio_date(data.get("time"))
+            fields["DateRemoved"] = twilio_date(data.get("time"))
+        return fields
 
     def _message_fields(self, data: Mapping[str, Any], migrated_sid: str | None) -> dict[str, str | None]:
         acs_message_id = str(data.get("messageId") or "")

@@ -3,6 +3,7 @@ counts come from the ledger and its status from ``outcomes.run_result``, as for 
 
 from __future__ import annotations
 
+from .. import telemetry
 from ..export.outcomes import run_result
 from ..state import RunStore
 from ..state.ledger import RunLedgerStore
@@ -33,4 +34,6 @@ class RunCompletion:
         run = self._runs.apply_tally(run_id, self._ledger.tally(run_id))
         if run.status == RunStatus.RUNNING and settled(run.counts) >= run.counts.get("planned", 0):
             result = run_result(run.counts)
-            self._runs.update_run(run_id, status=result.status, error=result.error, finished_at=utcnow())
+            ended = self._runs.update_run(run_id, status=result.status, error=result.error, finished_at=utcnow())
+            telemetry.run_finished(kind=str(run.kind), status=str(result.status),
+                                   seconds=(ended.updated_at - run.created_at).total_seconds())

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..archive_cutoff import ArchiveCutoff
 from ..export.accounting import RunAccounting
 from ..export.outcomes import ExportStatus, counts_as
 from ..export.source import SourceConversation
@@ -53,10 +54,11 @@ class ExportHandler:
             self._completion.finish_if_complete(run_id, full=True)
             return
         check = item.get("checkChanges")
+        archive = ArchiveCutoff.from_parameters(item["archive"]) if item.get("archive") else None
         outcome = self._exporter().export_conversation(
             conv, deadline=self._clock() + self._settings.slice_seconds, run_id=run_id,
             size_hint=entry.planned_messages if entry is not None else 0,
-            check_changes=check if isinstance(check, bool) else None,
+            check_changes=check if isinstance(check, bool) else None, archive=archive,
         )
         self._accounting.progress(run_id, messages=outcome.messages, media_bytes=outcome.media_bytes)
         if counts_as(outcome.status) is None and outcome.work_left:

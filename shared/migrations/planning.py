@@ -20,6 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from .. import telemetry
+from ..archive_cutoff import ArchiveCutoff
+from ..export.archive.archiver import ConversationArchiver
 from ..export.people import PARTICIPANT_NAMES, People
 from ..export.request import MigrationRequest
 from ..export.source import SourceConversation, TwilioSource
@@ -62,13 +65,17 @@ class PlanCursor:
         return cls(**known)
 
 
-def export_item(run_id: str, conv: SourceConversation, *, check_changes: bool | None) -> dict[str, Any]:
+def export_item(run_id: str, conv: SourceConversation, *, check_changes: bool | None,
+                archive: ArchiveCutoff | None = None) -> dict[str, Any]:
     """The export work item of one conversation in one run."""
-    return {
+    item: dict[str, Any] = {
         "kind": "export", "runId": run_id, "checkChanges": check_changes,
         "conversation": {"sid": conv.sid, "serviceSid": conv.service_sid, "source": conv.source,
                          "friendlyName": conv.friendly_name, "uniqueName": conv.unique_name},
     }
+    if archive is not None:
+        item["archive"] = archive.to_parameters()
+    return item
 
 
 def _from_record(record: ConversationRecord) -> SourceConversation:
@@ -80,13 +87,15 @@ def _from_record(record: ConversationRecord) -> SourceConversation:
 class Planner:
     """Handles ``plan`` work items."""
 
-    def __init__(self, *, source: Callable[[], TwilioSource], people: Callable[[], People], runs: RunStore,
+    def __init__(self, *, source: Callable[[], TwilioSource], people: Callable[[], People],
+                 archiver: Callable[[], ConversationArchiver | None], runs: RunStore,
                  ledger: RunLedgerStore,
                  conversations: ConversationStore, messages: MessageMapStore, queue: WorkQueue,
                  completion: RunCompletion, plan_seconds: float, clock: Callable[[], float],
                  page_size: int = PAGE_SIZE) -> None:
         self._source = source
         self._people = people
+        self._archiver = archiver
         self._runs = runs
         self._ledger = ledger
         self._conversations = conversations
@@ -131,7 +140,9 @@ class Planner:
     def _planned(self, run_id: str, request: MigrationRequest) -> None:
         run = self._runs.apply_tally(run_id, self._ledger.tally(run_id))
         if request.dry_run or run.counts.get("planned", 0) == 0:
-            self._runs.update_run(run_id, status=RunStatus.SUCCEEDED, finished_at=utcnow())
+            ended = self._runs.update_run(run_id, status=RunStatus.SUCCEEDED, finished_at=utcnow())
+            telemetry.run_finished(kind=str(run.kind), status=str(RunStatus.SUCCEEDED),
+                                   seconds=(ended.updated_at - run.created_at).total_seconds())
             return
         self._runs.update_run(run_id, status=RunStatus.RUNNING)
         self._completion.finish_if_complete(run_id, full=True)
@@ -209,7 +220,12 @@ class Planner:
                 stats["new" if not renamed else "renamed"] = stats.get("new" if not renamed else "renamed", 0) + 1
             elif sweeping:
                 position = SweepPosition.from_json(cursor.sweep if record.conversation_sid == resuming else None)
-                changed, where = sweep.changed(conv, record, position=position, deadline=deadline)
+                archiver = self._archiver()
+                changed: bool | None
+                if archiver is not None and position.page is None and archiver.has_changes(conv, record.attributes):
+                    changed, where = True, SweepPosition()  # an archived message edited or deleted: rewrite it
+                else:
+                    changed, where = sweep.changed(conv, record, position=position, deadline=deadline)
                 if changed is None:  # out of time inside this conversation: resume it next invocation
                     stats["sweepContinuations"] = stats.get("sweepContinuations", 0) + 1
                     return replace(cursor, sweep={"sid": record.conversation_sid, **where.to_json()}, stats=stats)
@@ -279,17 +295,20 @@ class Planner:
             conv.sid, planned_messages=max(0, newest - (known.high_water_index if known else -1)),
             base_messages=known.message_count if known else 0,
             base_media_bytes=known.media_bytes if known else 0,
+            friendly_name=conv.friendly_name or conv.unique_name or None,
         ) for conv, newest, known in found}
         new = self._ledger.plan_conversations(run.run_id, entries.values())
         if new:
             self._runs.increment_counts(run.run_id, {"planned": len(new),
                                                      "planned_messages": sum(e.planned_messages for e in new)})
-        if run.parameters.get("dryRun"):
+        request = MigrationRequest.from_parameters(run.parameters)
+        if request.dry_run:
             return
         fresh = {e.conversation_sid for e in new}
         ordered = []
         for conv, _, _ in found:  # a row planned by an earlier attempt of this page keeps its own size
             entry = entries[conv.sid] if conv.sid in fresh else self._ledger.find_run_conversation(run.run_id, conv.sid)
             if entry is not None:
-                ordered.append((entry, export_item(run.run_id, conv, check_changes=check_changes)))
+                ordered.append((entry, export_item(run.run_id, conv, check_changes=check_changes,
+                                                   archive=request.archive)))
         self._ledger.order_conversations(run.run_id, ordered)

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from ..archive_cutoff import ArchiveCutoff
 from ..errors import BadRequestError
 from ..export.request import MigrationRequest
 
@@ -13,7 +14,8 @@ _SERVICE_SID = re.compile(r"IS[0-9a-f]{32}\Z")
 _CONVERSATION_SID = re.compile(r"CH[0-9a-f]{32}\Z")
 __all__ = ["MAX_LISTED", "MigrationRequest", "parse_migration_request"]
 
-_FIELDS = {"services", "conversations", "since", "dryRun", "includeLegacyPublicChannels"}
+_FIELDS = {"services", "conversations", "since", "dryRun", "includeLegacyPublicChannels", "archiveBefore",
+           "archiveKeepNewest"}
 MAX_LISTED = 1000
 
 
@@ -65,4 +67,10 @@ def parse_migration_request(body: dict[str, Any]) -> MigrationRequest:
         since=_since(body),
         dry_run=_flag(body, "dryRun"),
         include_legacy_public_channels=_flag(body, "includeLegacyPublicChannels"),
+        archive=_archive(body),
     )
+
+
+def _archive(body: dict[str, Any]) -> ArchiveCutoff | None:
+    cutoff = ArchiveCutoff.from_parameters(body)
+    return cutoff if cutoff.active else None

@@ -18,8 +18,9 @@ from .estimate import minimum_seconds
 LISTED = 100  # failures and not-migratable conversations shown per run
 
 
-def _listed(entries: list[RunConversation]) -> list[dict[str, str]]:
-    return [{"conversationSid": e.conversation_sid, "reason": e.reason or ""} for e in entries]
+def _listed(entries: list[RunConversation]) -> list[dict[str, str | None]]:
+    return [{"conversationSid": e.conversation_sid, "reason": e.reason or "", "friendlyName": e.friendly_name}
+            for e in entries]
 
 
 @dataclass(frozen=True)

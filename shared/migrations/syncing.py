@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .. import telemetry
 from ..export.outcomes import counts_as
 from ..state import ConversationStore
 from ..state.queues import WorkQueue
@@ -41,6 +42,7 @@ class SyncHandler:
         )
         outcome = engine.exporter.export_conversation(conv, deadline=self._clock() + self._settings.slice_seconds,
                                                       check_changes=changes)
+        telemetry.messages_copied(outcome.messages, run_id=None)
         if outcome.work_left and counts_as(outcome.status) is None:
             self._queue.send({"kind": "sync", "conversationSid": conversation_sid, "serviceSid": conv.service_sid,
                               "checkChanges": changes}, delay_seconds=self._settings.delay_after(outcome.status))

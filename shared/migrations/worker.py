@@ -51,10 +51,10 @@ class MigrationWorker:
     ) -> None:
         accounting = RunAccounting(runs=runs, ledger=ledger, conversations=conversations)
         completion = RunCompletion(runs=runs, ledger=ledger)
-        self.planner = Planner(source=lambda: engine().source, people=lambda: engine().people, runs=runs,
-                               ledger=ledger, conversations=conversations, messages=messages, queue=queue,
-                               completion=completion, plan_seconds=settings.plan_seconds, clock=clock,
-                               page_size=settings.plan_page_size)
+        self.planner = Planner(source=lambda: engine().source, people=lambda: engine().people,
+                               archiver=lambda: engine().archiver, runs=runs, ledger=ledger,
+                               conversations=conversations, messages=messages, queue=queue, completion=completion,
+                               plan_seconds=settings.plan_seconds, clock=clock, page_size=settings.plan_page_size)
         self.exports = ExportHandler(exporter=lambda: engine().exporter, ledger=ledger, accounting=accounting,
                                      completion=completion, queue=queue, settings=settings, clock=clock)
         self.syncs = SyncHandler(engine=engine, conversations=conversations, live=live, queue=queue,

@@ -13,17 +13,19 @@ import copy
 from functools import cache
 from types import ModuleType
 
-from . import attachments, fanout, health, migrations, tokens, video
+from . import archives, attachments, console, fanout, health, migrations, tokens, video
 from .common import ERROR_SCHEMA, SECURITY_SCHEMES, Json, error_components
 
-AREAS: tuple[ModuleType, ...] = (health, tokens, migrations, fanout, video, attachments)
+AREAS: tuple[ModuleType, ...] = (health, tokens, migrations, fanout, video, attachments, archives, console)
 TAGS: list[Json] = [
     {"name": "health", "description": "Probes and this description."},
     {"name": "tokens", "description": "ACS user tokens, replacing a Twilio token server."},
     {"name": "migrations", "description": "Copying Twilio chat history into ACS: runs, nightly and live sync."},
     {"name": "fanout", "description": "ACS events to webhook subscribers in Twilio's format or as CloudEvents."},
     {"name": "video", "description": "Twilio Video rooms on ACS Rooms."},
-    {"name": "attachments", "description": "Migrated attachments, for the conversation's current participants."},
+    {"name": "attachments", "description": "Migrated attachments and archived history, for the conversation's "
+                                           "current participants."},
+    {"name": "console", "description": "The operator console, a page over the routes above."},
 ]
 
 

@@ -32,6 +32,13 @@ SCHEMAS: Json = {
         "since": {**STRING, "description": "Only conversations active since this ISO 8601 date or date-time."},
         "dryRun": {**BOOLEAN, "description": "Plan and count only; nothing is written to ACS."},
         "includeLegacyPublicChannels": {**BOOLEAN, "description": "Also copy Programmable Chat public channels."},
+        "archiveBefore": {**STRING, "description": "Archive cutoff: each conversation's leading messages older than "
+                                                   "this ISO 8601 date or date-time go to a transcript in Blob "
+                                                   "Storage instead of the thread (docs/archive.md). Not with "
+                                                   "archiveKeepNewest."},
+        "archiveKeepNewest": {"type": "integer", "minimum": 0, "maximum": 10_000_000,
+                              "description": "Archive cutoff: all but the newest N messages of each conversation "
+                                             "go to the archive. Not with archiveBefore."},
     }),
     "RunCounts": obj({
         "planned": {**INTEGER, "description": "Conversations in the run's ledger."},
@@ -45,6 +52,7 @@ SCHEMAS: Json = {
     "RunFailure": obj({
         "conversationSid": STRING,
         "reason": {**STRING, "description": "Why, in words an operator can act on."},
+        "friendlyName": {**nullable(STRING), "description": "Twilio's name for the conversation, as planned."},
     }, required=["conversationSid", "reason"]),
     "RunPlanning": obj({
         "phase": {**nullable(STRING), "description": "listed, migrated, twilio, dispatch or done; null before the "

@@ -56,6 +56,7 @@ class RunConversation:
     messages: int = 0  # copied while the run had it: its count at the end minus the base
     media_bytes: int = 0
     reason: str | None = None  # why it failed or is not migratable
+    friendly_name: str | None = None  # Twilio's name for it, shown (as text) beside failures
     etag: str | None = None
 
 
@@ -79,6 +80,7 @@ def _to_entity(run_id: str, entry: RunConversation) -> Entity:
         "Messages": int64(entry.messages),
         "MediaBytes": int64(entry.media_bytes),
         "Reason": entry.reason,
+        "FriendlyName": entry.friendly_name,
     }
 
 
@@ -92,6 +94,7 @@ def _from_entity(entity: Entity) -> RunConversation:
         messages=read_int(entity, "Messages"),
         media_bytes=read_int(entity, "MediaBytes"),
         reason=entity.get("Reason"),
+        friendly_name=entity.get("FriendlyName"),
         etag=etag_of(entity),
     )
 

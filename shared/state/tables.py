@@ -11,6 +11,7 @@ from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import EdmType, EntityProperty, TableClient, TableServiceClient, UpdateMode
 
 from ..errors import ConcurrentUpdateError, NotFoundError
+from .batch import upsert_transaction
 from .lazy import CreatedOnFirstUse
 
 Entity = dict[str, Any]
@@ -149,8 +150,19 @@ class TableStore:
         return count
 
     def _upsert_batch(self, entities: Iterable[Entity]) -> int:
-        """Upsert entities of one partition in transactions of at most 100; returns how many."""
-        return self._submit_in_chunks(("upsert", entity, {"mode": UpdateMode.REPLACE}) for entity in entities)
+        """Upsert entities of one partition in transactions of at most 100 (``batch.upsert_transaction``)."""
+        count = 0
+        chunk: list[Entity] = []
+        for entity in entities:
+            chunk.append(entity)
+            if len(chunk) == MAX_BATCH:
+                upsert_transaction(self.table, chunk)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            upsert_transaction(self.table, chunk)
+            count += len(chunk)
+        return count
 
     def _delete_partition(self, partition_key: str) -> int:
         """Delete every row of a partition in batches of at most 100; returns how many."""

@@ -1,7 +1,9 @@
 """The event fan-out: ACS Event Grid events -> delivery queue -> subscribers; admin routes (function key).
 
-* ``fanout_acs_event`` (Event Grid): one queued delivery per matching subscription, then returns.
-* ``fanout_deliver`` (queue ``%DELIVERY_QUEUE%``): one POST per message; retries are new messages.
+* ``fanout_acs_event`` (Event Grid): the first attempt of every matching subscription's delivery, at
+  once and concurrently; a failed one queues its retry (``FanoutDispatcher.deliver``), then returns.
+* ``fanout_deliver`` (queue ``%DELIVERY_QUEUE%``): one POST per retry message; further retries are new
+  messages.
 * ``POST/GET /api/subscriptions``, ``GET/PATCH/DELETE /api/subscriptions/{id}``,
   ``GET /api/deliveries/dead``, ``POST /api/deliveries/replay``.
 """
@@ -9,16 +11,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import azure.functions as func
 
+from .. import telemetry
 from ..container import AppContainer
 from ..errors import AppError, BadRequestError
 from ..fanout.dead_letters import dead_letter_view
+from ..fanout.deliverer import Outcome
 from ..fanout.deliveries import DeliveryMessage
 from ..fanout.events import parse_event
 from ..fanout.subscriptions import is_subscription_id
 from ..http import handle_errors, json_response, read_json_object
+from ..state import Subscription
 from . import new_blueprint
 
 logger = logging.getLogger(__name__)
@@ -34,20 +40,39 @@ def _limit(req: func.HttpRequest) -> int:
     return int(raw)
 
 
+def traced(attempt: Callable[[Subscription, DeliveryMessage], Outcome]
+           ) -> Callable[[Subscription, DeliveryMessage], Outcome]:
+    """``attempt`` inside the delivery span and metrics (the first attempts made while handling the event)."""
+
+    def traced_attempt(sub: Subscription, message: DeliveryMessage) -> Outcome:
+        with telemetry.delivery_span(delivery_id=message.delivery_id, subscription_id=message.subscription_id,
+                                     fmt=message.format, attempt=message.attempt) as recorder:
+            outcome = attempt(sub, message)
+            recorder.settled(outcome.value)
+            return outcome
+
+    return traced_attempt
+
+
 def build_blueprint(container: AppContainer) -> func.Blueprint:
     bp = new_blueprint()
 
     @bp.function_name("fanout_acs_event")
     @bp.event_grid_trigger(arg_name="event")
     def fanout_acs_event(event: func.EventGridEvent) -> None:
-        """Enqueue deliveries; a malformed event is logged and dropped (retrying cannot fix it)."""
+        """First attempts now, retries queued; a malformed event is logged and dropped (retrying cannot fix it)."""
         try:
             parsed = parse_event(event)
         except AppError as error:
             logger.warning("Event Grid event dropped: %s", error.message)
             return
-        ids = container.fanout.dispatcher.dispatch(parsed)
-        logger.info("event %s (%s): %d delivery(ies) enqueued", parsed.id, parsed.short_type, len(ids))
+        fanout = container.fanout
+        if container.settings.fanout.queue_first_attempt:
+            ids = fanout.dispatcher.dispatch(parsed)
+            logger.info("event %s (%s): %d delivery(ies) enqueued", parsed.id, parsed.short_type, len(ids))
+            return
+        outcomes = fanout.dispatcher.deliver(parsed, traced(fanout.deliverer.deliver_to))
+        logger.info("event %s (%s): %d delivery(ies) attempted", parsed.id, parsed.short_type, len(outcomes))
 
     @bp.function_name("fanout_deliver")
     @bp.queue_trigger(arg_name="msg", queue_name="%DELIVERY_QUEUE%", connection="AzureWebJobsStorage")
@@ -58,7 +83,9 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
         except BadRequestError as error:
             logger.error("delivery message %s dropped: %s", msg.id, error.message)
             return
-        container.fanout.deliverer.deliver(message)
+        with telemetry.delivery_span(delivery_id=message.delivery_id, subscription_id=message.subscription_id,
+                                     fmt=message.format, attempt=message.attempt) as attempt:
+            attempt.settled(container.fanout.deliverer.deliver(message).value)
 
     @bp.function_name("subscriptions_create")
     @bp.route(route="subscriptions", methods=["POST"])

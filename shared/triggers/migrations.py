@@ -9,6 +9,7 @@ from typing import Any
 
 import azure.functions as func
 
+from .. import telemetry
 from ..container import AppContainer
 from ..errors import BadRequestError, UnsupportedMediaTypeError
 from ..http import handle_errors, json_response, read_json_object
@@ -82,7 +83,9 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     @bp.function_name("migration_worker")
     @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%", connection="AzureWebJobsStorage")
     def migration_worker(msg: func.QueueMessage) -> None:
-        container.migration_worker.handle(_work_item(msg))
+        item = _work_item(msg)
+        with telemetry.work_item_span(item):
+            container.migration_worker.handle(item)
 
     @bp.function_name("migration_poison")
     @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%-poison", connection="AzureWebJobsStorage")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import azure.functions as func
 
+from .. import telemetry
 from ..container import AppContainer
 from ..http import handle_errors, json_response, read_json_object
 from ..token_service import parse_expires_in, parse_format, parse_scopes, request_options
@@ -53,6 +54,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
             scopes=parse_scopes(options["scopes"]),
             expires_in=parse_expires_in(options["expiresInMinutes"]),
         )
+        telemetry.token_issued(route="token", caller_kind=caller.kind.value)
         if answer == "text":
             return func.HttpResponse(grant.token, mimetype="text/plain", charset="utf-8", headers=NO_STORE)
         return json_response(grant.to_twilio_json() if answer == "twilio" else grant.to_json(), headers=NO_STORE)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import azure.functions as func
 
+from .. import telemetry
 from ..container import AppContainer
 from ..errors import BadRequestError
 from ..http import handle_errors, json_response, read_json_object
@@ -48,6 +49,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
         room = check_room_name(body.get("room"))
         admission = container.video.admit_caller(caller, room=room, identity=body.get("identity"),
                                                  role=body.get("role"))
+        telemetry.token_issued(route="video", caller_kind=caller.kind.value)
         return json_response(admission.to_twilio_json() if answer == "twilio" else admission.to_json(),
                              headers=NO_STORE)
 

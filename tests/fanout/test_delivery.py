@@ -283,3 +283,20 @@ def test_the_registered_url_is_normalised_so_the_subscriber_can_check_the_signat
         assert container.fanout.deliverer.deliver(message) is Outcome.DELIVERED
     (got,) = sub.received
     assert got.signature_ok
+
+
+def test_first_attempts_go_straight_out_and_only_a_failure_queues_its_retry(container: AppContainer) -> None:
+    """What the Event Grid trigger does by default: no queue message for a delivery that succeeds."""
+    with running_subscriber(SECRET, path="/ok") as ok, running_subscriber(SECRET, path="/down", status=503) as down:
+        good = subscribe(container, ok.url)
+        bad = subscribe(container, down.url, fmt="cloudevents")
+        fanout = container.fanout
+        outcomes = fanout.dispatcher.deliver(event("ev-inline"), fanout.deliverer.deliver_to)
+    assert outcomes == {delivery_id_for(good.subscription_id, "ev-inline"): Outcome.DELIVERED,
+                        delivery_id_for(bad.subscription_id, "ev-inline"): Outcome.RETRYING}
+    assert [r.delivery_id for r in ok.received] == [delivery_id_for(good.subscription_id, "ev-inline")]
+    assert [r.answered for r in down.received] == [503]
+    (retry,) = queued(container)
+    assert retry.delivery_id == delivery_id_for(bad.subscription_id, "ev-inline")
+    assert retry.attempt == 2
+    assert retry.format == "cloudevents"

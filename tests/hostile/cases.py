@@ -375,9 +375,56 @@ def _attachment_cases() -> Iterator[Case]:
                headers={"X-MS-CLIENT-PRINCIPAL": _b64(b'{"claims":[{"typ":"sub","val":"alice"}]}')})
 
 
+def _archive_cases() -> Iterator[Case]:
+    conversation = "CH" + "a" * 32
+    good = f"/api/archives/{conversation}/transcript.html"
+    for traversal in TRAVERSALS:
+        shown = traversal[:24]
+        host_level = "%2f" in traversal.lower()
+        extra = {"json_error": False, "expect": frozenset({404})} if host_level else {}
+        yield Case("archive_get", f"path traversal in file {shown}", "GET",
+                   f"/api/archives/{conversation}/{traversal}", USER, **extra)  # type: ignore[arg-type]
+        yield Case("archive_get", f"path traversal in conversation {shown}", "GET",
+                   f"/api/archives/{traversal}/transcript.html", USER, **extra)  # type: ignore[arg-type]
+    for what, path in (("a file that is not a transcript", f"/api/archives/{conversation}/index.html"),
+                       ("a media SID as file", f"/api/archives/{conversation}/ME{'b' * 32}"),
+                       ("conversation SID too short", f"/api/archives/CH{'a' * 31}/transcript.jsonl"),
+                       ("unknown format", f"{good}?format=zip"),
+                       ("an archive that does not exist", good),
+                       ("OData injection as conversation",
+                        "/api/archives/CH'%20or%20'1'%20eq%20'1/transcript.html")):
+        yield Case("archive_get", what, "GET", path, USER, content_type=None)
+    yield Case("archive_get", "no credentials", "GET", good, NONE, content_type=None)
+    yield Case("archive_get", "backend naming no identity", "GET", good, BACKEND, content_type=None)
+    yield Case("archive_get", "expired JWT", "GET", good, NONE, content_type=None,
+               raw_auth=lambda t: {"Authorization": f"Bearer {t.issuer.token('alice', lifetime=-120)}"})
+    yield Case("archive_get", "alg none JWT", "GET", good, NONE, content_type=None,
+               raw_auth=lambda t: {"Authorization": f"Bearer {_alg_none_token('alice')}"})
+    yield Case("archive_get", "forged App Service principal", "GET", good, NONE, content_type=None,
+               headers={"X-MS-CLIENT-PRINCIPAL": _b64(b'{"claims":[{"typ":"sub","val":"alice"}]}')})
+    for what, body in (("both archive cutoffs", {"archiveBefore": "2024-01-01", "archiveKeepNewest": 5}),
+                       ("archiveKeepNewest as a string", {"archiveKeepNewest": "5"}),
+                       ("archiveKeepNewest negative", {"archiveKeepNewest": -1}),
+                       ("archiveKeepNewest huge", {"archiveKeepNewest": 10**30}),
+                       ("archiveBefore not a date", {"archiveBefore": "last year"}),
+                       ("archiveBefore with a bidi override", {"archiveBefore": "2024-01-01\u202e"})):
+        yield Case("start_migration", what, "POST", "/api/migrations", FUNCTION, _json(body))
+
+
+def _console_cases() -> Iterator[Case]:
+    yield Case("console_page", "no function key", "GET", "/api/console", NONE, json_error=False,
+               expect=frozenset({401}))
+    yield Case("console_page", "wrong function key", "GET", "/api/console", NONE, headers={"x-functions-key": "x"},
+               json_error=False, expect=frozenset({401}))
+    for name in ("..%2F..%2Ffunction_app.py", "index.html", "console.js%00", "CONSOLE.JS", "%2e%2e", "console.js.map",
+                 "%EF%BF%BF", "a" * 300):
+        yield Case("console_asset", f"asset name {name[:24]!r}", "GET", f"/api/console/assets/{name}", NONE,
+                   expect=frozenset({404}), json_error="%2F" not in name)  # a slash: the host finds no route
+
+
 def catalogue() -> list[Case]:
     return [*_body_cases(), *_field_cases(), *_path_cases(), *_auth_cases(), *_twilio_cases(), *_ssrf_cases(),
-            *_video_cases(), *_attachment_cases()]
+            *_video_cases(), *_attachment_cases(), *_archive_cases(), *_console_cases()]
 
 
 def sign_twilio(case: Case, target: Any) -> dict[str, str]:

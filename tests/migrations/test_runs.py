@@ -119,4 +119,5 @@ def test_a_poisoned_work_item_marks_its_conversation_and_run_failed(served: Migr
     assert final.counts["failed"] == 1
     assert final.status == "failed"
     body = served.http.get(f"/api/migrations/{run.run_id}").json()
-    assert body["failures"] == [{"conversationSid": broken_sid, "reason": failed.last_error}]
+    assert body["failures"] == [{"conversationSid": broken_sid, "reason": failed.last_error,
+                                 "friendlyName": None}]  # never planned by a run, so no name known

@@ -88,3 +88,20 @@ def test_secrets_hide_from_repr_str_and_formatting() -> None:
     assert "a2V5LWZvci10ZXN0cy1vbmx5" not in rendered
     assert Secret("x") == Secret("x")
     assert Secret("x") != Secret("y")
+
+
+def test_telemetry_is_off_without_a_connection_string_and_uses_the_identity_entra_id_names() -> None:
+    from shared.settings import load_telemetry_settings
+
+    assert load_telemetry_settings({}).enabled is False
+    assert load_telemetry_settings({"APPLICATIONINSIGHTS_CONNECTION_STRING": "  "}).enabled is False
+    on = load_telemetry_settings({
+        "APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=k;IngestionEndpoint=https://x/",
+        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "ClientId=1234-abcd;Authorization=AAD",
+    })
+    assert on.enabled is True
+    assert on.managed_identity_client_id == "1234-abcd"
+    assert "InstrumentationKey" not in repr(on)  # the connection string is a Secret
+    keyless = load_telemetry_settings({"APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=k",
+                                       "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "ClientId=1234"})
+    assert keyless.managed_identity_client_id is None  # no Authorization=AAD: the distro's default credential
