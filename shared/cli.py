@@ -281,7 +281,8 @@ def cmd_replay_dead_events(container: AppContainer, args: argparse.Namespace) ->
 # ---------------------------------------------------------------------------------------------- verify
 def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
     table = Table(title="Verify: Twilio vs ACS")
-    for column in ("conversation", "thread", "status", "Twilio", "ACS", "archived", "media", "receipts", "result"):
+    for column in ("conversation", "thread", "status", "Twilio", "ACS", "archived", "media", "receipts", "names",
+                   "opened", "result"):
         table.add_column(column)
     differences = 0
     records = engine.verifier.records(list(args.conversation) or None)
@@ -292,9 +293,12 @@ def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
             f" (+{len(verdict.problems) - 3} more)" if len(verdict.problems) > 3 else "")
         table.add_row(verdict.conversation_sid, (verdict.thread_id or "-")[:24], verdict.status,
                       str(verdict.twilio_messages), str(verdict.acs_messages), str(verdict.archived),
-                      str(verdict.media), str(verdict.receipts), result)
+                      str(verdict.media), str(verdict.receipts), str(verdict.names), str(verdict.attachments), result)
     console.print(table)
     console.print(f"{len(records)} conversations checked, {differences} with differences.")
+    skipped = engine.verifier.attachments_skipped_because
+    if skipped:
+        console.print(f"[yellow]Attachments were not opened through /api/attachments: {skipped}.")
     return 1 if differences else 0
 
 
