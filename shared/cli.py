@@ -18,7 +18,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.console import Console
 from rich.markup import escape
@@ -27,10 +27,12 @@ from rich.table import Table
 
 from .archive_cutoff import MAX_KEEP_NEWEST, ArchiveCutoff
 from .container import AppContainer
+from .errors import BadRequestError
 from .export import ExportEngine, ExportOutcome, RunReport, Selection
 from .export import Progress as RunProgress
 from .export.plan import plan_run
 from .export.source import SourceConversation
+from .inputs import parse_instant
 from .scan.cli import add_scan_parser, run_scan
 
 console = Console()
@@ -38,10 +40,11 @@ console = Console()
 
 def _since(value: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD or an ISO 8601 time)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = parse_instant(value, what="--since", date_only=True)
+    except BadRequestError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+    assert moment is not None
+    return moment
 
 
 def _count(value: str) -> int:
