@@ -115,9 +115,14 @@ def seed(twilio: RunningService, sizes: list[int], seed_value: int) -> tuple[str
     return service_sid, loads, len(people)
 
 
-def acs_floor(acs: RunningService, loads: list[ConversationLoad], people: int) -> tuple[Floor, float]:
-    """The floor from the limits the ACS stand-in says it enforces (bench/floor.py), and a thread's
-    per-message budget (the longest window's seconds per message: 2 s at ACS's real limits)."""
+def acs_floor(acs: RunningService, loads: list[ConversationLoad], people: int) -> Floor:
+    """The floor from the limits the ACS stand-in says it enforces (bench/floor.py)."""
+    return acs_floor_and_budget(acs, loads, people)[0]
+
+
+def acs_floor_and_budget(acs: RunningService, loads: list[ConversationLoad], people: int) -> tuple[Floor, float]:
+    """``acs_floor`` and a thread's per-message budget (the longest window's seconds per message: 2 s at
+    ACS's real limits)."""
     limits = fetch_limits(str(acs.info["admin"]), verify=str(acs.info["ca_bundle"]))
     budget = max(seconds / count for count, seconds in limits.windows("message_write"))
     return export_floor(loads, limits, people=people), budget
@@ -266,7 +271,7 @@ def scenario(conversations: int, messages: int, time_scale: float, concurrency: 
         seeded = time.monotonic()
         service_sid, loads, people = seed(twilio, sizes, seed_value)
         seed_seconds = time.monotonic() - seeded
-        floor, budget_s = acs_floor(acs, loads, people)
+        floor, budget_s = acs_floor_and_budget(acs, loads, people)
         bound = floor.seconds
         env = environ(twilio, acs, storage, f"b{seed_value}", time_scale, concurrency)
         if probe:

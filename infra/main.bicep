@@ -211,6 +211,7 @@ var stateNames = {
   runTable: 'runs'
   subscriptionTable: 'subscriptions'
   deadLetterTable: 'deadletters'
+  webhookTable: 'twiliowebhooks'
   migrationQueue: 'migration-work'
   deliveryQueue: 'event-deliveries'
   mediaContainer: 'twilio-media'
@@ -273,6 +274,7 @@ module storage 'modules/storage.bicep' = {
       stateNames.runTable
       stateNames.subscriptionTable
       stateNames.deadLetterTable
+      stateNames.webhookTable
     ]
     queueNames: [
       stateNames.migrationQueue
@@ -354,6 +356,7 @@ var appSettings = {
   RUN_TABLE: stateNames.runTable
   SUBSCRIPTION_TABLE: stateNames.subscriptionTable
   DEAD_LETTER_TABLE: stateNames.deadLetterTable
+  TWILIO_WEBHOOK_TABLE: stateNames.webhookTable
   MIGRATION_QUEUE: stateNames.migrationQueue
   DELIVERY_QUEUE: stateNames.deliveryQueue
   MEDIA_CONTAINER: stateNames.mediaContainer
@@ -404,6 +407,9 @@ var appSettings = {
   VIDEO_DEFAULT_ROLE: 'Attendee'
   VIDEO_ROLE_CLAIM: ''
   VIDEO_TOKEN_EXPIRES_IN_MINUTES: '60'
+  // Rooms exist only when the backend makes them; a room made by a user's join would admit any signed-in user.
+  VIDEO_USERS_CREATE_ROOMS: 'false'
+  VIDEO_USER_ROOMS_PER_HOUR: '5'
 }
 
 module functionApp 'modules/functionapp.bicep' = {

@@ -8,7 +8,8 @@
    CLI's ``status`` and ``verify`` (Twilio against ACS, conversation by conversation).
 4. Live sync: a new Twilio message reaches ACS through Twilio's webhook.
 5. Signs in as a migrated author with a JWT and gets an ACS token for the same ACS user that authored
-   the migrated history.
+   the migrated history; a participant downloads a migrated attachment through /api/attachments, an
+   outsider gets 404.
 6. The event fan-out: a subscriber receives Twilio-format webhooks for ACS chat activity, signatures verified.
 7. Twilio Video: two users join an ACS room by its Twilio room name, a call is simulated there, and a subscriber
    receives Twilio room status callbacks, signatures verified.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -98,6 +100,13 @@ def migrate_over_http(host_url: str) -> dict[str, Any]:
         return dict(wait_for(finished, timeout=900, what="the migration run", every=1.0))
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def run_cli(*args: str, env: dict[str, str]) -> int:
     done = subprocess.run(python_module_argv("shared.cli", *args), env=env, timeout=900, check=False)
     return done.returncode
@@ -119,8 +128,10 @@ def main() -> int:
             "acs limits": f"ACS's documented limits, every window scaled by {ACS_TIME_SCALE}",
             "oidc issuer": issuer.issuer,
         })
+        host_port = free_port()  # known before the host starts: migrated messages link attachments to it
         rehearsal = {
-            **standin_settings(storage_connection_string=azurite.connection_string, twilio=twilio, acs=acs),
+            **standin_settings(storage_connection_string=azurite.connection_string, twilio=twilio, acs=acs,
+                               public_base_url=f"http://127.0.0.1:{host_port}"),
             "EXPORT_RATE_TIME_SCALE": ACS_TIME_SCALE,
             "EXPORT_SLICE_SECONDS": "5",
             "LIVE_SYNC_DELAY_SECONDS": "0.5",
@@ -144,7 +155,8 @@ def main() -> int:
             k: summary[k] for k in summary if k not in ("url", "service_sids")})
 
         host = stack.enter_context(running("functions host", python_module_argv(
-            "emulators.host", "--app", "function_app:app", "--function-key", FUNCTION_KEY), env=env, timeout=60))
+            "emulators.host", "--app", "function_app:app", "--function-key", FUNCTION_KEY, "--port", str(host_port)),
+            env=env, timeout=60))
         say("The app, served by the local Functions host stand-in", {
             "url": host.info["url"], "functions": [f["name"] for f in host.info["functions"]]})
         health = httpx.get(f"{host.info['url']}/api/health", timeout=10)
@@ -164,6 +176,10 @@ def main() -> int:
         with acs_admin(acs) as admin:
             live_sync_demo(env, host, twilio, admin)
             token_demo(env, host, issuer, admin)
+            from scripts.demo_attachments import run_attachment_demo
+
+            say("A participant opens a migrated attachment through /api/attachments (docs/attachments.md)",
+                run_attachment_demo(container=_container(env), admin=admin, issuer=issuer))
         from scripts.demo_fanout import run_fanout_demo
 
         say("Event fan-out: ACS chat events delivered to a subscriber as Twilio webhooks")

@@ -19,13 +19,14 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from azure.communication.identity import CommunicationIdentityClient, CommunicationUserIdentifier
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import AzureError, ResourceNotFoundError
 
-from .errors import BadRequestError
+from .errors import BadRequestError, IdentityKindError
 from .state import IdentityMapping, IdentityStore
 from .state.identities import IdentityExistsError
 
@@ -58,6 +59,15 @@ def parse_expires_on(value: object) -> datetime:
         zone = rest[len(digits):]
         text = f"{head}.{digits[:6]}{zone}"
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _of_kind(mapping: IdentityMapping, kinds: Collection[str] | None) -> IdentityMapping:
+    if kinds is not None and mapping.kind not in kinds:
+        raise IdentityKindError(
+            f"The identity {mapping.identity!r} is of kind {mapping.kind!r}, not a signed-in user's; "
+            "only the trusted backend may act for it.", target="identity",
+        )
+    return mapping
 
 
 class MappingCache:
@@ -111,27 +121,36 @@ class AcsIdentityService:
     def cache(self) -> MappingCache:
         return self._cache
 
-    def ensure_user(self, identity: str, *, kind: str = "chat", display_name: str | None = None) -> IdentityMapping:
-        """The identity's mapping (read from the store), creating its ACS user on first sight (one winner)."""
+    def ensure_user(self, identity: str, *, kind: str = "chat", display_name: str | None = None,
+                    kinds: Collection[str] | None = None) -> IdentityMapping:
+        """The identity's mapping (read from the store), creating its ACS user on first sight (one winner).
+
+        ``kinds``: the mapping kinds the caller may act for (``None``: any); another kind is a 403.
+        """
         mapping = self._ensure_user(identity, kind=kind, display_name=display_name)
         self._cache.put(mapping)
-        return mapping
+        return _of_kind(mapping, kinds)
 
     def _ensure_user(self, identity: str, *, kind: str, display_name: str | None) -> IdentityMapping:
         existing = self._store.find_identity(identity)
         if existing is not None:
             return existing
         user = self._client.create_user()
+        acs_user_id = str(user.properties["id"])
         try:
             return self._store.create_identity(IdentityMapping(
-                identity=identity, acs_user_id=user.properties["id"], kind=kind, display_name=display_name
+                identity=identity, acs_user_id=acs_user_id, kind=kind, display_name=display_name
             ))
         except IdentityExistsError as lost:
-            self._delete_acs_user(user.properties["id"])
+            self._delete_acs_user(acs_user_id)
             return lost.existing
+        except BaseException:  # the mapping could not be stored, for any reason: leave no orphan behind
+            self._delete_acs_user(acs_user_id)
+            raise
 
     def issue_token(
-        self, identity: str, *, scopes: tuple[str, ...] = ("chat",), expires_in: timedelta = MAX_EXPIRY
+        self, identity: str, *, scopes: tuple[str, ...] = ("chat",), expires_in: timedelta = MAX_EXPIRY,
+        kinds: Collection[str] | None = None,
     ) -> IssuedToken:
         """A token for ``identity`` (its ACS user created on first sight) with ``scopes``."""
         unknown = [s for s in scopes if s not in SCOPES]
@@ -141,7 +160,7 @@ class AcsIdentityService:
         if not MIN_EXPIRY <= expires_in <= MAX_EXPIRY:
             raise BadRequestError("expiresInMinutes must be between 60 and 1440.", target="expiresInMinutes")
         cached = self._cache.get(identity)
-        mapping = cached or self.ensure_user(identity)
+        mapping = _of_kind(cached, kinds) if cached is not None else self.ensure_user(identity, kinds=kinds)
         try:
             token = self._client.get_token(
                 CommunicationUserIdentifier(mapping.acs_user_id), list(scopes), token_expires_in=expires_in
@@ -151,16 +170,16 @@ class AcsIdentityService:
                 raise
             # Erased through another instance since it was cached: read the store again (never the cache).
             self._cache.drop(identity)
-            mapping = self.ensure_user(identity)
+            mapping = self.ensure_user(identity, kinds=kinds)
             token = self._client.get_token(
                 CommunicationUserIdentifier(mapping.acs_user_id), list(scopes), token_expires_in=expires_in
             )
         return IssuedToken(identity, mapping.acs_user_id, token.token, parse_expires_on(token.expires_on), scopes)
 
-    def revoke_tokens(self, identity: str) -> IdentityMapping:
+    def revoke_tokens(self, identity: str, *, kinds: Collection[str] | None = None) -> IdentityMapping:
         """Revoke every token of the identity's ACS user; raises ``IdentityNotFoundError`` if unmapped."""
         self._cache.drop(identity)
-        mapping = self._store.get_identity(identity)
+        mapping = _of_kind(self._store.get_identity(identity), kinds)
         self._client.revoke_tokens(CommunicationUserIdentifier(mapping.acs_user_id))
         return mapping
 
@@ -177,7 +196,6 @@ class AcsIdentityService:
             self._client.delete_user(CommunicationUserIdentifier(acs_user_id))
         except ResourceNotFoundError:
             pass
-        except HttpResponseError as exc:
-            logger.warning(
-                "could not delete ACS user %s (status %s); it holds no mapping", acs_user_id, exc.status_code
-            )
+        except AzureError as exc:
+            logger.warning("could not delete ACS user %s (status %s); it holds no mapping", acs_user_id,
+                           getattr(exc, "status_code", None))

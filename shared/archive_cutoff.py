@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from .errors import BadRequestError
+from .inputs import parse_instant
 
 MAX_KEEP_NEWEST = 10_000_000
 
@@ -52,16 +53,8 @@ class ArchiveCutoff:
 
 
 def parse_before(value: object) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > 40:
-        raise BadRequestError("archiveBefore must be an ISO 8601 date or date-time.", target="archiveBefore")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequestError("archiveBefore must be an ISO 8601 date or date-time, e.g. 2024-01-31.",
-                              target="archiveBefore") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    """A date or date-time (UTC when it names no zone), 1970-9000; 400 naming archiveBefore otherwise."""
+    return parse_instant(value, what="archiveBefore", date_only=True)
 
 
 def _keep(value: object) -> int | None:

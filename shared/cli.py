@@ -19,7 +19,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.console import Console
 from rich.markup import escape
@@ -28,12 +28,13 @@ from rich.table import Table
 
 from .archive_cutoff import MAX_KEEP_NEWEST, ArchiveCutoff
 from .container import AppContainer
-from .errors import NotFoundError
+from .errors import BadRequestError, NotFoundError
 from .export import ExportEngine, ExportOutcome, MigrationRequest, RunReport
 from .export import Progress as RunProgress
 from .export.outcomes import ExitCode, ExportStatus
 from .export.plan import plan_run
 from .export.source import SourceConversation
+from .inputs import parse_instant
 from .scan.cli import add_scan_parser, run_scan
 
 console = Console()
@@ -41,10 +42,11 @@ console = Console()
 
 def _since(value: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD or an ISO 8601 time)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = parse_instant(value, what="--since", date_only=True)
+    except BadRequestError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+    assert moment is not None
+    return moment
 
 
 def _count(value: str) -> int:
@@ -305,7 +307,8 @@ def cmd_replay_dead_events(container: AppContainer, args: argparse.Namespace) ->
 # ---------------------------------------------------------------------------------------------- verify
 def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
     table = Table(title="Verify: Twilio vs ACS")
-    for column in ("conversation", "thread", "status", "Twilio", "ACS", "archived", "media", "receipts", "result"):
+    for column in ("conversation", "thread", "status", "Twilio", "ACS", "archived", "media", "receipts", "names",
+                   "opened", "result"):
         table.add_column(column)
     differences = 0
     records = engine.verifier.records(list(args.conversation) or None)
@@ -316,9 +319,12 @@ def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
             f" (+{len(verdict.problems) - 3} more)" if len(verdict.problems) > 3 else "")
         table.add_row(verdict.conversation_sid, (verdict.thread_id or "-")[:24], verdict.status,
                       str(verdict.twilio_messages), str(verdict.acs_messages), str(verdict.archived),
-                      str(verdict.media), str(verdict.receipts), result)
+                      str(verdict.media), str(verdict.receipts), str(verdict.names), str(verdict.attachments), result)
     console.print(table)
     console.print(f"{len(records)} conversations checked, {differences} with differences.")
+    skipped = engine.verifier.attachments_skipped_because
+    if skipped:
+        console.print(f"[yellow]Attachments were not opened through /api/attachments: {skipped}.")
     return ExitCode.FAILED if differences else ExitCode.OK
 
 

@@ -28,7 +28,7 @@ from .auth import BearerVerifier, CallerAuthenticator
 from .errors import ServiceUnavailableError
 from .fanout.services import FanoutServices, build_fanout
 from .health import HealthService
-from .migrations.live import LiveSyncScheduler, TwilioSignatureVerifier
+from .migrations.live import LiveSyncScheduler, TwilioSignatureVerifier, WebhookReplays
 from .migrations.runs import MigrationRunService
 from .migrations.worker import MigrationWorker, WorkerSettings
 from .settings import Settings, SettingsError, load_settings
@@ -45,12 +45,13 @@ from .state.ledger import RunLedgerStore
 from .state.media import MediaStore
 from .state.queues import WorkQueue
 from .state.rooms import RoomMapStore
+from .state.webhooks import WebhookReplayStore
 
 if TYPE_CHECKING:
     from .doctor import DoctorService
     from .export import ExportEngine
 from .token_service import TokenService
-from .video import VideoRoomService
+from .video import AdmissionRules, RoomAdmissionService, VideoRoomService
 
 
 class AppContainer:
@@ -175,12 +176,22 @@ class AppContainer:
     @functools.cached_property
     def video(self) -> VideoRoomService:
         """ACS rooms by Twilio room name, and room tokens (Twilio Video migration)."""
-        video = self.settings.video
         return VideoRoomService(
             client=acs_clients.rooms_client(self.settings.acs), store=self.rooms, identities=self.acs_identity,
-            identity_store=self.identities, endpoint=self.settings.acs.endpoint,
-            validity=timedelta(minutes=video.room_validity_minutes), default_role=video.default_role,
-            role_claim=video.role_claim, token_expires_in=timedelta(minutes=video.token_expires_in_minutes),
+            identity_store=self.identities, validity=timedelta(minutes=self.settings.video.room_validity_minutes),
+        )
+
+    @functools.cached_property
+    def video_admission(self) -> RoomAdmissionService:
+        """Who may join which room (``POST /api/video/token``)."""
+        video = self.settings.video
+        return RoomAdmissionService(
+            rooms=self.video, store=self.rooms, identities=self.acs_identity, identity_store=self.identities,
+            endpoint=self.settings.acs.endpoint, rules=AdmissionRules(
+                default_role=video.default_role, role_claim=video.role_claim,
+                token_expires_in=timedelta(minutes=video.token_expires_in_minutes),
+                users_create_rooms=video.users_create_rooms, rooms_per_window=video.user_rooms_per_hour,
+            ),
         )
 
     @functools.cached_property
@@ -227,8 +238,18 @@ class AppContainer:
             raise ServiceUnavailableError(
                 "Live sync needs TWILIO_AUTH_TOKEN: Twilio signs webhooks with the auth token, not an API key."
             )
-        return TwilioSignatureVerifier(auth_token=twilio.auth_token,
-                                       public_url=self.settings.migrations.twilio_webhook_url)
+        public_url = self.settings.live_sync_url
+        if public_url is None:
+            raise ServiceUnavailableError(
+                "Live sync needs the public URL Twilio calls, to check its signatures against: set "
+                "TWILIO_WEBHOOK_URL or PUBLIC_BASE_URL (in Azure, the site's own host name is used)."
+            )
+        return TwilioSignatureVerifier(auth_token=twilio.auth_token, public_url=public_url)
+
+    @functools.cached_property
+    def twilio_replays(self) -> WebhookReplays:
+        """Twilio webhooks already handled, in Table Storage (every instance sees every claim)."""
+        return WebhookReplays(store=WebhookReplayStore(self.storage.tables, self.settings.names.webhook_table))
 
     @functools.cached_property
     def migration_worker(self) -> MigrationWorker:

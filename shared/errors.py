@@ -6,6 +6,7 @@
     ├── BadRequestError          400  input that can never succeed
     ├── UnauthorizedError        401
     ├── ForbiddenError           403
+    │   └── IdentityKindError     a user acting for an identity that is not a user's
     ├── NotFoundError            404  a named resource does not exist
     ├── ConflictError            409  it exists already, or a concurrent writer won
     │   ├── AlreadyExistsError
@@ -13,6 +14,7 @@
     │   └── LeaseHeldError
     ├── PayloadTooLargeError     413
     ├── UnsupportedMediaTypeError 415
+    ├── TooManyRequestsError     429  a per-identity limit was reached
     └── ServiceUnavailableError  503  the app is not configured, or a dependency is down
 
 Messages are short, name the resource and say what to do; they never carry secrets.
@@ -46,6 +48,12 @@ class UnauthorizedError(AppError):
 class ForbiddenError(AppError):
     status = 403
     code = "Forbidden"
+
+
+class IdentityKindError(ForbiddenError):
+    """A user acting for an identity of another kind (a migrated SMS/WhatsApp participant, the migration's own)."""
+
+    code = "IdentityKindForbidden"
 
 
 class NotFoundError(AppError):
@@ -82,6 +90,11 @@ class PayloadTooLargeError(AppError):
 class UnsupportedMediaTypeError(AppError):
     status = 415
     code = "UnsupportedMediaType"
+
+
+class TooManyRequestsError(AppError):
+    status = 429
+    code = "TooManyRequests"
 
 
 class ServiceUnavailableError(AppError):

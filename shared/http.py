@@ -16,11 +16,28 @@ from typing import Any, TypeVar
 import azure.functions as func
 
 from .errors import AppError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from .state.keys import KeyTooLongError
 
 MAX_BODY_BYTES = 1024 * 1024
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # answers that carry tokens
 logger = logging.getLogger(__name__)
 
 Handler = TypeVar("Handler", bound=Callable[..., func.HttpResponse])
+Route = Callable[[func.HttpRequest], func.HttpResponse]
+
+
+def challenge(route: Route) -> Route:
+    """Add ``WWW-Authenticate: Bearer`` to 401 answers (RFC 6750), so clients know how to sign in."""
+
+    @functools.wraps(route)
+    def wrapper(req: func.HttpRequest) -> func.HttpResponse:
+        response = route(req)
+        if response.status_code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"' \
+                if req.headers.get("authorization") else "Bearer"
+        return response
+
+    return wrapper
 
 
 def json_response(body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None) -> func.HttpResponse:
@@ -49,6 +66,8 @@ def handle_errors(handler: Handler) -> Handler:
             return handler(*args, **kwargs)
         except AppError as error:
             return error_response(error)
+        except KeyTooLongError as error:  # the storage layer's own error: the value can never be stored
+            return error_response(BadRequestError(error.message))
         except Exception:
             logger.exception("unhandled error in %s", handler.__name__)
             return json_response(

@@ -129,6 +129,7 @@ class ResourceNames:
     run_table: str = "runs"
     subscription_table: str = "subscriptions"
     dead_letter_table: str = "deadletters"
+    webhook_table: str = "twiliowebhooks"
     migration_queue: str = "migration-work"
     delivery_queue: str = "event-deliveries"
     media_container: str = "twilio-media"
@@ -197,6 +198,8 @@ class VideoSettings:
     default_role: str = "Attendee"
     role_claim: str | None = None
     token_expires_in_minutes: int = 60
+    users_create_rooms: bool = False  # off: rooms exist only when the backend makes them (docs/video.md)
+    user_rooms_per_hour: int = 5  # rooms one user may make by joining per hour, when users may
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,13 @@ class Settings:
     migrations: MigrationSettings = field(default_factory=lambda: MigrationSettings())  # class defined below
     video: VideoSettings = field(default_factory=VideoSettings)
     attachments: AttachmentSettings = field(default_factory=lambda: AttachmentSettings())  # class defined below
+
+    @property
+    def live_sync_url(self) -> str | None:
+        """The URL Twilio's webhook signatures are checked against: ``TWILIO_WEBHOOK_URL``, else the site's own
+        ``PUBLIC_BASE_URL`` (default ``https://`` + ``WEBSITE_HOSTNAME``) + the route; never a request's Host."""
+        base = self.attachments.public_base_url
+        return self.migrations.twilio_webhook_url or (base + TWILIO_EVENTS_PATH if base is not None else None)
 
 
 # What each setting expects, shown in errors and mirrored in the README's table.
@@ -386,6 +396,7 @@ def _load_names(reader: _Reader) -> ResourceNames:
         ("run_table", "RUN_TABLE", _TABLE_NAME, EXPECT_TABLE),
         ("subscription_table", "SUBSCRIPTION_TABLE", _TABLE_NAME, EXPECT_TABLE),
         ("dead_letter_table", "DEAD_LETTER_TABLE", _TABLE_NAME, EXPECT_TABLE),
+        ("webhook_table", "TWILIO_WEBHOOK_TABLE", _TABLE_NAME, EXPECT_TABLE),
         ("migration_queue", "MIGRATION_QUEUE", _QUEUE_NAME, EXPECT_QUEUE),
         ("delivery_queue", "DELIVERY_QUEUE", _QUEUE_NAME, EXPECT_QUEUE),
         ("media_container", "MEDIA_CONTAINER", _CONTAINER_NAME, EXPECT_QUEUE),
@@ -594,10 +605,15 @@ class MigrationSettings:
     plan_seconds: float = 60.0  # time budget of one planning invocation
     sweep_every_days: float = 7.0  # days between nightly runs' deep sweeps for edits and deletions (0: every night)
     live_sync_delay_seconds: float = 2.0  # webhooks within this window fold into one sync
-    twilio_webhook_url: str | None = None  # the public URL Twilio calls; signatures are checked against it
+    # The public URL Twilio calls; signatures are checked against it. TWILIO_WEBHOOK_URL, else PUBLIC_BASE_URL
+    # (else https:// + WEBSITE_HOSTNAME, the site's own name in Azure) + /api/twilio/events; never the request's.
+    twilio_webhook_url: str | None = None
 
 
+TWILIO_EVENTS_PATH = "/api/twilio/events"
 _NCRONTAB = re.compile(r"(\S+\s+){5}\S+\Z")
+
+
 EXPECT_NCRONTAB = "an NCRONTAB schedule with six fields, e.g. 0 0 2 * * *"
 EXPECT_NON_NEGATIVE = "a number of seconds, 0 or more"
 
@@ -654,12 +670,18 @@ def _load_video(reader: _Reader) -> VideoSettings:
                            "a claim name (letters, digits and _.:/-)")
     expiry = reader.checked("VIDEO_TOKEN_EXPIRES_IN_MINUTES", reader.raw("VIDEO_TOKEN_EXPIRES_IN_MINUTES"),
                             _int_between(60, 1440), "whole minutes from 60 to 1440")
+    users_create = reader.checked("VIDEO_USERS_CREATE_ROOMS", reader.raw("VIDEO_USERS_CREATE_ROOMS"), _bool,
+                                  "true or false")
+    per_hour = reader.checked("VIDEO_USER_ROOMS_PER_HOUR", reader.raw("VIDEO_USER_ROOMS_PER_HOUR"),
+                              _int_between(1, 1000), "whole rooms from 1 to 1000")
     return VideoSettings(
         room_table=table or d.room_table,
         room_validity_minutes=validity or d.room_validity_minutes,
         default_role=role or d.default_role,
         role_claim=claim,
         token_expires_in_minutes=expiry or d.token_expires_in_minutes,
+        users_create_rooms=d.users_create_rooms if users_create is None else users_create,
+        user_rooms_per_hour=per_hour or d.user_rooms_per_hour,
     )
 
 

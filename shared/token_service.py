@@ -23,8 +23,8 @@ from azure.core.exceptions import (
 )
 
 from .acs_identity import MAX_EXPIRY, MIN_EXPIRY, SCOPES, AcsIdentityService
-from .auth import Caller, check_identity
-from .errors import BadRequestError, ConflictError, ForbiddenError, ServiceUnavailableError
+from .auth import USER_KINDS, Caller, check_identity, is_migrated_identity
+from .errors import BadRequestError, ConflictError, ForbiddenError, IdentityKindError, ServiceUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class TokenService:
             )
         with _acs_errors(target):
             issued = self._identities.issue_token(
-                target, scopes=wanted, expires_in=expires_in or self._default_expires_in
+                target, scopes=wanted, expires_in=expires_in or self._default_expires_in, kinds=kinds_for(caller)
             )
         return TokenGrant(target, issued.acs_user_id, issued.token, issued.expires_on, issued.scopes,
                           self._endpoint)
@@ -156,7 +156,7 @@ class TokenService:
         """Revoke every token of the identity's ACS user; returns the ACS user id (404 when unmapped)."""
         target = self._target(caller, identity)
         with _acs_errors(target):
-            return self._identities.revoke_tokens(target).acs_user_id
+            return self._identities.revoke_tokens(target, kinds=kinds_for(caller)).acs_user_id
 
     def delete_user(self, caller: Caller, identity: object) -> None:
         """Erase the identity: the mapping first, then its ACS user; succeeds when already gone."""
@@ -171,8 +171,17 @@ class TokenService:
         return target_identity(caller, identity)
 
 
+def kinds_for(caller: Caller) -> frozenset[str] | None:
+    """The identity-map kinds a caller may act for: the backend any, a user only users' (not ``sms``, ``app``)."""
+    return None if caller.is_backend else USER_KINDS
+
+
 def target_identity(caller: Caller, identity: object) -> str:
-    """Whom a request acts for: the backend names the identity; a user only ever acts for itself."""
+    """Whom a request acts for: the backend names the identity; a user only ever acts for itself.
+
+    A user whose identity has the form of a migrated SMS/WhatsApp participant's (``sms:…``) is refused:
+    those identities hold that participant's history, and only the backend acts for them.
+    """
     if caller.is_backend:
         if identity is None:
             raise BadRequestError("Name the identity: the trusted backend asks on behalf of a user.",
@@ -181,6 +190,9 @@ def target_identity(caller: Caller, identity: object) -> str:
     assert caller.identity is not None
     if identity is not None and identity != caller.identity:
         raise ForbiddenError("Users get tokens only for themselves; leave out identity.", target="identity")
+    if is_migrated_identity(caller.identity):
+        raise IdentityKindError("Identities of migrated SMS and WhatsApp participants (sms:, whatsapp:) are not "
+                                "users'; only the trusted backend may act for them.", target="identity")
     return caller.identity
 
 

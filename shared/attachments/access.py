@@ -9,7 +9,7 @@ is the same ``NotFoundError``: whether the blob exists is not revealed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
@@ -106,6 +106,7 @@ class ParticipantBlobAccess:
         expected_metadata: Mapping[str, str] | None = None,
         stream: bool = False,
         not_found: str = "No such attachment, or you are not a participant of its conversation.",
+        kinds: Collection[str] | None = None,
         inline: bool = False,
     ) -> BlobLink | UnsignedLink | BlobContent:
         """A link (or, with ``stream``, the bytes) for a participant of ``thread_id``; ``NotFoundError`` else.
@@ -124,7 +125,7 @@ class ParticipantBlobAccess:
         belongs = properties is not None and all(
             (properties.metadata or {}).get(k) == v for k, v in (expected_metadata or {}).items()
         )
-        if not self._membership.is_participant(identity, thread_id) or not belongs:
+        if not self._membership.is_participant(identity, thread_id, kinds=kinds) or not belongs:
             raise BlobNotFoundError(not_found)
         assert properties is not None
         content_type = properties.content_settings.content_type or "application/octet-stream"

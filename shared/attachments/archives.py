@@ -9,6 +9,8 @@ must name the conversation, so no other blob can be reached through this route.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ..archive_paths import CONVERSATION_METADATA, FILES, FORMATS, archive_blob_name
 from ..errors import BadRequestError
 from ..state import ConversationStore
@@ -33,8 +35,8 @@ class ArchiveService:
         self._access = access
         self._container = container
 
-    def open_archive(self, identity: str, conversation_sid: str, file: str, *, stream: bool = False
-                     ) -> BlobLink | UnsignedLink | BlobContent:
+    def open_archive(self, identity: str, conversation_sid: str, file: str, *, stream: bool = False,
+                     kinds: Collection[str] | None = None) -> BlobLink | UnsignedLink | BlobContent:
         """A link or the bytes for a current participant; the same ``NotFoundError`` for anyone else."""
         conversation_sid = check_conversation_sid(conversation_sid)
         fmt = FILES[check_archive_file(file)]
@@ -45,5 +47,5 @@ class ArchiveService:
             identity, thread_id=record.thread_id, container=self._container,
             blob_name=archive_blob_name(conversation_sid, fmt), filename=f"{conversation_sid}-{FORMATS[fmt]}",
             expected_metadata={CONVERSATION_METADATA: conversation_sid}, stream=stream, not_found=NOT_FOUND,
-            inline=fmt == "html",
+            inline=fmt == "html", kinds=kinds,
         )

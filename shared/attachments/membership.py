@@ -8,7 +8,7 @@ anything, and no user is created for it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
 from azure.communication.chat import ChatThreadClient, CommunicationTokenCredential
@@ -42,13 +42,19 @@ class ThreadMembership:
         self._tokens: dict[str, tuple[str, datetime]] = {}
         self._lock = threading.Lock()
 
-    def acs_user_of(self, identity: str) -> str | None:
+    def acs_user_of(self, identity: str, *, kinds: Collection[str] | None = None) -> str | None:
+        """The identity's ACS user; None when it has none, or is of a kind outside ``kinds``."""
         mapping = self._identities.find_identity(identity)
-        return mapping.acs_user_id if mapping is not None else None
+        if mapping is None or (kinds is not None and mapping.kind not in kinds):
+            return None
+        return mapping.acs_user_id
 
-    def is_participant(self, identity: str, thread_id: str) -> bool:
-        """True when ACS lets ``identity``'s user read ``thread_id`` (it is a participant right now)."""
-        acs_user_id = self.acs_user_of(identity)
+    def is_participant(self, identity: str, thread_id: str, *, kinds: Collection[str] | None = None) -> bool:
+        """True when ACS lets ``identity``'s user read ``thread_id`` (it is a participant right now).
+
+        ``kinds``: the identity-map kinds the caller may act for (a user: users' own, never a migrated SMS
+        participant's or the migration's); another kind is no participant."""
+        acs_user_id = self.acs_user_of(identity, kinds=kinds)
         if acs_user_id is None:
             return False
         try:

@@ -8,6 +8,8 @@ participant of one conversation cannot read another's media by pairing ids.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ..state import ConversationStore
 from .access import BlobContent, BlobLink, BlobNotFoundError, ParticipantBlobAccess, UnsignedLink, filename_metadata
 from .links import check_conversation_sid, check_media_sid
@@ -24,8 +26,8 @@ class AttachmentService:
         self._access = access
         self._container = container
 
-    def open_attachment(self, identity: str, conversation_sid: str, media_sid: str, *, stream: bool = False
-                        ) -> BlobLink | UnsignedLink | BlobContent:
+    def open_attachment(self, identity: str, conversation_sid: str, media_sid: str, *, stream: bool = False,
+                        kinds: Collection[str] | None = None) -> BlobLink | UnsignedLink | BlobContent:
         """A link or the bytes for a current participant; the same ``NotFoundError`` for anyone else."""
         conversation_sid = check_conversation_sid(conversation_sid)
         media_sid = check_media_sid(media_sid)
@@ -35,7 +37,7 @@ class AttachmentService:
         return self._access.open_blob(
             identity, thread_id=record.thread_id, container=self._container, blob_name=media_sid,
             expected_metadata={CONVERSATION_METADATA: conversation_sid},
-            stream=stream, not_found=NOT_FOUND,
+            stream=stream, not_found=NOT_FOUND, kinds=kinds,
         )
 
 

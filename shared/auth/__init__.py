@@ -9,6 +9,15 @@ from __future__ import annotations
 from .authenticator import CallerAuthenticator
 from .bearer import BearerVerifier
 from .callers import Caller, CallerKind, CredentialError
-from .identities import check_identity
+from .identities import USER_KINDS, check_identity, is_migrated_identity
 
-__all__ = ["BearerVerifier", "Caller", "CallerAuthenticator", "CallerKind", "CredentialError", "check_identity"]
+__all__ = [
+           "USER_KINDS",
+           "BearerVerifier",
+           "Caller",
+           "CallerAuthenticator",
+           "CallerKind",
+           "CredentialError",
+           "check_identity",
+           "is_migrated_identity",
+]

@@ -13,19 +13,18 @@ from typing import Any
 import jwt
 from jwt import PyJWKClient
 from jwt.exceptions import (
-    DecodeError,
     ExpiredSignatureError,
     ImmatureSignatureError,
     InvalidAudienceError,
     InvalidIssuedAtError,
     InvalidIssuerError,
     InvalidSignatureError,
-    InvalidTokenError,
     MissingRequiredClaimError,
     PyJWKClientConnectionError,
     PyJWKClientError,
     PyJWKError,
     PyJWKSetError,
+    PyJWTError,
 )
 
 from ..errors import ServiceUnavailableError
@@ -85,7 +84,7 @@ class BearerVerifier:
             raise _fail(f"is longer than {MAX_TOKEN_CHARS} characters.")
         try:
             header = jwt.get_unverified_header(token)
-        except (DecodeError, ValueError, TypeError):
+        except (PyJWTError, ValueError, TypeError):  # e.g. a kid that is no string, or an unknown crit
             raise _fail("is not a well-formed JWT.") from None
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or algorithm not in self._algorithms:
@@ -121,7 +120,7 @@ class BearerVerifier:
             raise _fail("has a malformed iat claim.") from None
         except InvalidSignatureError:
             raise _fail("has a signature that does not verify.") from None
-        except (DecodeError, InvalidTokenError, ValueError, TypeError):
+        except (PyJWTError, ValueError, TypeError):
             raise _fail("is not valid.") from None
         return claims
 
@@ -134,5 +133,5 @@ class BearerVerifier:
             ) from None
         except PyJWKSetError:
             raise ServiceUnavailableError("The identity provider's JWKS holds no usable signing keys.") from None
-        except (PyJWKClientError, PyJWKError):
+        except (PyJWKClientError, PyJWKError, PyJWTError):
             raise _fail("names a signing key (kid) the identity provider does not publish.") from None

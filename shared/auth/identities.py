@@ -19,6 +19,17 @@ _SPOOFING = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2
 _SEGMENTS = re.compile(r"[/\\]")
 
 
+# Identities the export made for Twilio SMS and WhatsApp participants (``sms:+1555…``): no end user signs in as
+# one, so only the trusted backend may act for them (shared/export/people.py makes them).
+MIGRATED_PREFIXES = ("sms:", "whatsapp:")
+USER_KINDS = frozenset({"chat"})  # the identity map's kinds an end user may act for
+
+
+def is_migrated_identity(identity: str) -> bool:
+    """True for an identity of the ``sms:`` or ``whatsapp:`` kind (any letter case)."""
+    return identity.lower().startswith(MIGRATED_PREFIXES)
+
+
 def check_identity(value: object, *, what: str = "identity") -> str:
     """``value`` if it is a usable identity; else ``BadRequestError`` naming the problem (never the value)."""
     if not isinstance(value, str):

@@ -32,7 +32,7 @@ def _decode(header: str) -> dict[str, Any]:
     try:
         raw = base64.b64decode(header.strip() + "=" * (-len(header.strip()) % 4), validate=True)
         value = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         raise CredentialError("X-MS-CLIENT-PRINCIPAL is not base64-encoded JSON.") from None
     if not isinstance(value, dict) or not isinstance(value.get("claims"), list):
         raise CredentialError("X-MS-CLIENT-PRINCIPAL has no claims list.")

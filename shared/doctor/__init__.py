@@ -37,7 +37,8 @@ def build_doctor(settings: Settings, *, storage: StorageClients) -> DoctorServic
         FixedCheck("settings", "pass", "every setting the app reads is present and well-formed"),
         StorageCheck(clients=storage, names=StorageNames(
             tables=(names.identity_table, names.conversation_table, names.message_table, names.run_table,
-                    names.subscription_table, names.dead_letter_table, settings.video.room_table),
+                    names.subscription_table, names.dead_letter_table, settings.video.room_table,
+                    names.webhook_table),
             queues=(names.migration_queue, names.delivery_queue),
             container=names.media_container,
         )),

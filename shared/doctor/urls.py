@@ -51,8 +51,9 @@ class PublicUrlCheck:
         described = [f"{name} is {value}" for name, value in ((self._base_setting, self._base),
                                                                ("TWILIO_WEBHOOK_URL", self._webhook)) if value]
         if not described:
-            return CheckResult(self.name, "pass", "no public URL is set: Twilio signatures are checked against the "
-                                                  "request URL (set TWILIO_WEBHOOK_URL behind a proxy or own domain)")
+            return CheckResult(self.name, "pass", "no public URL is set: live sync refuses Twilio's webhooks (503), "
+                                                  "since their signatures are never checked against a request's "
+                                                  "Host; set PUBLIC_BASE_URL or TWILIO_WEBHOOK_URL to use it")
         target = self._webhook or f"{(self._base or '').rstrip('/')}{WEBHOOK_PATH}"
         return CheckResult(self.name, "pass", "; ".join(described) + f"; point Twilio's webhook at {target}")
 

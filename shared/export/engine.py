@@ -24,6 +24,7 @@ from .runner import ExportRunner
 from .source import TwilioSource
 from .twilio_client import MediaReader, twilio_client
 from .verify import Verifier
+from .verify_people import AttachmentProbe
 
 
 @dataclass
@@ -45,6 +46,7 @@ class ExportEngine:
     def close(self) -> None:
         self.chat.close()
         self.media_reader.close()
+        self.verifier.close()
 
 
 def build_export_engine(
@@ -92,6 +94,7 @@ def build_export_engine(
     runner = ExportRunner(exporter=exporter, source=source, runs=runs, ledger=ledger, conversations=conversations,
                           concurrency=export.concurrency, stats=stats, stop=stop)
     verifier = Verifier(source=source, conversations=conversations, messages=messages, identities=identity_store,
-                        media=media, chat=chat, people=people, links=links)
+                        media=media, chat=chat, people=people, links=links,
+                        probe=AttachmentProbe(links=links, backend_key=settings.tokens.backend_key))
     return ExportEngine(settings, source, exporter, runner, chat, reader, people, verifier, stats, stop,
                         archiver=archiver)

@@ -1,7 +1,8 @@
 """Compare every migrated conversation with its ACS thread: count, order, authors, content, media, receipts.
 
 Reads only. Twilio is read through the SDK; the thread through the chat SDK as the user
-who created it; media through Blob Storage. Each difference is named.
+who created it; media through Blob Storage; a sample of attachments through the app's
+``/api/attachments`` route (verify_people.py). Each difference is named.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .conversation import MAX_RECEIPT_PARTICIPANTS
 from .media import media_file_name
 from .people import People, identity_of
 from .source import SourceConversation, SourceMessage, TwilioSource
+from .verify_people import SAMPLE_PER_CONVERSATION, AttachmentProbe, name_problems
 
 PAGE = 200
 
@@ -36,6 +38,8 @@ class Verdict:
     acs_messages: int = 0
     media: int = 0
     receipts: int = 0
+    names: int = 0  # participants whose display name was compared
+    attachments: int = 0  # attachments opened through the route
     archived: int = 0  # messages in the archive transcript (docs/archive.md)
     problems: list[str] = field(default_factory=list)
 
@@ -53,8 +57,9 @@ class Verifier:
 
     def __init__(self, *, source: TwilioSource, conversations: ConversationStore, messages: MessageMapStore,
                  identities: IdentityStore, media: MediaStore, chat: AcsChat, people: People,
-                 links: AttachmentLinks) -> None:
+                 links: AttachmentLinks, probe: AttachmentProbe) -> None:
         self._links = links
+        self._probe = probe
         self._source = source
         self._conversations = conversations
         self._messages = messages
@@ -62,6 +67,14 @@ class Verifier:
         self._media = media
         self._chat = chat
         self._people = people
+
+    def close(self) -> None:
+        self._probe.close()
+
+    @property
+    def attachments_skipped_because(self) -> str | None:
+        """Why no attachment is opened through the route, or None when they are sampled."""
+        return self._probe.skipped_because
 
     def records(self, only: list[str] | None = None) -> list[ConversationRecord]:
         records = [r for r in self._conversations.list_conversations() if r.thread_id or r.status != "pending"]
@@ -117,7 +130,28 @@ class Verifier:
             self._check_message(conv, message, copy, by_participant, verdict)
         if len(participants) <= MAX_RECEIPT_PARTICIPANTS:
             self._check_receipts(client, conv, participants, verdict)
+        shown = {str(p.identifier.properties.get("id")): p.display_name
+                 for p in client.list_participants(results_per_page=PAGE)}
+        verdict.problems.extend(name_problems(conv, participants, shown, people=self._people,
+                                              identities=self._identities))
+        verdict.names = len(participants)
+        self._sample_attachments(conv, twilio, participants, verdict)
         return verdict
+
+    def _sample_attachments(self, conv: SourceConversation, twilio: list[SourceMessage],
+                            participants: list[Any], verdict: Verdict) -> None:
+        """A participant gets each sampled attachment's bytes through the route; an outsider gets 404."""
+        if self._probe.skipped_because is not None:
+            return
+        member = next((identity_of(p) for p in participants if p.kind == "chat"), None)
+        sample = [m.sid for message in twilio for m in message.media][:SAMPLE_PER_CONVERSATION]
+        if member is None or not sample:
+            return
+        for media_sid in sample:
+            verdict.problems.extend(self._probe.check(
+                conv.sid, media_sid, participant=member,
+                expected=lambda sid=media_sid: self._media.read_media(sid)))  # type: ignore[misc]
+            verdict.attachments += 1
 
     def _acs_copies(self, client: Any, conversation_sid: str) -> list[dict[str, Any]]:
         """Migrated, undeleted ACS messages grouped per Twilio message, in arrival order."""
@@ -129,7 +163,8 @@ class Verifier:
             sid = metadata.get("twilioMessageSid")
             if not sid:
                 continue
-            entry = grouped.setdefault(sid, {"metadata": metadata, "parts": {}, "sender": None})
+            entry = grouped.setdefault(sid, {"metadata": metadata, "parts": {}, "sender": None, "name": None})
+            entry["name"] = message.sender_display_name
             entry["parts"][int(metadata.get("twilioPart", "1"))] = message.content.message if message.content else ""
             identifier = message.sender
             entry["sender"] = identifier.properties.get("id") if identifier is not None else None
@@ -149,6 +184,11 @@ class Verifier:
         mapping = self._identities.find_identity(identity)
         if mapping is None or copy["sender"] != mapping.acs_user_id:
             verdict.problems.append(f"{where}: not sent as {identity!r}")
+        participant = by_participant.get(message.participant_sid or "") or next(
+            (p for p in by_participant.values() if identity_of(p) == identity), None)
+        name = self._people.display_name(conv, participant, identity)
+        if copy["name"] != name:  # ACS keeps the name a message was sent with, even after a rename
+            verdict.problems.append(f"{where}: sender shown as {copy['name']!r}, Twilio names {identity!r} {name!r}")
         parts = copy["parts"]
         expected_parts = int(copy["metadata"].get("twilioPartCount", "1"))
         if sorted(parts) != list(range(1, expected_parts + 1)):

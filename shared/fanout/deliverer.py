@@ -1,10 +1,12 @@
 """POST one queued delivery: sign it, send it to the checked address, and settle the outcome.
 
-2xx: delivered. 410 Gone: the subscription is disabled. Anything else (or no answer in
-5 s): a new queue message with the next attempt number, invisible for an exponential
-back-off; after ``max_attempts`` a dead letter with the last status and a response excerpt.
-The function then returns normally, so the host's own retries and poison queue are only a
-last resort (e.g. when storage itself fails).
+2xx: delivered. 410 Gone: the subscription is disabled. Anything else (or no complete
+answer within one total deadline of 5 s for connect, TLS, headers and body; at most 1 KiB
+of the body is read): a new queue message with the next attempt number, invisible for an
+exponential back-off; after ``max_attempts`` a dead letter with the last status and a
+response excerpt. Any unexpected failure inside an attempt counts as a failed attempt, so
+it ends as a dead letter too; the function returns normally, and the host's own retries and
+poison queue are only a last resort (when storage itself fails).
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from ..errors import NotFoundError
+from ..errors import BadRequestError, NotFoundError
 from ..state import DeadLetter, DeadLetterStore, Subscription, SubscriptionStore
 from ..state.queues import WorkQueue
 from .cloudevents_format import CONTENT_TYPE as CLOUDEVENTS_CONTENT_TYPE
+from .deadline import attempt_deadline
 from .deliveries import DELIVERY_ID_HEADER, DeliveryMessage, pack_payload, retry_delay
 from .http_clients import HttpClientPool
 from .signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, TWILIO_SIGNATURE_HEADER, body_signature, twilio_signature
-from .ssrf import Target, TargetResolutionError, UnsafeTargetError, UrlGuard
+from .ssrf import Target, TargetResolutionError, UrlGuard
 
 logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5.0
@@ -57,7 +60,7 @@ class Attempt:
 def build_request(sub: Subscription, message: DeliveryMessage, *, now: float) -> tuple[bytes, dict[str, str]]:
     """The body and headers of the POST, signed with the subscription's secret."""
     secret = sub.secret.reveal()
-    headers = {DELIVERY_ID_HEADER: message.delivery_id, "User-Agent": USER_AGENT}
+    headers = {DELIVERY_ID_HEADER: message.delivery_id, "User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     if message.format in ("twilio", "twilio-video"):
         params = {str(k): str(v) for k, v in message.body.items()}
         params["RetryCount"] = str(message.attempt - 1)
@@ -105,6 +108,7 @@ class Deliverer:
         retry_max_seconds: float = 3600.0,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        timeout_seconds: float = TIMEOUT_SECONDS,
     ) -> None:
         self._subscriptions = subscriptions
         self._queue = queue
@@ -116,27 +120,45 @@ class Deliverer:
         self._retry_max = retry_max_seconds
         self._clock = clock
         self._rng = rng or random.Random()
+        self._timeout = timeout_seconds
 
     def deliver(self, message: DeliveryMessage) -> Outcome:
         """Attempt a queued delivery once (its subscription read again) and settle it (see the module docstring)."""
+        try:
+            return self._attempt(message)
+        except Exception as exc:  # a bug or a stored row no check foresaw: a failed attempt, never the poison queue
+            logger.exception("delivery %s attempt %d failed unexpectedly", message.delivery_id, message.attempt)
+            return self._unexpected(message, exc)
+
+    def _unexpected(self, message: DeliveryMessage, exc: Exception) -> Outcome:
+        return self._failed(message, Attempt(None, f"the delivery failed inside the app ({type(exc).__name__})"))
+
+    def _attempt(self, message: DeliveryMessage) -> Outcome:
         try:
             sub = self._subscriptions.get_subscription(message.subscription_id)
         except NotFoundError:
             logger.info("delivery %s dropped: subscription %s is gone", message.delivery_id, message.subscription_id)
             return Outcome.DROPPED
-        return self.deliver_to(sub, message)
+        return self._deliver_to(sub, message)
 
     def deliver_to(self, sub: Subscription, message: DeliveryMessage) -> Outcome:
         """Attempt ``message`` once to ``sub`` as given (the dispatcher's first attempt) and settle it."""
+        try:
+            return self._deliver_to(sub, message)
+        except Exception as exc:  # as in ``deliver``: retried, then a dead letter; never a failed trigger
+            logger.exception("delivery %s attempt %d failed unexpectedly", message.delivery_id, message.attempt)
+            return self._unexpected(message, exc)
+
+    def _deliver_to(self, sub: Subscription, message: DeliveryMessage) -> Outcome:
         if not sub.enabled:
             logger.info("delivery %s dropped: subscription %s is disabled", message.delivery_id, sub.subscription_id)
             return Outcome.DROPPED
         try:
             target = self._guard.check(sub.url)
-        except UnsafeTargetError as exc:
-            return self._dead_letter(message, Attempt(None, f"refused: {exc.message}"))
         except TargetResolutionError as exc:
             return self._failed(message, Attempt(None, exc.message))
+        except BadRequestError as exc:  # unsafe, or a stored URL that is no longer acceptable
+            return self._dead_letter(message, Attempt(None, f"refused: {exc.message}"))
         attempt = self._post(sub, target, message)
         if attempt.status is not None and 200 <= attempt.status < 300:
             logger.info("delivery %s delivered (attempt %d, %d)", message.delivery_id, message.attempt, attempt.status)
@@ -154,11 +176,12 @@ class Deliverer:
         url, host_header = pinned_url(target, target.addresses[0])
         headers["Host"] = host_header
         extensions: dict[str, Any] = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        client = self._http.get(target.scheme, target.host, target.port)
         try:
-            client = self._http.get(target.scheme, target.host, target.port)
-            with client.stream("POST", url, content=body, headers=headers, extensions=extensions) as response:
+            with attempt_deadline(self._timeout), \
+                    client.stream("POST", url, content=body, headers=headers, extensions=extensions) as response:
                 excerpt = b""
-                for chunk in response.iter_bytes():
+                for chunk in response.iter_raw(EXCERPT_BYTES):  # raw: a compressed answer is not inflated
                     excerpt += chunk
                     if len(excerpt) >= EXCERPT_BYTES:
                         break
@@ -166,7 +189,7 @@ class Deliverer:
                 return Attempt(response.status_code, None if response.is_success else f"HTTP {response.status_code}",
                                text)
         except httpx.TimeoutException:
-            return Attempt(None, f"no answer within {TIMEOUT_SECONDS:g} s")
+            return Attempt(None, f"no complete answer within {self._timeout:g} s")
         except httpx.HTTPError as exc:
             return Attempt(None, f"{type(exc).__name__}: the request failed")
 

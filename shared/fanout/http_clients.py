@@ -3,13 +3,24 @@ verified for (deliveries connect to a checked IP address; the pool would otherwi
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
 import httpx
 
+from .deadline import DeadlineTransport
+
 MAX_CLIENTS = 256
+
+
+def delivery_client(*, timeout: float, verify: ssl.SSLContext | bool = True) -> httpx.Client:
+    """A client for one subscriber host: no redirects, no proxies from the environment, and every socket
+    operation bounded by the attempt deadline the deliverer sets (``deadline.attempt_deadline``)."""
+    limits = httpx.Limits(max_connections=16, max_keepalive_connections=8)
+    return httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
+                        transport=DeadlineTransport(limits=limits, verify=verify))
 
 
 class HttpClientPool:

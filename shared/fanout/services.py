@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
-
 from ..settings import Settings
 from ..state import ConversationStore, DeadLetterStore, IdentityStore, MessageMapStore, SubscriptionStore
 from ..state.queues import WorkQueue
@@ -13,7 +11,7 @@ from ..state.rooms import RoomMapStore
 from .dead_letters import DeadLetterService
 from .deliverer import TIMEOUT_SECONDS, Deliverer
 from .dispatcher import FanoutDispatcher
-from .http_clients import HttpClientPool
+from .http_clients import HttpClientPool, delivery_client
 from .lookups import IdLookups
 from .ssrf import UrlGuard
 from .subscriptions import SubscriptionService
@@ -50,8 +48,7 @@ def build_fanout(
         if rooms is not None else None
     dispatcher = FanoutDispatcher(subscriptions=subscriptions, queue=queue, dead_letters=dead_letters,
                                   translator=translator, video=video, cache_seconds=options.cache_seconds)
-    http = HttpClientPool(lambda: httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False,
-                                               limits=httpx.Limits(max_connections=16, max_keepalive_connections=8)))
+    http = HttpClientPool(lambda: delivery_client(timeout=TIMEOUT_SECONDS))
     return FanoutServices(
         subscriptions=SubscriptionService(store=subscriptions, guard=guard,
                                           on_change=dispatcher.forget_subscriptions),

@@ -33,6 +33,6 @@ def verify_body_signature(
     timestamp: str, body: bytes, signature: str, secret: str, *, now: float, tolerance_seconds: int = 300
 ) -> bool:
     """What a subscriber does (docs/fanout.md): constant-time compare, and refuse stale timestamps."""
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance_seconds:
+    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > tolerance_seconds:
         return False
     return hmac.compare_digest(body_signature(int(timestamp), body, secret), signature)

@@ -5,7 +5,9 @@ resolution (a name can be re-pointed), and the delivery then connects to the add
 that was checked. IPv4-mapped and other IPv6 forms that embed an IPv4 address are
 judged by the embedded address. ``allow_private`` (development) lets loopback,
 private, link-local and CGNAT through; cloud metadata, multicast, unspecified and
-reserved addresses are refused always.
+reserved addresses are refused always. Host names are normalised first (IDNA, UTS 46:
+``８.８.８.８`` is ``8.8.8.8``, ``bücher.example`` is ``xn--bcher-kva.example``), so the
+check and the delivery see the same ASCII host; a name IDNA refuses is a 400.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import idna
 
 from ..errors import BadRequestError
 
@@ -55,6 +59,17 @@ class Target:
     host: str
     port: int
     addresses: tuple[str, ...]
+
+
+def ascii_host(host: str) -> str:
+    """``host`` as the ASCII name or address a resolver and a TLS handshake use; ``BadRequestError`` otherwise."""
+    if host.isascii():
+        return host.lower()
+    try:
+        return idna.encode(host, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError, ValueError):
+        raise BadRequestError("url has a host name that is not a valid internationalised domain name.",
+                              target="url") from None
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -149,6 +164,9 @@ class UrlGuard:
             raise UnsafeTargetError(f"url must use {what} (got {parts.scheme or 'no scheme'!r}).", target="url")
         if not parts.hostname:
             raise BadRequestError("url has no host.", target="url")
+        if not parts.netloc.isascii():
+            raise BadRequestError("url must be ASCII: send the host as IDNA (xn--...) and percent-encode the rest.",
+                                  target="url")
         if parts.username is not None or parts.password is not None:
             raise BadRequestError("url must not carry a user name or password.", target="url")
         if parts.fragment:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..errors import BadRequestError
 from ..settings import Secret
 from ..state import Subscription, SubscriptionStore
 from ..state.subscriptions import SubscriptionNotFoundError, new_subscription_id
 from .matching import FORMATS, known_event_types
-from .ssrf import UrlGuard
+from .ssrf import UrlGuard, ascii_host
 
 _SUBSCRIPTION_ID = re.compile(r"sub_[0-9a-f]{24}\Z")
 
@@ -27,10 +27,31 @@ MIN_SECRET_CHARS = 16
 MAX_SECRET_CHARS = 256
 
 
+def _ascii_netloc(netloc: str) -> str:
+    if netloc.isascii():
+        return netloc.lower()
+    userinfo, at, hostport = netloc.rpartition("@")
+    host, colon, port = hostport.rpartition(":")
+    if not (colon and port.isascii() and port.isdigit()):
+        host, colon, port = hostport, "", ""
+    return f"{userinfo}{at}{ascii_host(host)}{colon}{port}"
+
+
+def _ascii_text(text: str) -> str:
+    return "".join(c if c.isascii() else quote(c, safe="") for c in text)
+
+
 def normalise_url(url: str) -> str:
-    """Lower-case scheme and host and an explicit ``/`` path: the URL the subscriber will see and sign-check."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, parts.fragment))
+    """Lower-case scheme and host (IDNA), an explicit ``/`` path, non-ASCII percent-encoded: the ASCII URL the
+    subscriber will see and sign-check, and the one the SSRF guard judges."""
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise BadRequestError("url must not contain spaces, control characters or lone surrogates.", target="url")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise BadRequestError("url is not a valid URL.", target="url") from None
+    return urlunsplit((parts.scheme.lower(), _ascii_netloc(parts.netloc), _ascii_text(parts.path) or "/",
+                       _ascii_text(parts.query), parts.fragment))
 
 
 def parse_subscription_request(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,12 +3,17 @@
 A burst of webhooks for one conversation sets one ``sync_requested_at`` marker on its
 row (ETag-guarded) and queues one work item; the worker clears the marker when it picks
 the item up, so events arriving during an export queue exactly one follow-up.
+
+Signatures are checked against the app's own public URL (a setting, or the site's host name in
+Azure), never the request's Host header; without one, live sync refuses to start. A webhook seen
+before (its ``I-Twilio-Idempotency-Token`` or its signature, within ``REPLAY_WINDOW``) is dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
@@ -20,6 +25,7 @@ from ..settings import Secret
 from ..state import ConversationRecord, ConversationStore
 from ..state.queues import WorkQueue
 from ..state.tables import utcnow
+from ..state.webhooks import WebhookReplayStore
 
 SYNC_EVENTS = frozenset({
     "onMessageAdded", "onMessageUpdated", "onMessageRemoved",
@@ -30,6 +36,8 @@ _CHANGES = "syncChanges"  # attribute on the conversation row: a queued sync mus
 _CONVERSATION_SID = re.compile(r"CH[0-9a-f]{32}\Z")
 _SERVICE_SID = re.compile(r"IS[0-9a-f]{32}\Z")
 STALE_MARKER = timedelta(minutes=15)  # a marker older than this is assumed lost with its work item
+REPLAY_WINDOW = timedelta(hours=24)  # Twilio's retries come within minutes; a captured webhook is refused a day
+IDEMPOTENCY_HEADER = "i-twilio-idempotency-token"
 
 
 class FormParams(dict[str, str]):
@@ -59,18 +67,45 @@ def parse_form(body: bytes) -> FormParams:
 class TwilioSignatureVerifier:
     """Checks ``X-Twilio-Signature`` against the URL Twilio called and the account's auth token."""
 
-    def __init__(self, *, auth_token: Secret, public_url: str | None) -> None:
+    def __init__(self, *, auth_token: Secret, public_url: str) -> None:
         self._validator = RequestValidator(auth_token.reveal())
         self._public_url = public_url
 
     def verify(self, *, request_url: str, params: FormParams, signature: str | None) -> None:
-        """Raise ``ForbiddenError`` unless the signature matches (public URL setting, else the request URL)."""
-        url = request_url
-        if self._public_url:
-            query = request_url.partition("?")[2]
-            url = self._public_url + (f"?{query}" if query else "")
+        """Raise ``ForbiddenError`` unless the signature matches the public URL (plus the request's query);
+        the request's scheme, host and path play no part, so a forged Host header changes nothing."""
+        query = request_url.partition("?")[2]
+        url = self._public_url + (f"?{query}" if query else "")
         if not signature or not self._validator.validate(url, params, signature):
             raise ForbiddenError("The X-Twilio-Signature header does not match this request.")
+
+
+class WebhookReplays:
+    """Drops webhooks already handled: by Twilio's idempotency token and by signature, within a window."""
+
+    def __init__(self, *, store: WebhookReplayStore, window: timedelta = REPLAY_WINDOW,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._store = store
+        self._window = window
+        self._clock = clock
+
+    def claim(self, *, signature: str, token: str | None) -> list[str] | None:
+        """The keys now claimed for this webhook, or None when it is a replay (drop it)."""
+        keys = ["sig:" + hashlib.sha256(signature.encode("utf-8", "surrogatepass")).hexdigest()]
+        if token:  # first: a retry under a known token is refused before anything is written
+            keys.insert(0, "tok:" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest())
+        now = self._clock()
+        claimed: list[str] = []
+        for key in keys:
+            if not self._store.claim(key, now=now, window=self._window):
+                return None
+            claimed.append(key)
+        return claimed
+
+    def release(self, keys: list[str]) -> None:
+        """Forget the claims of a webhook whose handling failed, so Twilio's retry gets through."""
+        for key in keys:
+            self._store.release(key)
 
 
 @dataclass(frozen=True)

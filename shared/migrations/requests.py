@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ..archive_cutoff import ArchiveCutoff
 from ..errors import BadRequestError
 from ..export.request import MigrationRequest
+from ..inputs import parse_instant
 
 _SERVICE_SID = re.compile(r"IS[0-9a-f]{32}\Z")
 _CONVERSATION_SID = re.compile(r"CH[0-9a-f]{32}\Z")
@@ -42,16 +43,8 @@ def _flag(body: dict[str, Any], name: str) -> bool:
 
 
 def _since(body: dict[str, Any]) -> datetime | None:
-    value = body.get("since")
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > 40:
-        raise BadRequestError("since must be an ISO 8601 date or date-time.", target="since")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequestError("since must be an ISO 8601 date or date-time, e.g. 2024-01-31.", target="since") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    """A date or date-time (UTC when it names no zone), 1970-9000, so the planner never overflows."""
+    return parse_instant(body.get("since"), what="since", date_only=True)
 
 
 def parse_migration_request(body: dict[str, Any]) -> MigrationRequest:

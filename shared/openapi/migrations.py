@@ -96,7 +96,10 @@ SCHEMAS: Json = {
                      "description": "Messages copied in each bucket since the run began (the console's chart)."},
     }, required=["bucketMinutes", "messages"]),
     "RunList": obj({"runs": array(ref("RunStatus"))}, required=["runs"]),
-    "LiveSyncAnswer": obj({"conversationSid": STRING, "queued": BOOLEAN}, required=["conversationSid", "queued"]),
+    "LiveSyncAnswer": obj({"conversationSid": STRING, "queued": BOOLEAN,
+                           "duplicate": {"const": True, "description": "A replay of a webhook already handled "
+                                         "(its idempotency token or signature, within 24 h): dropped."}},
+                          required=["conversationSid", "queued"]),
 }
 
 PATHS: Json = {
@@ -131,11 +134,15 @@ PATHS: Json = {
         **operation(
             "twilio_events", tag="migrations", summary="Twilio post-event webhook (live sync)",
             description="Point Twilio Conversations' post-event webhook here. Checked with X-Twilio-Signature "
-                        "(403 otherwise); queues one sync per conversation, folding repeats.",
+                        "against TWILIO_WEBHOOK_URL or PUBLIC_BASE_URL + /api/twilio/events, never the request's "
+                        "Host (403 otherwise; 503 while neither is known); queues one sync per conversation, "
+                        "folding repeats; a replay (same I-Twilio-Idempotency-Token or signature) is dropped.",
             security=ANONYMOUS,
             parameters=[{"name": "X-Twilio-Signature", "in": "header", "required": True,
-                         "description": "Twilio's HMAC-SHA1 signature of the URL and form.", "schema": STRING}],
-            responses={"200": answer("Accepted.", ref("LiveSyncAnswer"))}, errors=(400, 403, 415),
+                         "description": "Twilio's HMAC-SHA1 signature of the URL and form.", "schema": STRING},
+                        {"name": "I-Twilio-Idempotency-Token", "in": "header", "required": False,
+                         "description": "Twilio's id of the event, the same on its retries.", "schema": STRING}],
+            responses={"200": answer("Accepted.", ref("LiveSyncAnswer"))}, errors=(400, 403, 415, 503),
         ),
         "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
             "type": "object", "description": "Twilio's event form (EventType, ConversationSid, ...).",

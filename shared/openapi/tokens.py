@@ -1,4 +1,4 @@
-"""The token service: ``/api/token``, ``/api/token/revoke``, ``DELETE /api/users/{identity}``."""
+"""The token service: ``/api/token``, ``/api/token/revoke``, erasure (``POST /api/users/erase``, ``DELETE``)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ SCHEMAS: Json = {
     "TwilioToken": obj({"identity": STRING, "token": STRING}, required=["identity", "token"],
                        description="The shape Twilio starter apps read from their token server."),
     "RevokeRequest": obj({"identity": STRING}),
+    "EraseRequest": obj({"identity": STRING}, required=["identity"]),
     "Revoked": obj({"communicationUserId": STRING, "revoked": {"const": True}},
                    required=["communicationUserId", "revoked"]),
 }
@@ -80,10 +81,19 @@ PATHS: Json = {
         security=CALLER, body=ref("RevokeRequest"), body_required=False,
         responses={"200": answer("Revoked.", ref("Revoked"))}, errors=(400, 401, 403, 404, 413, 415),
     )},
+    "/users/erase": {"post": operation(
+        "user_erase", tag="tokens", summary="Erase an identity named in the body",
+        description="As DELETE /api/users/{identity}, for every identity a token can be issued for: use it for "
+                    "identities holding /, \\, %, ? or #, which a URL path cannot carry intact. Trusted backend "
+                    "only. " + _CHALLENGE,
+        security=CALLER, body=ref("EraseRequest"),
+        responses={"204": answer("Erased (also when there was nothing to erase).")},
+        errors=(400, 401, 403, 413, 415),
+    )},
     "/users/{identity}": {"delete": operation(
         "user_delete", tag="tokens", summary="Erase an identity",
-        description="Deletes the identity's mapping, then its ACS user (and with it the user's tokens). "
-                    + _CHALLENGE,
+        description="Deletes the identity's mapping, then its ACS user (and with it the user's tokens). An "
+                    "identity holding / cannot reach this route: use POST /api/users/erase. " + _CHALLENGE,
         security=CALLER, parameters=[path_param("identity", "The identity, URL-encoded.")],
         responses={"204": answer("Erased.")}, errors=(400, 401, 403, 404),
     )},

@@ -35,10 +35,14 @@ SCHEMAS: Json = {
     "RoomParticipant": obj({"identity": STRING, "communicationUserId": STRING, "role": STRING},
                            required=["identity", "communicationUserId", "role"]),
     "VideoRoom": obj({
-        "name": STRING, "roomId": STRING, "status": {"type": "string", "enum": ["scheduled", "open", "expired"]},
+        "name": STRING, "roomId": STRING,
+        "status": {"type": "string", "enum": ["scheduled", "open", "expired", "closed"]},
+        "admission": {"type": "string", "enum": ["roster", "open"],
+                      "description": "roster: only the roster may join (the backend made or rostered it); open: "
+                                     "any signed-in user (made by a user's join)."},
         "validFrom": DATE_TIME, "validUntil": DATE_TIME, "createdAt": DATE_TIME,
         "participants": array(ref("RoomParticipant")),
-    }, required=["name", "roomId", "status", "validFrom", "validUntil", "createdAt"]),
+    }, required=["name", "roomId", "status", "admission", "validFrom", "validUntil", "createdAt"]),
     "RosterRequest": obj({"participants": {**array(obj({"identity": STRING, "role": _ROLE}, required=["identity"])),
                                            "maxItems": 350}}, required=["participants"]),
 }
@@ -46,7 +50,11 @@ SCHEMAS: Json = {
 PATHS: Json = {
     "/video/token": {"post": operation(
         "video_token", tag="video", summary="Join a room: a voip token and a role",
-        description="The caller (as for /api/token) joins the ACS room behind the Twilio room name with its role.",
+        description="The caller (as for /api/token) joins the ACS room behind the Twilio room name with its role, "
+                    "under the admission policy: a room the backend made or rostered admits only its roster "
+                    "(403 NotOnRoster); a closed room stays closed (403 RoomClosed for users, 409 for the backend); "
+                    "users make rooms by joining only with VIDEO_USERS_CREATE_ROOMS (else 404 RoomNotFound), "
+                    "at most VIDEO_USER_ROOMS_PER_HOUR (429).",
         security=CALLER, body=ref("VideoTokenRequest"),
         responses={"200": {"description": "Admitted.", "headers": {"Cache-Control": header("no-store")},
                            "content": {"application/json": {"schema": {
@@ -55,7 +63,8 @@ PATHS: Json = {
     )},
     "/video/rooms": {"post": operation(
         "video_rooms_create", tag="video", summary="Create a room ahead of time",
-        description="One ACS room per name; validity defaults from VIDEO_ROOM_VALIDITY_MINUTES.",
+        description="One ACS room per name, admitting only its roster; validity defaults from "
+                    "VIDEO_ROOM_VALIDITY_MINUTES. A closed room is opened again.",
         security=FUNCTION_KEY, body=ref("RoomRequest"),
         responses={"201": answer("Created.", ref("VideoRoom"))}, errors=(400, 409, 413, 415),
     )},
@@ -67,14 +76,16 @@ PATHS: Json = {
         ),
         "delete": operation(
             "video_rooms_delete", tag="video", summary="Close a room",
-            description="Deletes the ACS room and its name mapping.", security=FUNCTION_KEY, parameters=[_NAME],
+            description="Deletes the ACS room; the name stays closed until POST /api/video/rooms opens it again.",
+            security=FUNCTION_KEY, parameters=[_NAME],
             responses={"204": answer("Closed.")}, errors=(400, 404),
         ),
     },
     "/video/rooms/{name}/participants": {"put": operation(
         "video_rooms_participants", tag="video", summary="Set a room's roster",
-        description="Exactly these identities with these roles (others are removed).",
+        description="Exactly these identities with these roles (others are removed); the room then admits only "
+                    "its roster. 409 RoomClosed for a closed room.",
         security=FUNCTION_KEY, parameters=[_NAME], body=ref("RosterRequest"),
-        responses={"200": answer("The room with its roster.", ref("VideoRoom"))}, errors=(400, 404, 413, 415),
+        responses={"200": answer("The room with its roster.", ref("VideoRoom"))}, errors=(400, 404, 409, 413, 415),
     )},
 }

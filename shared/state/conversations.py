@@ -110,7 +110,7 @@ def _from_entity(entity: Entity) -> ConversationRecord:
 
 
 def _thread_key(thread_id: str) -> str:
-    return "t:" + escape_key(thread_id, what="thread id")
+    return escape_key(thread_id, what="thread id", prefix="t:")
 
 
 class ConversationStore(TableStore):

@@ -7,6 +7,7 @@ row (``u:<acs user id>``) is written after it and is idempotent.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,11 +45,11 @@ class IdentityExistsError(AlreadyExistsError):
 
 
 def _forward_key(identity: str) -> str:
-    return "i:" + escape_key(identity, what="identity")
+    return escape_key(identity, what="identity", prefix="i:")
 
 
 def _reverse_key(acs_user_id: str) -> str:
-    return "u:" + escape_key(acs_user_id, what="ACS user id")
+    return escape_key(acs_user_id, what="ACS user id", prefix="u:")
 
 
 def _to_entity(mapping: IdentityMapping, partition_key: str) -> Entity:
@@ -98,11 +99,18 @@ class IdentityStore(TableStore):
 
     def create_identity(self, mapping: IdentityMapping) -> IdentityMapping:
         """Insert the mapping if the identity has none; else raise ``IdentityExistsError`` with the winner."""
+        forward = _forward_key(mapping.identity)
+        reverse = _to_entity(mapping, _reverse_key(mapping.acs_user_id))
         try:
-            self._create(_to_entity(mapping, _forward_key(mapping.identity)))
+            self._create(_to_entity(mapping, forward))
         except ResourceExistsError:
             raise IdentityExistsError(self.get_identity(mapping.identity)) from None
-        self._upsert(_to_entity(mapping, _reverse_key(mapping.acs_user_id)))
+        try:
+            self._upsert(reverse)
+        except BaseException:  # half a mapping is none: take the forward row back, the caller cleans up
+            with contextlib.suppress(Exception):
+                self._delete(forward, _ROW)
+            raise
         return mapping
 
     def delete_identity(self, identity: str) -> IdentityMapping | None:

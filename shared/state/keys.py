@@ -3,19 +3,27 @@
 Table keys forbid ``/ \\ # ?`` and control characters (and Azurite answers 500 on
 ``/``). ``escape_key`` replaces each of those, plus the escape character ``~`` and
 lone surrogates, with ``~XXXX`` (four hex digits); ``unescape_key`` reverses it.
-Keys are limited to 1 KiB of UTF-16.
+Keys are limited to 1 KiB of UTF-16, the whole key (any prefix included): a longer one
+raises ``KeyTooLongError``, a storage-layer error the triggers map to a 400.
 """
 
 from __future__ import annotations
 
 import re
 
-from ..errors import BadRequestError
-
 ESCAPE = "~"
 MAX_KEY_BYTES = 1024
 _FORBIDDEN = frozenset("/\\#?" + ESCAPE)
 _ESCAPED = re.compile(r"~([0-9A-F]{4})")
+
+
+class KeyTooLongError(ValueError):
+    """A value that cannot be stored as a table key: longer than 1 KiB once escaped and prefixed."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.message = f"The {what} is too long to store (at most {MAX_KEY_BYTES} bytes once escaped)."
+        super().__init__(self.message)
 
 
 def _must_escape(char: str) -> bool:
@@ -29,11 +37,11 @@ def _must_escape(char: str) -> bool:
     )
 
 
-def escape_key(value: str, *, what: str = "key") -> str:
-    """``value`` made safe for a PartitionKey or RowKey; raises ``BadRequestError`` if too long."""
-    escaped = "".join(f"{ESCAPE}{ord(c):04X}" if _must_escape(c) else c for c in value)
+def escape_key(value: str, *, what: str = "key", prefix: str = "") -> str:
+    """``prefix`` + ``value`` made safe for a PartitionKey or RowKey; ``KeyTooLongError`` if the whole is too long."""
+    escaped = prefix + "".join(f"{ESCAPE}{ord(c):04X}" if _must_escape(c) else c for c in value)
     if len(escaped.encode("utf-16-le", "surrogatepass")) > MAX_KEY_BYTES:
-        raise BadRequestError(f"The {what} is too long to store (at most {MAX_KEY_BYTES} bytes once escaped).")
+        raise KeyTooLongError(what)
     return escaped
 
 

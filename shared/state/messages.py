@@ -75,7 +75,7 @@ def _reverse_entity(mapping: MessageMapping, acs_message_id: str) -> Entity:
     """The reverse row: ACS message id -> Twilio index (written beside the index row)."""
     return {
         "PartitionKey": escape_key(mapping.conversation_sid, what="conversation SID"),
-        "RowKey": _REVERSE_PREFIX + escape_key(acs_message_id, what="ACS message id"),
+        "RowKey": escape_key(acs_message_id, what="ACS message id", prefix=_REVERSE_PREFIX),
         "Index": int64(mapping.index),
         "TwilioMessageSid": mapping.twilio_message_sid,
     }
@@ -100,7 +100,7 @@ class MessageMapStore(TableStore):
     def find_message_by_acs_id(self, conversation_sid: str, acs_message_id: str) -> MessageMapping | None:
         """The mapping whose ACS message (or one of its parts) is ``acs_message_id``, or None."""
         pk = escape_key(conversation_sid, what="conversation SID")
-        link = self._get(pk, _REVERSE_PREFIX + escape_key(acs_message_id, what="ACS message id"))
+        link = self._get(pk, escape_key(acs_message_id, what="ACS message id", prefix=_REVERSE_PREFIX))
         if link is None:
             return None
         entity = self._get(pk, _row_key(read_int(link, "Index")))

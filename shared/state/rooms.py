@@ -4,6 +4,10 @@ Rows (one table):
 
 * ``name`` / escaped room name: the authority. Inserted only if absent, so concurrent first
   requests for one name end with one room; replaced only under its ETag (an expired room).
+  It also holds the room's admission policy: who made it (``Origin``: backend or user), whether
+  the backend set its roster (``Rostered``), and whether it was closed (``Closed``: the ACS
+  room is gone, and the name stays closed until the backend creates the room again).
+* ``quota`` / escaped identity: rooms a user created by joining in the current window.
 * ``room`` / ACS room id: the reverse row (room name) and the room's callback ``Sequence``.
 * ``call`` / escaped ``serverCallId``: the room a call happened in (recording events carry no room id).
 * ``join`` / escaped ``serverCallId|rawId``: when a participant joined (for ``ParticipantDuration``).
@@ -14,8 +18,8 @@ Rows (one table):
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
@@ -29,6 +33,8 @@ _NAME = "name"
 _ROOM = "room"
 _CALL = "call"
 _JOIN = "join"
+_QUOTA = "quota"
+BACKEND, USER = "backend", "user"  # who made a room
 
 class RoomNotFoundError(NotFoundError):
     code = "RoomNotFound"
@@ -43,9 +49,17 @@ class RoomMapping:
     valid_until: datetime
     created_at: datetime = field(default_factory=utcnow)
     etag: str | None = None
+    origin: str = BACKEND  # BACKEND or USER (made by a user's join)
+    rostered: bool = False  # the backend set its roster
+    closed: bool = False  # DELETE closed it; only the backend opens it again
 
     def is_expired(self, now: datetime) -> bool:
         return self.valid_until <= now
+
+    @property
+    def roster_only(self) -> bool:
+        """A room the backend made or rostered admits only its roster."""
+        return self.origin == BACKEND or self.rostered
 
 class RoomExistsError(AlreadyExistsError):
     """The name is mapped already; ``existing`` is the mapping that won."""
@@ -66,6 +80,9 @@ def _to_entity(mapping: RoomMapping) -> Entity:
         "ValidFrom": mapping.valid_from,
         "ValidUntil": mapping.valid_until,
         "CreatedAt": mapping.created_at,
+        "Origin": mapping.origin,
+        "Rostered": mapping.rostered,
+        "Closed": mapping.closed,
     }
 
 def _from_entity(entity: Entity) -> RoomMapping:
@@ -76,6 +93,9 @@ def _from_entity(entity: Entity) -> RoomMapping:
         valid_until=read_datetime(entity, "ValidUntil") or utcnow(),
         created_at=read_datetime(entity, "CreatedAt") or utcnow(),
         etag=etag_of(entity),
+        origin=str(entity.get("Origin") or USER),  # rows from before the policy: rooms made on first use
+        rostered=bool(entity.get("Rostered", False)),
+        closed=bool(entity.get("Closed", False)),
     )
 
 class RoomMapStore(TableStore):
@@ -113,12 +133,51 @@ class RoomMapStore(TableStore):
         self._write_reverse(updated)
         return updated
 
-    def delete_room(self, name: str) -> RoomMapping | None:
-        """Remove the mapping (the reverse row stays, so late callbacks still find the name)."""
-        existing = self.find_room(name)
-        if existing is not None:
-            self._delete(_NAME, _name_key(name))
-        return existing
+    def close_room(self, name: str) -> RoomMapping | None:
+        """Mark the name closed (the reverse row stays, so late callbacks still find the name); returns the
+        mapping as it was, or None when the name is unknown or closed already."""
+        for _ in range(20):
+            existing = self.find_room(name)
+            if existing is None or existing.closed:
+                return None
+            try:
+                self.replace_room(existing, replace(existing, closed=True))
+            except ConcurrentUpdateError:
+                continue
+            return existing
+        raise ConcurrentUpdateError(f"The room {name!r} is being changed by too many requests at once; retry.")
+
+    def mark_rostered(self, mapping: RoomMapping) -> RoomMapping:
+        """Record that the backend set the room's roster (it then admits only its roster)."""
+        if mapping.rostered:
+            return mapping
+        return self.replace_room(mapping, replace(mapping, rostered=True))
+
+    def take_creation_slot(self, identity: str, *, limit: int, window: timedelta, now: datetime) -> bool:
+        """Count one room created by ``identity``; False when it made ``limit`` rooms in the current window."""
+        key = escape_key(identity, what="identity")
+        for _ in range(20):
+            row = self._get(_QUOTA, key)
+            if row is None:
+                try:
+                    self._create({"PartitionKey": _QUOTA, "RowKey": key, "WindowStart": now, "Count": int64(1)})
+                    return True
+                except ResourceExistsError:
+                    continue
+            start = read_datetime(row, "WindowStart") or now
+            count = 0 if now - start >= window else read_int(row, "Count")
+            if count >= limit:
+                return False
+            etag = etag_of(row)
+            assert etag is not None
+            updated = {"PartitionKey": _QUOTA, "RowKey": key, "WindowStart": start if count else now,
+                       "Count": int64(count + 1)}
+            try:
+                self._replace_if_unchanged(updated, etag, what=f"The room quota of {identity!r}")
+                return True
+            except ConcurrentUpdateError:
+                continue
+        raise ConcurrentUpdateError("Too many rooms are being created at once; retry.")
 
     def forget_room(self, mapping: RoomMapping) -> None:
         """Remove the name row only if it still holds ``mapping`` (its ETag): a racer's newer room stays."""
@@ -141,7 +200,7 @@ class RoomMapStore(TableStore):
         """The room's next callback ``SequenceNumber`` (1, 2, ...), the same one again for the same event."""
         room_key = escape_key(room_id, what="room id")
         event_key = escape_key(event_id, what="event id")
-        partition = f"seq-{room_key}"
+        partition = escape_key(room_id, what="room id", prefix="seq-")
         seen = self._get(partition, event_key)
         if seen is not None:
             return read_int(seen, "Number")

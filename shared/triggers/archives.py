@@ -15,10 +15,10 @@ from ..archive_paths import ROUTE
 from ..attachments import BlobContent, BlobLink, UnsignedLink
 from ..auth import CredentialError
 from ..container import AppContainer
-from ..http import handle_errors, json_response
+from ..http import challenge, handle_errors, json_response
+from ..token_service import kinds_for
 from . import new_blueprint
 from .attachments import NO_STORE, acting_identity, is_browser_navigation, parse_attachment_format, sign_in_redirect
-from .tokens import challenge
 
 # The page has inline styles and no script; served from the app's own origin it is also sandboxed.
 STREAM_HEADERS = {
@@ -49,13 +49,14 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
         identity = acting_identity(caller, req.params)
         conversation, file = str(req.route_params.get("conversation")), str(req.route_params.get("file"))
         service = container.archives
-        result = service.open_archive(identity, conversation, file, stream=answer == "stream")
+        kinds = kinds_for(caller)  # a user reads only as a user: never as a migrated SMS participant or the migration
+        result = service.open_archive(identity, conversation, file, stream=answer == "stream", kinds=kinds)
         if isinstance(result, UnsignedLink):
             if answer == "json":
                 url = req.url.split("?", 1)[0]
                 return json_response({"url": f"{url}?format=stream", "expiresOn": None,
                                       "contentType": result.content_type, "size": result.size}, headers=NO_STORE)
-            result = service.open_archive(identity, conversation, file, stream=True)
+            result = service.open_archive(identity, conversation, file, stream=True, kinds=kinds)
         if isinstance(result, BlobContent):
             return func.HttpResponse(result.data, status_code=200, headers={
                 "Content-Type": result.content_type, "Content-Disposition": result.content_disposition,

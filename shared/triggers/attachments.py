@@ -20,9 +20,9 @@ from ..attachments.links import ROUTE
 from ..auth import Caller, CredentialError, check_identity
 from ..container import AppContainer
 from ..errors import BadRequestError
-from ..http import handle_errors, json_response
+from ..http import challenge, handle_errors, json_response
+from ..token_service import kinds_for
 from . import new_blueprint
-from .tokens import challenge
 
 FORMATS = ("redirect", "json", "stream")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache", "Referrer-Policy": "no-referrer"}
@@ -89,7 +89,9 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
         conversation = req.route_params.get("conversation")
         media = req.route_params.get("media")
         service = container.attachments
-        result = service.open_attachment(identity, str(conversation), str(media), stream=answer == "stream")
+        kinds = kinds_for(caller)  # a user reads only as a user: never as a migrated SMS participant or the migration
+        result = service.open_attachment(identity, str(conversation), str(media), stream=answer == "stream",
+                                         kinds=kinds)
         if isinstance(result, UnsignedLink):
             if answer == "json":
                 own = container.attachment_links
@@ -97,7 +99,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
                        else req.url.split("?", 1)[0])
                 return json_response({"url": f"{url}?format=stream", "expiresOn": None,
                                       "contentType": result.content_type, "size": result.size}, headers=NO_STORE)
-            result = service.open_attachment(identity, str(conversation), str(media), stream=True)
+            result = service.open_attachment(identity, str(conversation), str(media), stream=True, kinds=kinds)
         if isinstance(result, BlobContent):
             return func.HttpResponse(result.data, status_code=200, headers={
                 "Content-Type": result.content_type, "Content-Disposition": result.content_disposition,

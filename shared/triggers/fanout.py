@@ -24,6 +24,7 @@ from ..fanout.deliveries import DeliveryMessage
 from ..fanout.events import parse_event
 from ..fanout.subscriptions import is_subscription_id
 from ..http import handle_errors, json_response, read_json_object
+from ..inputs import query_int
 from ..state import Subscription
 from . import new_blueprint
 
@@ -32,12 +33,7 @@ MAX_LIST = 1000
 
 
 def _limit(req: func.HttpRequest) -> int:
-    raw = req.params.get("limit")
-    if raw is None:
-        return 100
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIST:
-        raise BadRequestError(f"limit must be a whole number from 1 to {MAX_LIST}.", target="limit")
-    return int(raw)
+    return query_int(req.params, "limit", default=100, low=1, high=MAX_LIST)
 
 
 def traced(attempt: Callable[[Subscription, DeliveryMessage], Outcome]

@@ -13,7 +13,8 @@ from .. import telemetry
 from ..container import AppContainer
 from ..errors import BadRequestError, UnsupportedMediaTypeError
 from ..http import handle_errors, json_response, read_json_object
-from ..migrations.live import LiveEvent, parse_form
+from ..inputs import query_int
+from ..migrations.live import IDEMPOTENCY_HEADER, LiveEvent, parse_form
 from ..migrations.requests import parse_migration_request
 from . import new_blueprint
 
@@ -50,10 +51,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     @bp.route(route="migrations", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
     @handle_errors
     def list_migrations(req: func.HttpRequest) -> func.HttpResponse:
-        raw = req.params.get("limit", "20")
-        if not raw.isdigit() or not 1 <= int(raw) <= 100:
-            raise BadRequestError("limit must be a whole number from 1 to 100.", target="limit")
-        runs = container.migration_runs.list_recent(limit=int(raw))
+        runs = container.migration_runs.list_recent(limit=query_int(req.params, "limit", default=20, low=1, high=100))
         return json_response({"runs": [r.to_json() for r in runs]})
 
     @bp.function_name("get_migration")
@@ -74,10 +72,18 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
         if len(body) > MAX_WEBHOOK_BYTES:
             raise BadRequestError(f"The webhook body is over {MAX_WEBHOOK_BYTES} bytes.")
         params = parse_form(body)
-        container.twilio_signatures.verify(
-            request_url=req.url, params=params, signature=req.headers.get("x-twilio-signature")
-        )
-        result = container.live_sync.request_sync(LiveEvent.from_form(params))
+        signature = req.headers.get("x-twilio-signature")
+        container.twilio_signatures.verify(request_url=req.url, params=params, signature=signature)
+        event = LiveEvent.from_form(params)
+        claimed = container.twilio_replays.claim(signature=signature or "", token=req.headers.get(IDEMPOTENCY_HEADER))
+        if claimed is None:
+            logger.info("Twilio webhook for %s dropped: a replay", event.conversation_sid)
+            return json_response({"conversationSid": event.conversation_sid, "queued": False, "duplicate": True})
+        try:
+            result = container.live_sync.request_sync(event)
+        except BaseException:
+            container.twilio_replays.release(claimed)
+            raise
         return json_response({"conversationSid": result.conversation_sid, "queued": result.queued})
 
     @bp.function_name("migration_worker")

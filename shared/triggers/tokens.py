@@ -7,33 +7,15 @@ with its own key, ``TOKEN_BACKEND_KEY``, sent as ``x-functions-key`` or ``?code=
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 import azure.functions as func
 
 from .. import telemetry
 from ..container import AppContainer
-from ..http import handle_errors, json_response, read_json_object
+from ..errors import BadRequestError
+from ..http import NO_STORE, challenge, handle_errors, json_response, read_json_object
+from ..inputs import only_fields
 from ..token_service import parse_expires_in, parse_format, parse_scopes, request_options
 from . import new_blueprint
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-Route = Callable[[func.HttpRequest], func.HttpResponse]
-
-
-def challenge(route: Route) -> Route:
-    """Add ``WWW-Authenticate: Bearer`` to 401 answers (RFC 6750), so clients know how to sign in."""
-
-    @functools.wraps(route)
-    def wrapper(req: func.HttpRequest) -> func.HttpResponse:
-        response = route(req)
-        if response.status_code == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"' \
-                if req.headers.get("authorization") else "Bearer"
-        return response
-
-    return wrapper
 
 
 def build_blueprint(container: AppContainer) -> func.Blueprint:
@@ -66,8 +48,23 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     def token_revoke(req: func.HttpRequest) -> func.HttpResponse:
         caller = container.callers.authenticate(req.headers, req.params)
         body = read_json_object(req)
+        only_fields(body, ("identity",), what="the revoke request")
         acs_user_id = container.tokens.revoke_tokens(caller, identity=body.get("identity"))
         return json_response({"communicationUserId": acs_user_id, "revoked": True})
+
+    @bp.function_name("user_erase")
+    @bp.route(route="users/erase", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+    @challenge
+    @handle_errors
+    def user_erase(req: func.HttpRequest) -> func.HttpResponse:
+        """Erasure with the identity in the body: works for every identity, ``/`` and ``%`` included."""
+        caller = container.callers.authenticate(req.headers, req.params)
+        body = read_json_object(req)
+        only_fields(body, ("identity",), what="the erase request")
+        if "identity" not in body:
+            raise BadRequestError("Name the identity to erase: {\"identity\": \"...\"}.", target="identity")
+        container.tokens.delete_user(caller, body["identity"])
+        return func.HttpResponse(status_code=204)
 
     @bp.function_name("user_delete")
     @bp.route(route="users/{identity}", methods=["DELETE"], auth_level=func.AuthLevel.ANONYMOUS)

@@ -17,10 +17,10 @@ import azure.functions as func
 from .. import telemetry
 from ..container import AppContainer
 from ..errors import BadRequestError
-from ..http import handle_errors, json_response, read_json_object
-from ..video.requests import check_room_name, only_fields, parse_roster, parse_time
+from ..http import NO_STORE, challenge, handle_errors, json_response, read_json_object
+from ..inputs import only_fields
+from ..video.requests import check_room_name, parse_roster, parse_time
 from . import new_blueprint
-from .tokens import NO_STORE, challenge
 
 TOKEN_FIELDS = ("room", "identity", "role", "format")
 CREATE_FIELDS = ("name", "validFrom", "validUntil")
@@ -47,7 +47,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
         only_fields(body, TOKEN_FIELDS, what="the video token request")
         answer = _format(body.get("format", req.params.get("format")))
         room = check_room_name(body.get("room"))
-        admission = container.video.admit_caller(caller, room=room, identity=body.get("identity"),
+        admission = container.video_admission.admit_caller(caller, room=room, identity=body.get("identity"),
                                                  role=body.get("role"))
         telemetry.token_issued(route="video", caller_kind=caller.kind.value)
         return json_response(admission.to_twilio_json() if answer == "twilio" else admission.to_json(),

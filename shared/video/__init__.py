@@ -2,12 +2,14 @@
 
 * ``requests``: validation of route input (room names, roles, validity windows, rosters);
 * ``rooms``: ``VideoRoomService`` (one ACS room per name, created on first use, replaced when expired);
+* ``admission``: ``RoomAdmissionService`` (who may join: rosters, closed rooms, rooms made by users);
 * room status callbacks (format ``twilio-video``) are built by ``shared.fanout.twilio_video_format``
   and travel through the event fan-out like chat webhooks.
 """
 
 from __future__ import annotations
 
-from .rooms import RoomAdmission, VideoRoom, VideoRoomService
+from .admission import AdmissionRules, RoomAdmission, RoomAdmissionService
+from .rooms import VideoRoom, VideoRoomService
 
-__all__ = ["RoomAdmission", "VideoRoom", "VideoRoomService"]
+__all__ = ["AdmissionRules", "RoomAdmission", "RoomAdmissionService", "VideoRoom", "VideoRoomService"]

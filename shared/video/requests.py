@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..auth import check_identity
 from ..errors import BadRequestError
+from ..inputs import only_fields, parse_instant
 from ..settings import ROOM_ROLES
 
 MAX_ROOM_NAME_CHARS = 128  # Twilio's UniqueName limit
 MAX_WINDOW = timedelta(days=180)  # ACS Rooms' longest validity window
 MAX_ROSTER = 350  # interactive participants of an ACS room call
-_FRACTION = re.compile(r"(\.\d{1,6})\d*")
 
 
 def check_room_name(value: object) -> str:
@@ -36,28 +35,9 @@ def check_role(value: object, *, what: str = "role") -> str:
     raise BadRequestError(f"The {what} must be one of {', '.join(ROOM_ROLES)}.", target=what)
 
 
-def only_fields(body: Mapping[str, Any], known: tuple[str, ...], *, what: str) -> None:
-    unknown = sorted(k for k in body if k not in known)
-    if unknown:
-        shown = unknown[0] if unknown[0].isprintable() and len(unknown[0]) <= 40 else "(unprintable or long)"
-        raise BadRequestError(f"Unknown field {shown!r}; {what} takes {', '.join(known)}.", target=shown)
-
-
 def parse_time(value: object, *, what: str) -> datetime | None:
     """An ISO 8601 date-time with a zone (``Z`` or an offset); ``None`` when absent; else 400."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > 40:
-        raise BadRequestError(f"{what} must be an ISO 8601 date-time such as 2026-12-01T09:00:00Z.", target=what)
-    text = _FRACTION.sub(lambda m: m.group(1), value.strip())
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise BadRequestError(f"{what} must be an ISO 8601 date-time such as 2026-12-01T09:00:00Z.",
-                              target=what) from None
-    if moment.tzinfo is None:
-        raise BadRequestError(f"{what} needs a time zone (Z or an offset such as +01:00).", target=what)
-    return moment.astimezone(UTC)
+    return parse_instant(value, what=what)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 The name -> room id row is inserted only if absent, so many first requests for one name end
 with one ACS room: each racer creates a room, one insert wins, and the losers delete the
 room they made and use the winner's. An expired room is replaced under the row's ETag in the
-same way (the old roster carries over). Users join with a role and get a ``voip`` token.
+same way (the old roster and admission policy carry over). A closed room stays closed
+(``RoomClosedError``) until the backend creates it again. Who may join: ``admission.py``.
 """
 
 from __future__ import annotations
@@ -31,21 +32,18 @@ from azure.core.exceptions import (
 )
 
 from ..acs_identity import AcsIdentityService
-from ..auth import Caller
-from ..errors import BadRequestError, ConcurrentUpdateError, ForbiddenError, NotFoundError, ServiceUnavailableError
+from ..errors import ConcurrentUpdateError, ConflictError, NotFoundError, ServiceUnavailableError
 from ..state import IdentityStore
-from ..state.rooms import RoomExistsError, RoomMapping, RoomMapStore, RoomNotFoundError
-from ..token_service import target_identity
-from .requests import RosterEntry, Window, check_role, check_window
+from ..state.rooms import BACKEND, RoomExistsError, RoomMapping, RoomMapStore, RoomNotFoundError
+from .requests import RosterEntry, Window, check_window
 
 logger = logging.getLogger(__name__)
 
-VOIP = "voip"
 EXPIRY_MARGIN = timedelta(minutes=1)  # a room this close to its end is replaced rather than joined
 ATTEMPTS = 5
 
 
-def _iso(moment: datetime) -> str:
+def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -59,6 +57,15 @@ def parse_acs_time(value: object) -> datetime:
         digits = "".join(c for c in rest if c.isdigit())
         text = f"{head}.{digits[:6]}{rest[len(digits):]}"
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+class RoomClosedError(ConflictError):
+    """The backend closed the room (DELETE); it stays closed until the backend creates it again."""
+
+    code = "RoomClosed"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The room {name!r} was closed; reopen it with POST /api/video/rooms.", target="room")
 
 
 @contextmanager
@@ -97,13 +104,17 @@ class VideoRoom:
     valid_until: datetime
     created_at: datetime
     participants: tuple[Participant, ...] | None = None
+    closed: bool = False
+    roster_only: bool = True
 
     @classmethod
     def of(cls, mapping: RoomMapping, participants: tuple[Participant, ...] | None = None) -> VideoRoom:
         return cls(mapping.name, mapping.room_id, mapping.valid_from, mapping.valid_until, mapping.created_at,
-                   participants)
+                   participants, mapping.closed, mapping.roster_only)
 
     def status(self, now: datetime) -> str:
+        if self.closed:
+            return "closed"
         if now >= self.valid_until:
             return "expired"
         return "scheduled" if now < self.valid_from else "open"
@@ -111,34 +122,12 @@ class VideoRoom:
     def to_json(self, now: datetime) -> dict[str, Any]:
         data: dict[str, Any] = {
             "name": self.name, "roomId": self.room_id, "status": self.status(now),
-            "validFrom": _iso(self.valid_from), "validUntil": _iso(self.valid_until),
-            "createdAt": _iso(self.created_at),
+            "validFrom": iso(self.valid_from), "validUntil": iso(self.valid_until),
+            "createdAt": iso(self.created_at), "admission": "roster" if self.roster_only else "open",
         }
         if self.participants is not None:
             data["participants"] = [p.to_json() for p in self.participants]
         return data
-
-
-@dataclass(frozen=True)
-class RoomAdmission:
-    """A user admitted to a room: its role and a ``voip`` token to join with."""
-
-    identity: str
-    room: VideoRoom
-    role: str
-    communication_user_id: str
-    token: str
-    expires_on: datetime
-    endpoint: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"token": self.token, "expiresOn": _iso(self.expires_on),
-                "communicationUserId": self.communication_user_id, "roomId": self.room.room_id,
-                "endpoint": self.endpoint, "room": self.room.name, "role": self.role, "identity": self.identity}
-
-    def to_twilio_json(self) -> dict[str, str]:
-        """What Twilio Video starter apps read from their token server."""
-        return {"identity": self.identity, "token": self.token, "room": self.room.name}
 
 
 class VideoRoomService:
@@ -151,36 +140,37 @@ class VideoRoomService:
         store: RoomMapStore,
         identities: AcsIdentityService,
         identity_store: IdentityStore,
-        endpoint: str,
         validity: timedelta,
-        default_role: str,
-        role_claim: str | None,
-        token_expires_in: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._client = client
         self._store = store
         self._identities = identities
         self._identity_store = identity_store
-        self._endpoint = endpoint
         self._validity = validity
-        self._default_role = default_role
-        self._role_claim = role_claim
-        self._token_expires_in = token_expires_in
         self._clock = clock
 
     # ---- rooms ----------------------------------------------------------------------------
 
-    def ensure_room(self, name: str) -> RoomMapping:
-        """The name's usable room: the mapped one, or a new one (first use, or the mapped one expired)."""
+    def ensure_room(self, name: str, *, origin: str = BACKEND,
+                    before_create: Callable[[], None] | None = None) -> RoomMapping:
+        """The name's usable room: the mapped one, or a new one (first use, or the mapped one expired).
+
+        A closed room raises ``RoomClosedError``. ``before_create`` runs (and may refuse) before a room
+        is made for a name that has none; a new room records ``origin`` (who made it).
+        """
         for _ in range(ATTEMPTS):
             now = self._clock()
             current = self._store.find_room(name)
+            if current is not None and current.closed:
+                raise RoomClosedError(name)
             if current is not None and current.valid_until > now + EXPIRY_MARGIN:
                 return current
+            if current is None and before_create is not None:
+                before_create()
             window = check_window(None, None, now=now, default_length=self._validity)
             try:
-                return self._install(name, current, window)
+                return self._install(name, current, window, origin=origin)
             except RoomExistsError as lost:
                 if lost.existing.valid_until > self._clock() + EXPIRY_MARGIN:
                     return lost.existing
@@ -189,23 +179,29 @@ class VideoRoomService:
         raise ConcurrentUpdateError(f"The room {name!r} is being replaced by too many requests at once; retry.")
 
     def create_room(self, name: str, *, valid_from: datetime | None, valid_until: datetime | None) -> VideoRoom:
-        """A room made ahead of time with its own window; 409 while the name holds an unexpired room."""
+        """A room made (or a closed one reopened) ahead of time with its own window, admitting only its roster;
+        409 while the name holds an unexpired open room."""
         now = self._clock()
         window = check_window(valid_from, valid_until, now=now, default_length=self._validity)
         current = self._store.find_room(name)
-        if current is not None and not current.is_expired(now):
+        if current is not None and not current.closed and not current.is_expired(now):
             raise RoomExistsError(current)
-        return VideoRoom.of(self._install(name, current, window))
+        return VideoRoom.of(self._install(name, current, window, origin=BACKEND))
 
-    def _install(self, name: str, current: RoomMapping | None, window: Window) -> RoomMapping:
-        """Create an ACS room and map ``name`` to it (insert, or replace ``current``); the loser deletes its room."""
-        carried = self._roster_of(current.room_id) if current is not None else []
+    def _install(self, name: str, current: RoomMapping | None, window: Window, *, origin: str) -> RoomMapping:
+        """Create an ACS room and map ``name`` to it (insert, or replace ``current``); the loser deletes its room.
+
+        Replacing an expired room carries its roster and policy over; a closed one starts afresh."""
+        carried_from = current if current is not None and not current.closed else None
+        carried = self._roster_of(carried_from.room_id) if carried_from is not None else []
         with acs_errors(f"creating a room for {name!r}"):
             room: CommunicationRoom = self._client.create_room(
                 valid_from=window.valid_from, valid_until=window.valid_until, participants=carried or None,
             )
         mapping = RoomMapping(name=name, room_id=str(room.id), valid_from=parse_acs_time(room.valid_from),
-                              valid_until=parse_acs_time(room.valid_until), created_at=parse_acs_time(room.created_at))
+                              valid_until=parse_acs_time(room.valid_until), created_at=parse_acs_time(room.created_at),
+                              origin=carried_from.origin if carried_from is not None else origin,
+                              rostered=carried_from.rostered if carried_from is not None else False)
         try:
             if current is None:
                 return self._store.create_room(mapping)
@@ -231,30 +227,62 @@ class VideoRoomService:
     def get_room(self, name: str) -> VideoRoom:
         """The mapped room with its participants (identities mapped back); 404 when the name is unknown."""
         mapping = self._store.get_room(name)
+        if mapping.closed:
+            return VideoRoom.of(mapping, ())
         roster = tuple(self._participant(p) for p in self._list_roster(mapping.room_id))
         return VideoRoom.of(mapping, roster)
 
+    def add_participant(self, mapping: RoomMapping, acs_user_id: str, role: str) -> None:
+        """Put one ACS user on the roster with ``role`` (``ResourceNotFoundError`` when the room is gone)."""
+        self._client.add_or_update_participants(room_id=mapping.room_id, participants=[RoomParticipant(
+            communication_identifier=CommunicationUserIdentifier(acs_user_id), role=ParticipantRole(role))])
+
+    def roster(self, mapping: RoomMapping) -> dict[str, str]:
+        """The room's participants: ACS raw id -> role."""
+        return {self._raw_id(p): str(getattr(p.role, "value", p.role)) for p in self._list_roster(mapping.room_id)}
+
     def delete_room(self, name: str) -> None:
-        """Forget the name and delete its ACS room; succeeds when both are already gone."""
-        mapping = self._store.delete_room(name)
+        """Close the name (it stays closed until the backend creates it again) and delete its ACS room;
+        succeeds when it is already closed or unknown."""
+        mapping = self._store.close_room(name)
         if mapping is not None:
             self._delete_acs_room(mapping.room_id)
 
-    def _in_room(self, name: str, change: Callable[[RoomMapping], None]) -> RoomMapping:
+    def in_room(self, name: str, change: Callable[[RoomMapping], None], *, origin: str = BACKEND,
+                before_create: Callable[[], None] | None = None) -> RoomMapping:
         """Run ``change`` on the name's room; a room deleted from ACS behind the app's back is replaced once."""
-        mapping = self.ensure_room(name)
+        mapping = self.ensure_room(name, origin=origin, before_create=before_create)
         try:
             change(mapping)
         except ResourceNotFoundError:
             logger.warning("ACS room %s of a mapped name is gone; replacing it", mapping.room_id)
             self._store.forget_room(mapping)
-            mapping = self.ensure_room(name)
+            lost = mapping
+            mapping = self.ensure_room(name, origin=lost.origin)
+            if lost.rostered:
+                mapping = self._mark_rostered(name) or mapping
             with acs_errors(f"using the replacement room of {name!r}"):
                 change(mapping)
         return mapping
 
+    def _mark_rostered(self, name: str) -> RoomMapping | None:
+        for _ in range(ATTEMPTS):
+            current = self._store.find_room(name)
+            if current is None or current.closed:
+                return None
+            try:
+                return self._store.mark_rostered(current)
+            except ConcurrentUpdateError:
+                continue
+        raise ConcurrentUpdateError(f"The room {name!r} is being changed by too many requests at once; retry.")
+
     def set_participants(self, name: str, roster: list[RosterEntry]) -> VideoRoom:
-        """Make the room's roster exactly ``roster`` (users created on first sight); the room on first use."""
+        """Make the room's roster exactly ``roster`` (users created on first sight); the room on first use.
+
+        The room then admits only its roster (marked before the roster changes, so no user slips in between);
+        a closed room is a 409 until the backend creates it again."""
+        self.ensure_room(name)  # a closed room refuses before any user is made
+        self._mark_rostered(name)
         wanted = {self._identities.ensure_user(e.identity).acs_user_id: e.role for e in roster}
 
         def change(mapping: RoomMapping) -> None:
@@ -271,54 +299,8 @@ class VideoRoomService:
                 if gone:
                     self._client.remove_participants(room_id=mapping.room_id, participants=gone)
 
-        self._in_room(name, change)
+        self.in_room(name, change)
         return self.get_room(name)
-
-    # ---- admission ------------------------------------------------------------------------
-
-    def role_for(self, caller: Caller, requested: object) -> str:
-        """The backend may name a role; a user gets the one its claim names (when configured) or the default."""
-        if caller.is_backend:
-            return self._default_role if requested is None else check_role(requested)
-        if requested is not None:
-            raise ForbiddenError("Users cannot choose their role; leave out role.", target="role")
-        if self._role_claim is None:
-            return self._default_role
-        claimed = caller.claim(self._role_claim)
-        if claimed is None:
-            return self._default_role
-        if isinstance(claimed, list) and claimed:
-            claimed = claimed[0]
-        try:
-            return check_role(claimed, what=f"{self._role_claim} claim")
-        except BadRequestError:
-            raise ForbiddenError(f"The {self._role_claim!r} claim names no room role.", target="role") from None
-
-    def admit_caller(self, caller: Caller, *, room: str, identity: object, role: object) -> RoomAdmission:
-        """The token service's rules (who the token is for, which scopes the caller may have), then ``admit``."""
-        target = target_identity(caller, identity)
-        if VOIP not in caller.allowed_scopes:
-            raise ForbiddenError(
-                f"Scope 'voip' is not allowed for a {caller.kind.value.replace('_', ' ')}; "
-                f"allowed: {', '.join(caller.allowed_scopes)} (see TOKEN_USER_SCOPES).", target="scopes",
-            )
-        return self.admit(target, room, role=self.role_for(caller, role))
-
-    def admit(self, identity: str, name: str, *, role: str) -> RoomAdmission:
-        """Put ``identity`` on the room's roster with ``role`` and issue it a ``voip`` token."""
-        user = self._identities.ensure_user(identity)
-
-        def change(mapping: RoomMapping) -> None:
-            with acs_errors(f"adding {identity!r} to {name!r}"):
-                self._client.add_or_update_participants(room_id=mapping.room_id, participants=[RoomParticipant(
-                    communication_identifier=CommunicationUserIdentifier(user.acs_user_id),
-                    role=ParticipantRole(role),
-                )])
-
-        mapping = self._in_room(name, change)
-        issued = self._identities.issue_token(identity, scopes=(VOIP,), expires_in=self._token_expires_in)
-        return RoomAdmission(identity, VideoRoom.of(mapping), role, issued.acs_user_id, issued.token,
-                             issued.expires_on, self._endpoint)
 
     # ---- helpers --------------------------------------------------------------------------
 

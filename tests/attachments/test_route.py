@@ -10,7 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from azure.communication.chat import ChatThreadClient, CommunicationTokenCredential, CommunicationUserIdentifier
+from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
 
+from emulators.azurite import ACCOUNT_KEY, ACCOUNT_NAME, AzuriteEndpoints
 from scripts.local_issuer import LocalIssuer
 from shared import acs_clients
 from shared.attachments import AttachmentService, BlobLink, BlobSigner, ParticipantBlobAccess, ThreadMembership
@@ -227,3 +229,37 @@ def test_an_expired_link_is_refused_by_storage(
     refused = httpx.get(link.url)
     assert refused.status_code == 403
     assert PNG not in refused.content
+
+
+def test_a_deployment_that_cannot_sign_streams_the_bytes_with_type_and_disposition(
+    migrated: tuple[AttachmentApp, dict[str, object]], attachment_environ: dict[str, str], issuer: LocalIssuer,
+    azurite: AzuriteEndpoints,
+) -> None:
+    """Storage reached with a SAS token (no account key, no identity): the app cannot sign, so it streams."""
+    _, seeded = migrated
+    sas = generate_account_sas(ACCOUNT_NAME, ACCOUNT_KEY, ResourceTypes(service=True, container=True, object=True),
+                               AccountSasPermissions(read=True, write=True, list=True, add=True, create=True,
+                                                     update=True, process=True, delete=True),
+                               expiry=datetime.now(UTC) + timedelta(hours=1),
+                               services="bqt")
+    endpoints = dict(part.split("=", 1) for part in azurite.connection_string.split(";") if "Endpoint=" in part)
+    storage = ";".join(f"{k}={v}" for k, v in endpoints.items()) + f";SharedAccessSignature={sas}"
+    app = build({**attachment_environ, "AzureWebJobsStorage": storage})
+    assert app.container.thread_access is not None
+    url = _url(seeded["first"], seeded["pdf"])
+
+    streamed = app.get(url, headers=bearer(issuer, "ann"))
+    assert streamed.status_code == 200
+    assert streamed.get_body() == PDF
+    assert streamed.headers["Content-Type"] == "application/pdf"
+    assert streamed.headers["Content-Disposition"] == (
+        "inline; filename=\"Rechnung M_rz.pdf\"; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf")
+    assert streamed.headers["X-Content-Type-Options"] == "nosniff"
+    html = app.get(_url(seeded["first"], seeded["html"]), headers=bearer(issuer, "ann"))
+    assert html.headers["Content-Disposition"].startswith("attachment;")
+    assert "sandbox" in html.headers["Content-Security-Policy"]
+
+    as_json = json.loads(app.get(url, headers=bearer(issuer, "ann"), params={"format": "json"}).get_body())
+    assert as_json == {"url": f"{url}?format=stream", "expiresOn": None, "contentType": "application/pdf",
+                       "size": len(PDF)}
+    assert app.get(url, headers=bearer(issuer, "eve")).status_code == 404

@@ -3,6 +3,6 @@ the work-item replay tests; the chaos runs start their own processes through ``b
 
 from __future__ import annotations
 
-from tests.migrations.conftest import acs_admin, host_json, migration_environ, seeder, served
+from tests.migrations.conftest import acs_admin, host_json, host_port, migration_environ, seeder, served
 
-__all__ = ["acs_admin", "host_json", "migration_environ", "seeder", "served"]
+__all__ = ["acs_admin", "host_json", "host_port", "migration_environ", "seeder", "served"]

@@ -10,6 +10,7 @@ import pytest
 from azure.communication.chat import ChatParticipant
 from azure.communication.identity import CommunicationUserIdentifier
 
+from emulators.process import wait_for
 from emulators.subscriber import running_subscriber
 from scripts.fanout_pipeline import running_pipeline
 from shared.state import ConversationRecord, IdentityMapping
@@ -148,10 +149,15 @@ def test_dead_letters_are_listed_and_replayed_and_410_disables_the_subscription(
         assert view["enabled"] is False
         assert "410" in view["disabledReason"]
         requests_so_far = len(down.received)
-        thread.send_message("nobody listens")
-        pipeline.wait_until_pushed()
-        time.sleep(0.5)  # give a (wrong) delivery the chance to happen
-        assert len(down.received) == requests_so_far
+        with running_subscriber(SECRET_B, path="/witness") as witness:
+            pipeline.subscribe(witness.url, SECRET_B, eventTypes=["onMessageAdded"])
+            thread.send_message("nobody listens")
+            (seen,) = witness.wait_for(1, timeout=60)  # the event was dispatched: both deliveries would be queued
+            assert seen.fields["Body"] == "nobody listens"
+            queue = pipeline.container.delivery_queue.client
+            wait_for(lambda: queue.get_queue_properties().approximate_message_count == 0, timeout=30,
+                     what="the delivery queue to drain (no delivery left for the disabled subscription)")
+        assert len(down.received) == requests_so_far  # and none was sent to it
 
 
 def test_acs_publishing_cloudevents_schema_reaches_twilio_subscribers_the_same_way(

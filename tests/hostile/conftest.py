@@ -1,22 +1,29 @@
-"""The whole app served by the host stand-in for hostile requests, and a snapshot of everything it could write."""
+"""The whole app served by the host stand-in for hostile requests, the state the cases meet (a rostered room,
+a closed room, migrated identities, a webhook already handled), and a snapshot of everything it could write."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueServiceClient
+from twilio.request_validator import RequestValidator
 
+from emulators.azurite import free_port
 from emulators.host import LocalHost, local_host_in_thread
 from emulators.process import RunningService
 from function_app import create_app
 from scripts.local_issuer import LocalIssuer, running_local_issuer
 from shared.container import AppContainer
+from shared.video.requests import RosterEntry
+
+from .cases import CLOSED_ROOM, MIGRATED_SMS, ROSTERED_ROOM, SEEDED_WEBHOOK
 
 FUNCTION_KEY = "hostile-suite-function-key"
 BACKEND_KEY = "hostile-suite-backend-key-0123456789abcdef"
@@ -38,7 +45,8 @@ class HostileTarget:
         names = self.container.settings.names
         snapshot: dict[str, Any] = {}
         for table in (names.identity_table, names.conversation_table, names.message_table, names.run_table,
-                      names.subscription_table, names.dead_letter_table, self.container.settings.video.room_table):
+                      names.subscription_table, names.dead_letter_table, names.webhook_table,
+                      self.container.settings.video.room_table):
             try:
                 rows = tables.get_table_client(table).list_entities()
                 snapshot[table] = sorted((e["PartitionKey"], e["RowKey"], e.metadata["etag"]) for e in rows)
@@ -56,6 +64,24 @@ class HostileTarget:
         return snapshot
 
 
+def _seed(container: AppContainer, http: httpx.Client, environ: dict[str, str]) -> None:
+    """What the admission, identity-kind and replay cases meet; written before any case takes its snapshot."""
+    video = container.video
+    video.create_room(ROSTERED_ROOM, valid_from=None, valid_until=None)
+    video.set_participants(ROSTERED_ROOM, [RosterEntry("chair", "Presenter")])
+    video.create_room(CLOSED_ROOM, valid_from=None, valid_until=None)
+    video.delete_room(CLOSED_ROOM)
+    container.acs_identity.ensure_user(MIGRATED_SMS, kind="sms")
+    container.acs_identity.ensure_user("twilio-migration", kind="app")
+    url = f"{environ['PUBLIC_BASE_URL']}/api/twilio/events"
+    signature = RequestValidator(environ["TWILIO_AUTH_TOKEN"]).compute_signature(url, SEEDED_WEBHOOK)
+    handled = http.post("/api/twilio/events", content=urlencode(SEEDED_WEBHOOK), headers={
+        "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature,
+        "I-Twilio-Idempotency-Token": "seeded-idempotency-token"})
+    assert handled.status_code == 200, handled.text
+    assert handled.json()["queued"] is True
+
+
 @pytest.fixture(scope="module")
 def hostile(
     azurite: Any, acs_standin: RunningService, twilio_standin: RunningService
@@ -63,6 +89,7 @@ def hostile(
     import secrets
 
     suffix = secrets.token_hex(4)
+    port = free_port()
     with running_local_issuer() as issuer:
         environ = {
             "AzureWebJobsStorage": azurite.connection_string,
@@ -78,15 +105,18 @@ def hostile(
             "SUBSCRIPTION_TABLE": f"hostilesubscriptions{suffix}", "DEAD_LETTER_TABLE": f"hostiledead{suffix}",
             "MIGRATION_QUEUE": f"hostile-migration-{suffix}", "DELIVERY_QUEUE": f"hostile-deliveries-{suffix}",
             "NIGHTLY_SCHEDULE": "0 0 2 * * *", "VIDEO_ROOM_TABLE": f"hostilevideorooms{suffix}",
+            "TWILIO_WEBHOOK_TABLE": f"hostilewebhooks{suffix}", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "TOKEN_USER_SCOPES": "chat,voip",  # so users' room requests reach the admission policy
         }
         container = AppContainer.from_environ(environ)
         assert container.settings_error is None, container.settings_error
         with local_host_in_thread(create_app(container), settings=environ, function_key=FUNCTION_KEY,
-                                  queues=False) as host:
+                                  queues=False, port=port) as host:
             http = httpx.Client(base_url=host.url, timeout=30)
             admin = httpx.Client(base_url=str(acs_standin.info["admin"]), verify=str(acs_standin.info["ca_bundle"]),
                                  timeout=30)
             try:
+                _seed(container, http, environ)
                 yield HostileTarget(host, http, container, issuer, environ, admin)
             finally:
                 http.close()

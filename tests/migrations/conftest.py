@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from emulators.azurite import free_port
 from emulators.host import LocalHost, local_host_in_thread
 from emulators.process import RunningService
 from function_app import create_app
@@ -51,9 +52,16 @@ def eventually(check: Callable[[], Any], *, timeout: float = 90.0, what: str = "
 
 
 @pytest.fixture
-def migration_environ(standin_environ: dict[str, str]) -> dict[str, str]:
+def host_port() -> int:
+    """The port the host will serve on, known before the app is built: its public URL is a setting."""
+    return free_port()
+
+
+@pytest.fixture
+def migration_environ(standin_environ: dict[str, str], host_port: int) -> dict[str, str]:
     return dict(
         standin_environ,
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{host_port}",  # what Twilio calls; signatures are checked against it
         EXPORT_RATE_TIME_SCALE=ACS_TIME_SCALE,
         EXPORT_SLICE_SECONDS="0.4",  # short slices: a conversation needs several invocations
         EXPORT_LEASE_SECONDS="5",
@@ -75,12 +83,12 @@ def host_json(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def served(migration_environ: dict[str, str], host_json: Path) -> Iterator[MigrationHost]:
+def served(migration_environ: dict[str, str], host_json: Path, host_port: int) -> Iterator[MigrationHost]:
     container = AppContainer.from_environ(migration_environ)
     assert container.settings_error is None, container.settings_error
     app = create_app(container)
     with local_host_in_thread(app, settings=migration_environ, host_json=host_json, function_key=FUNCTION_KEY,
-                              admin_key=ADMIN_KEY) as host:
+                              admin_key=ADMIN_KEY, port=host_port) as host:
         http = httpx.Client(base_url=host.url, headers={"x-functions-key": FUNCTION_KEY}, timeout=30)
         try:
             yield MigrationHost(host, http, container, migration_environ)

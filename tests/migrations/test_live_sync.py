@@ -116,3 +116,66 @@ def test_an_edit_webhook_applies_the_edit_between_sweeps(
     assert [m["content"]["message"] for m in copied] == ["after the edit", "untouched"]
     assert copied[0]["metadata"]["twilioEdited"] == "true"
     assert "syncChanges" not in served.container.conversations.get_conversation(conv.sid).attributes
+
+
+def test_the_signature_is_checked_against_the_apps_public_url_never_the_host_header(
+    served: MigrationHost, seeder: TwilioSeeder
+) -> None:
+    """Finding 7: with no TWILIO_WEBHOOK_URL the request's Host header decided which URL was signed."""
+    conv = seeder.conversation("host header")
+    params = _event(conv.sid, seeder.service_sid)
+    forged_url = "http://attacker.example/api/twilio/events"
+    signature = RequestValidator(served.environ["TWILIO_AUTH_TOKEN"]).compute_signature(forged_url, params)
+    response = served.http.post("/api/twilio/events", content=urlencode(params), headers={
+        "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature,
+        "host": "attacker.example"})
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "Forbidden"
+    assert served.container.conversations.find_conversation(conv.sid) is None
+
+
+def test_an_identical_replay_and_a_reused_idempotency_token_are_dropped(
+    served: MigrationHost, seeder: TwilioSeeder
+) -> None:
+    conv = seeder.conversation("replayed")
+    params = _event(conv.sid, seeder.service_sid)
+    first = _webhook(served, params)
+    assert first == (200, {"conversationSid": conv.sid, "queued": True})
+    served.container.live_sync.clear_marker(conv.sid)  # as the worker does: a new event would queue again
+    assert _webhook(served, params) == (200, {"conversationSid": conv.sid, "queued": False, "duplicate": True})
+
+    other = _event(conv.sid, seeder.service_sid, "onMessageUpdated")
+    url = f"{served.host.url}/api/twilio/events"
+    headers = {"content-type": "application/x-www-form-urlencoded", "I-Twilio-Idempotency-Token": "idem-1",
+               "x-twilio-signature": RequestValidator(served.environ["TWILIO_AUTH_TOKEN"]).compute_signature(
+                   url, other)}
+    served.container.live_sync.clear_marker(conv.sid)
+    assert served.http.post("/api/twilio/events", content=urlencode(other), headers=headers).json()["queued"] is True
+    served.container.live_sync.clear_marker(conv.sid)
+    retried = {**other, "Body": "the same event, retried"}  # another signature, the same token
+    headers["x-twilio-signature"] = RequestValidator(served.environ["TWILIO_AUTH_TOKEN"]).compute_signature(
+        url, retried)
+    again = served.http.post("/api/twilio/events", content=urlencode(retried), headers=headers)
+    assert again.json() == {"conversationSid": conv.sid, "queued": False, "duplicate": True}
+
+
+def test_live_sync_refuses_to_start_without_a_trustworthy_url(migration_environ: dict[str, str]) -> None:
+    import json
+
+    from function_app import create_app
+    from shared.container import AppContainer
+    from tests.functions import handler, http_request
+
+    environ = {k: v for k, v in migration_environ.items() if k not in ("PUBLIC_BASE_URL", "TWILIO_WEBHOOK_URL")}
+    container = AppContainer.from_environ(environ)
+    params = _event("CH" + "7" * 32, "IS" + "7" * 32)
+    signature = RequestValidator(environ["TWILIO_AUTH_TOKEN"]).compute_signature(
+        "http://127.0.0.1/api/twilio/events", params)
+    response = handler(create_app(container), "twilio_events")(http_request(
+        "POST", "/api/twilio/events", body=urlencode(params).encode(),
+        headers={"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature}))
+    assert response.status_code == 503
+    error = json.loads(response.get_body())["error"]
+    assert error["code"] == "ServiceUnavailable"
+    assert "TWILIO_WEBHOOK_URL or PUBLIC_BASE_URL" in error["message"]
+    assert container.conversations.find_conversation("CH" + "7" * 32) is None

@@ -162,3 +162,34 @@ def test_the_jwks_is_fetched_once_and_cached(make_app: Callable[..., TokenApp], 
     for n in range(3):
         assert app.token(headers=bearer(issuer.token(f"cache-{n}"))).status_code == 200
     assert issuer.jwks_requests - before == 1
+
+
+def _raw_jwt(header: dict[str, object], issuer: LocalIssuer) -> str:
+    now = int(time.time())
+    payload = {"sub": "alice", "iss": issuer.issuer, "aud": issuer.audience, "exp": now + 600}
+    return f"{_b64(header)}.{_b64(payload)}.{base64.urlsafe_b64encode(b'x' * 64).rstrip(b'=').decode()}"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "RS256", "kid": 5},  # PyJWT: "Key ID header parameter must be a string"
+        {"alg": "RS256", "kid": None},
+        {"alg": "RS256", "kid": ["a"]},
+        {"alg": "RS256", "kid": "k", "crit": ["exp"]},  # PyJWT refuses unknown critical extensions
+        {"alg": "RS256", "kid": "k", "crit": "exp"},
+        {"alg": "RS256", "kid": "k", "crit": []},
+        {"alg": "RS256", "kid": "k", "b64": False, "crit": ["b64"]},
+        {"alg": ["RS256"], "kid": "k"},
+        {"alg": "RS256", "kid": "k", "jku": "https://evil.example/jwks"},
+        {"alg": "RS256", "kid": "k", "typ": 5},
+        {"alg": "RS256", "kid": "k" * 5000},
+    ],
+    ids=lambda h: json.dumps(h)[:60],
+)
+def test_every_malformed_header_is_a_401_never_a_500(
+    token_app: TokenApp, issuer: LocalIssuer, header: dict[str, object]
+) -> None:
+    response = token_app.token(headers=bearer(_raw_jwt(header, issuer)))
+    assert response.status_code == 401, response.get_body()
+    assert error_of(response)["code"] == "InvalidToken"

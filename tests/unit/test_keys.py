@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.errors import BadRequestError
-from shared.state.keys import escape_key, unescape_key
+from shared.errors import AppError
+from shared.state.keys import KeyTooLongError, escape_key, unescape_key
 from tests.strategies import any_unicode, awkward_identities
 
 any_text = st.text(any_unicode, max_size=200)
@@ -30,5 +30,16 @@ def test_the_escape_character_itself_is_escaped() -> None:
 
 
 def test_overlong_keys_are_refused_with_a_clear_error() -> None:
-    with pytest.raises(BadRequestError, match="identity is too long"):
+    with pytest.raises(KeyTooLongError, match="identity is too long"):
         escape_key("x" * 600, what="identity")
+
+
+def test_the_prefix_counts_toward_the_limit() -> None:
+    near = "\U0001F600" * 256  # 1024 bytes of UTF-16 on its own
+    assert escape_key(near, what="identity") == near
+    with pytest.raises(KeyTooLongError, match="identity is too long"):
+        escape_key(near, what="identity", prefix="i:")
+
+
+def test_the_key_error_is_no_http_error() -> None:
+    assert not issubclass(KeyTooLongError, AppError)

@@ -90,6 +90,19 @@ def test_secrets_hide_from_repr_str_and_formatting() -> None:
     assert Secret("x") != Secret("y")
 
 
+def test_the_twilio_webhook_url_comes_from_the_sites_own_name(app_environ: dict[str, str]) -> None:
+    base = {k: v for k, v in app_environ.items() if k not in ("TWILIO_WEBHOOK_URL", "PUBLIC_BASE_URL")}
+    assert load_settings(base).live_sync_url is None  # live sync then refuses to start
+    on_azure = load_settings({**base, "WEBSITE_HOSTNAME": "func-abc.azurewebsites.net"})
+    assert on_azure.live_sync_url == "https://func-abc.azurewebsites.net/api/twilio/events"
+    custom = load_settings({**base, "WEBSITE_HOSTNAME": "func-abc.azurewebsites.net",
+                            "PUBLIC_BASE_URL": "https://chat.example.com/"})
+    assert custom.live_sync_url == "https://chat.example.com/api/twilio/events"
+    explicit = load_settings({**base, "PUBLIC_BASE_URL": "https://chat.example.com",
+                              "TWILIO_WEBHOOK_URL": "https://hooks.example.com/twilio"})
+    assert explicit.live_sync_url == "https://hooks.example.com/twilio"
+
+
 def test_telemetry_is_off_without_a_connection_string_and_uses_the_identity_entra_id_names() -> None:
     from shared.settings import load_telemetry_settings
 

@@ -29,9 +29,10 @@ def video_issuer() -> Iterator[LocalIssuer]:
 
 @pytest.fixture
 def video_environ(standin_environ: dict[str, str], video_issuer: LocalIssuer) -> dict[str, str]:
-    """The app on Azurite and the ACS stand-in; users may ask for voip tokens, the backend has a key."""
+    """The app on Azurite and the ACS stand-in; users may ask for voip tokens and make rooms by joining (as
+    on Twilio with client-side room creation), the backend has a key."""
     return {**standin_environ, **video_issuer.app_settings(), "TOKEN_BACKEND_KEY": BACKEND_KEY,
-            "TOKEN_USER_SCOPES": "chat,voip"}
+            "TOKEN_USER_SCOPES": "chat,voip", "VIDEO_USERS_CREATE_ROOMS": "true"}
 
 
 @dataclass

@@ -99,8 +99,10 @@ def test_create_get_and_delete_a_room(video_app: VideoApp, acs_rooms: AcsRooms) 
     assert got["participants"] == []
     assert video_app.delete("board meeting").status_code == 204
     assert room["roomId"] not in acs_rooms.rooms()
-    assert video_app.get("board meeting").status_code == 404
-    assert video_app.delete("board meeting").status_code == 204  # already gone is fine
+    closed = body_of(video_app.get("board meeting"))
+    assert (closed["status"], closed["participants"]) == ("closed", [])
+    assert video_app.delete("board meeting").status_code == 204  # already closed is fine
+    assert video_app.get("never made").status_code == 404
 
 
 def test_bad_windows_write_nothing(video_app: VideoApp, acs_rooms: AcsRooms) -> None:
@@ -140,8 +142,8 @@ def test_an_expired_room_is_replaced_and_the_mapping_updated(video_app: VideoApp
     now = datetime.now(UTC)
     created = body_of(video_app.create({"name": "short", "validUntil": _iso(now + timedelta(seconds=30))}))
     video_app.put_participants("short", {"participants": [{"identity": "ana", "role": "Presenter"}]})
-    # 30 s left is inside the replacement margin: the next user gets a fresh room, the roster carried over.
-    joined = body_of(video_app.token({"room": "short"}, user="ben"))
+    # 30 s left is inside the replacement margin: the next admission gets a fresh room, the roster carried over.
+    joined = body_of(video_app.token({"room": "short", "identity": "ben"}))
     assert joined["roomId"] != created["roomId"]
     mapping = video_app.container.rooms.get_room("short")
     assert mapping.room_id == joined["roomId"]

@@ -274,6 +274,9 @@
     if (conversations.length) body.conversations = conversations;
     if ($("f-since").value) body.since = $("f-since").value;
     if ($("f-legacy").checked) body.includeLegacyPublicChannels = true;
+    // The archive cutoff (docs/archive.md); both at once is refused by the API with a message naming them.
+    if ($("f-archive-before").value) body.archiveBefore = $("f-archive-before").value;
+    if ($("f-archive-keep").value !== "") body.archiveKeepNewest = Number($("f-archive-keep").value);
     return body;
   }
 
