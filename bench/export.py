@@ -132,6 +132,7 @@ def environ(twilio: RunningService, acs: RunningService, storage: str, suffix: s
             concurrency: int) -> dict[str, str]:
     return {
         "AzureWebJobsStorage": storage,
+        "PUBLIC_BASE_URL": "http://localhost:7071",  # where migrated messages link attachments
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_BASE_URL": str(twilio.info["url"]),
@@ -222,7 +223,7 @@ class LatencyProbe:
 
 def worker(service_sid: str) -> int:
     from shared.container import AppContainer
-    from shared.export import Selection
+    from shared.export import MigrationRequest
 
     container = AppContainer.from_environ(os.environ)
     engine = container.export_engine
@@ -244,7 +245,7 @@ def worker(service_sid: str) -> int:
 
         threading.Thread(target=trace, daemon=True).start()
     probe = LatencyProbe(float(os.environ["BENCH_PROBE_EVERY"])) if os.environ.get("BENCH_PROBE_EVERY") else None
-    report = engine.runner.run(Selection(services=(service_sid,)), kind="bench")
+    report = engine.runner.run(MigrationRequest(services=(service_sid,)), kind="bench")
     seconds = time.monotonic() - started
     latencies = probe.stop() if probe is not None else []
     statuses: dict[str, int] = {}

@@ -385,6 +385,7 @@ var appSettings = {
   EXPORT_FLUSH_EVERY: '50'
   // Migration runs: planning budget, nightly sync, live sync from Twilio webhooks.
   MIGRATION_PLAN_SECONDS: '60'
+  NIGHTLY_SWEEP_DAYS: '7'
   NIGHTLY_SCHEDULE: nightlySchedule
   LIVE_SYNC_DELAY_SECONDS: '2'
   TWILIO_WEBHOOK_URL: twilioWebhookUrl

@@ -3,9 +3,10 @@
 ``scan`` finds Twilio SDK uses in a source tree (``shared/scan``, docs/scan.md; needs no settings).
 
 A composition root like ``function_app.py``: settings come from the environment through
-``load_settings`` (via ``AppContainer``), nothing else reads it. Exit codes: 0 success,
-1 a conversation failed, verify found a difference or a doctor check failed, 2 bad settings or arguments,
-130 stopped with Ctrl-C (a rerun resumes).
+``load_settings`` (via ``AppContainer``), nothing else reads it. Exit codes (``outcomes.ExitCode``): 0 success,
+1 a conversation failed or was left unfinished (or verify found a difference, or a doctor check failed),
+2 bad settings or arguments, 3 nothing failed but some conversations are not migratable, 130 stopped with
+Ctrl-C (a rerun resumes).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from rich.table import Table
 
 from .archive_cutoff import MAX_KEEP_NEWEST, ArchiveCutoff
 from .container import AppContainer
-from .errors import BadRequestError
-from .export import ExportEngine, ExportOutcome, RunReport, Selection
+from .errors import BadRequestError, NotFoundError
+from .export import ExportEngine, ExportOutcome, MigrationRequest, RunReport
 from .export import Progress as RunProgress
+from .export.outcomes import ExitCode, ExportStatus
 from .export.plan import plan_run
 from .export.source import SourceConversation
 from .inputs import parse_instant
@@ -76,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
                             help="archive the messages older than DATE instead of copying them (docs/archive.md)")
         cutoff.add_argument("--archive-keep-newest", type=_count, metavar="N",
                             help="archive all but the newest N messages of each conversation")
-    sub.add_parser("status", help="runs and their counts from Table Storage")
+    status = sub.add_parser("status", help="runs and their counts from Table Storage; with a run id, its "
+                                           "failed and not-migratable conversations and why")
+    status.add_argument("run", nargs="?", metavar="RUN_ID")
     doctor = sub.add_parser("doctor", help="check the configuration before a cutover: settings, storage and its "
                                            "rights, Twilio, ACS, the JWKS, public URLs (exit 1 if a check fails)")
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -91,9 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _selection(args: argparse.Namespace) -> Selection:
-    return Selection(services=tuple(args.service), conversations=tuple(args.conversation), since=args.since,
-                     legacy_public=args.include_legacy_public_channels, archive=_cutoff(args))
+def _request(args: argparse.Namespace, *, dry_run: bool = False) -> MigrationRequest:
+    return MigrationRequest(services=tuple(args.service), conversations=tuple(args.conversation), since=args.since,
+                            dry_run=dry_run, include_legacy_public_channels=args.include_legacy_public_channels,
+                            archive=_cutoff(args))
 
 
 def _duration(seconds: float) -> str:
@@ -104,7 +109,7 @@ def _duration(seconds: float) -> str:
 
 # ---------------------------------------------------------------------------------------------- plan
 def cmd_plan(engine: ExportEngine, args: argparse.Namespace) -> int:
-    conversations = engine.runner.select(_selection(args))
+    conversations = engine.runner.select(_request(args, dry_run=True))
     cutoff = _cutoff(args)
     planned = plan_run(engine.source, conversations, engine.settings.export, cutoff=cutoff)
     table = Table(title="Export plan")
@@ -135,7 +140,7 @@ def cmd_plan(engine: ExportEngine, args: argparse.Namespace) -> int:
             f"Floor without the archive cutoff: {_duration(planned.minimum_seconds)}; with it "
             f"({cutoff.describe()}): {_duration(floor)}, {planned.archived} messages archived instead of copied."
         )
-    return 0
+    return ExitCode.OK
 
 
 # ---------------------------------------------------------------------------------------------- migrate
@@ -168,7 +173,7 @@ class RichProgress(RunProgress):
             task = self._tasks.pop(outcome.conversation_sid, None)
         if task is not None:
             self._progress.remove_task(task)
-        if outcome.status in ("failed", "not_migratable"):
+        if outcome.status in (ExportStatus.FAILED, ExportStatus.NOT_MIGRATABLE):
             self._progress.console.print(f"[red]{outcome.conversation_sid}: {outcome.status}: {outcome.reason}")
 
 
@@ -182,7 +187,7 @@ def cmd_migrate(engine: ExportEngine, args: argparse.Namespace) -> int:
 
         def work() -> None:
             try:
-                result["report"] = engine.runner.run(_selection(args), kind="cli", progress=sink)
+                result["report"] = engine.runner.run(_request(args), progress=sink)
             except BaseException as exc:  # handed to the main thread  # noqa: BLE001
                 result["error"] = exc
             finally:
@@ -199,48 +204,66 @@ def cmd_migrate(engine: ExportEngine, args: argparse.Namespace) -> int:
     if "error" in result:
         error = result["error"]
         console.print(f"[red]The run failed: {type(error).__name__}: {error}")
-        return 1
+        return ExitCode.FAILED
     report = result["report"]
     assert isinstance(report, RunReport)
+    assert report.result is not None
     _print_report(report)
-    if report.cancelled:
-        return 130
-    return 1 if report.failures else 0
+    return report.result.exit_code
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    return (f"{counts.get('planned', 0)} planned, {counts.get('done', 0)} done, {counts.get('failed', 0)} failed, "
+            f"{counts.get('not_migratable', 0)} not migratable, {counts.get('messages', 0)} messages")
+
+
+def _listing(title: str, rows: list[tuple[str, str]]) -> None:
+    if not rows:
+        return
+    table = Table(title=title)
+    table.add_column("conversation")
+    table.add_column("reason")
+    for sid, reason in rows:
+        table.add_row(sid, reason)
+    console.print(table)
 
 
 def _print_report(report: RunReport) -> None:
-    statuses = Counter(o.status for o in report.outcomes)
-    console.print(
-        f"Run {report.run_id}: {len(report.outcomes)} conversations "
-        f"({', '.join(f'{n} {s}' for s, n in sorted(statuses.items())) or 'none'}), {report.messages} messages "
-        f"copied{f' ({report.archived} archived)' if report.archived else ''} in {_duration(report.seconds)}, "
-        f"{report.throttled} ACS 429s."
-    )
-    if report.failures:
-        table = Table(title="Conversations not copied")
-        table.add_column("conversation")
-        table.add_column("status")
-        table.add_column("reason")
-        for outcome in report.failures:
-            table.add_row(outcome.conversation_sid, outcome.status, outcome.reason or "")
-        console.print(table)
+    archived = f" ({report.archived} archived)" if report.archived else ""
+    console.print(f"Run {report.run_id}: {_counts_line(report.counts)} copied{archived} in "
+                  f"{_duration(report.seconds)}, {report.throttled} ACS 429s.")
+    _listing("Failed", [(o.conversation_sid, o.reason or "") for o in report.failures])
+    _listing("Not migratable", [(o.conversation_sid, o.reason or "") for o in report.not_migratable])
+    _listing("Unfinished (rerun to resume)", [(o.conversation_sid, o.reason or "") for o in report.unfinished])
 
 
 # ---------------------------------------------------------------------------------------------- status
-def cmd_status(container: AppContainer) -> int:
+def cmd_status(container: AppContainer, args: argparse.Namespace) -> int:
+    if args.run:
+        try:
+            view = container.migration_runs.get_run(args.run)
+        except NotFoundError as exc:
+            console.print(f"[red]{exc.message}")
+            return ExitCode.BAD_INPUT
+        run = view.run
+        console.print(f"Run {run.run_id} ({run.kind}): {run.status}; {_counts_line(run.counts)}"
+                      + (f"; {run.error}" if run.error else ""))
+        _listing("Failed", [(e.conversation_sid, e.reason or "") for e in view.failures])
+        _listing("Not migratable", [(e.conversation_sid, e.reason or "") for e in view.not_migratable])
+        return ExitCode.OK
     table = Table(title="Runs")
-    for column in ("run", "kind", "status", "created", "planned", "done", "failed", "skipped", "messages",
+    for column in ("run", "kind", "status", "created", "planned", "done", "failed", "not migratable", "messages",
                    "media bytes"):
         table.add_column(column)
     for run in container.runs.list_runs(limit=20):
         counts = run.counts
-        table.add_row(run.run_id, run.kind, run.status, f"{run.created_at:%Y-%m-%d %H:%M:%S}",
-                      *(str(counts.get(k, 0)) for k in ("planned", "done", "failed", "skipped", "messages",
+        table.add_row(run.run_id, str(run.kind), str(run.status), f"{run.created_at:%Y-%m-%d %H:%M:%S}",
+                      *(str(counts.get(k, 0)) for k in ("planned", "done", "failed", "not_migratable", "messages",
                                                          "media_bytes")))
     console.print(table)
     statuses = Counter(r.status for r in container.conversations.list_conversations())
     console.print("Conversations: " + (", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "none"))
-    return 0
+    return ExitCode.OK
 
 
 # ---------------------------------------------------------------------------------------------- doctor
@@ -302,7 +325,7 @@ def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
     skipped = engine.verifier.attachments_skipped_because
     if skipped:
         console.print(f"[yellow]Attachments were not opened through /api/attachments: {skipped}.")
-    return 1 if differences else 0
+    return ExitCode.FAILED if differences else ExitCode.OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -319,9 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_doctor(container, args)
     if container.settings_error is not None:
         console.print(f"[red]{container.settings_error}")
-        return 2
+        return ExitCode.BAD_INPUT
     if args.command == "status":
-        return cmd_status(container)
+        return cmd_status(container, args)
     if args.command == "replay-dead-events":
         return cmd_replay_dead_events(container, args)
     engine = container.export_engine
@@ -333,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_verify(engine, args)
     except LookupError as exc:  # a conversation or channel Twilio does not have
         console.print(f"[red]{exc}")
-        return 1
+        return ExitCode.FAILED
     finally:
         engine.close()
 

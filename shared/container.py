@@ -41,6 +41,7 @@ from .state import (
     SubscriptionStore,
 )
 from .state.clients import StorageClients
+from .state.ledger import RunLedgerStore
 from .state.media import MediaStore
 from .state.queues import WorkQueue
 from .state.rooms import RoomMapStore
@@ -105,6 +106,10 @@ class AppContainer:
         return RunStore(self.storage.tables, self.settings.names.run_table)
 
     @functools.cached_property
+    def run_ledger(self) -> RunLedgerStore:
+        return RunLedgerStore(self.storage.tables, self.settings.names.run_table)
+
+    @functools.cached_property
     def subscriptions(self) -> SubscriptionStore:
         return SubscriptionStore(self.storage.tables, self.settings.names.subscription_table)
 
@@ -140,7 +145,8 @@ class AppContainer:
 
         return build_export_engine(
             self.settings, identities=self.acs_identity, identity_store=self.identities,
-            conversations=self.conversations, messages=self.messages, runs=self.runs, media=self.media,
+            conversations=self.conversations, messages=self.messages, runs=self.runs, ledger=self.run_ledger,
+            media=self.media,
         )
 
     @functools.cached_property
@@ -217,7 +223,8 @@ class AppContainer:
 
     @functools.cached_property
     def migration_runs(self) -> MigrationRunService:
-        return MigrationRunService(runs=self.runs, queue=self.migration_queue, export=self.settings.export)
+        return MigrationRunService(runs=self.runs, ledger=self.run_ledger, queue=self.migration_queue,
+                                   export=self.settings.export)
 
     @functools.cached_property
     def live_sync(self) -> LiveSyncScheduler:
@@ -249,13 +256,15 @@ class AppContainer:
         export = self.settings.export
         short_window = min((seconds for _, seconds in export.send_limits), default=10.0)
         return MigrationWorker(
-            engine=lambda: self.export_engine, runs=self.runs, conversations=self.conversations, messages=self.messages,
+            engine=lambda: self.export_engine, runs=self.runs, ledger=self.run_ledger, conversations=self.conversations,
+            messages=self.messages,
             queue=self.migration_queue, live=self.live_sync,
             settings=WorkerSettings(
                 slice_seconds=export.slice_seconds,
                 plan_seconds=self.settings.migrations.plan_seconds,
                 continuation_delay_seconds=short_window * export.rate_time_scale,
                 leased_delay_seconds=max(1.0, export.lease_seconds / 10),
+                sweep_every_days=self.settings.migrations.sweep_every_days,
             ),
         )
 

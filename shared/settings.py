@@ -603,6 +603,7 @@ class MigrationSettings:
 
     nightly_schedule: str = "0 0 2 * * *"  # NCRONTAB (six fields), UTC; bound as %NIGHTLY_SCHEDULE%
     plan_seconds: float = 60.0  # time budget of one planning invocation
+    sweep_every_days: float = 7.0  # days between nightly runs' deep sweeps for edits and deletions (0: every night)
     live_sync_delay_seconds: float = 2.0  # webhooks within this window fold into one sync
     # The public URL Twilio calls; signatures are checked against it. TWILIO_WEBHOOK_URL, else PUBLIC_BASE_URL
     # (else https:// + WEBSITE_HOSTNAME, the site's own name in Azure) + /api/twilio/events; never the request's.
@@ -625,17 +626,30 @@ def _non_negative(value: str) -> float | None:
     return number if 0 <= number < 3600 else None
 
 
+EXPECT_DAYS = "a number of days from 0 to 365"
+
+
+def _days(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if 0 <= number <= 365 else None
+
+
 def _load_migrations(reader: _Reader) -> MigrationSettings:
     d = MigrationSettings()
     schedule = reader.checked("NIGHTLY_SCHEDULE", reader.raw("NIGHTLY_SCHEDULE"), _match(_NCRONTAB), EXPECT_NCRONTAB)
     plan = reader.checked("MIGRATION_PLAN_SECONDS", reader.raw("MIGRATION_PLAN_SECONDS"), _positive_number,
                           EXPECT_POSITIVE_NUMBER)
+    sweep = reader.checked("NIGHTLY_SWEEP_DAYS", reader.raw("NIGHTLY_SWEEP_DAYS"), _days, EXPECT_DAYS)
     delay = reader.checked("LIVE_SYNC_DELAY_SECONDS", reader.raw("LIVE_SYNC_DELAY_SECONDS"), _non_negative,
                            EXPECT_NON_NEGATIVE)
     url = reader.checked("TWILIO_WEBHOOK_URL", reader.raw("TWILIO_WEBHOOK_URL"), _url, EXPECT_URL)
     return MigrationSettings(
         nightly_schedule=schedule or d.nightly_schedule,
         plan_seconds=plan if plan is not None else d.plan_seconds,
+        sweep_every_days=sweep if sweep is not None else d.sweep_every_days,
         live_sync_delay_seconds=delay if delay is not None else d.live_sync_delay_seconds,
         twilio_webhook_url=url,
     )

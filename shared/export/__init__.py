@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from .conversation import ConversationExporter, ExportOutcome, deadline_in
 from .engine import ExportEngine, build_export_engine
-from .runner import ExportRunner, Progress, RunReport, Selection
+from .request import MigrationRequest
+from .runner import ExportRunner, Progress, RunReport
 
 __all__ = [
     "ConversationExporter",
     "ExportEngine",
     "ExportOutcome",
     "ExportRunner",
+    "MigrationRequest",
     "Progress",
     "RunReport",
-    "Selection",
     "build_export_engine",
     "deadline_in",
 ]

@@ -32,6 +32,7 @@ from .archive.archiver import ArchiveJob, ConversationArchiver, ThreadLink
 from .archive.progress import ArchiveProgress
 from .changes import copied_changes
 from .content import CopiedMedia, OutgoingPart, build_parts, content_hash
+from .lost_sends import find_sent, newest_pages
 from .media import MediaCopier
 from .pacing import Cancelled, Pacer, PacerRegistry, PriorityGate
 from .people import PARTICIPANT_NAMES, People, Person, identity_of, names_digest
@@ -156,11 +157,14 @@ class ConversationExporter:
         deadline: float | None = None,
         run_id: str | None = None,
         size_hint: int = 0,
+        check_changes: bool | None = None,
         archive: ArchiveCutoff | None = None,
     ) -> ExportOutcome:
         """Copy what is new in one conversation until done or ``deadline`` (``time.monotonic()``).
 
         ``size_hint`` (its message count, if known) ranks its sends against other conversations'.
+        ``check_changes``: look for Twilio edits and deletions of copied messages once per run (None), now
+        (True: a live sync after an edit) or not at all (False: a nightly run between deep sweeps).
         ``archive``: the run's cutoff; older messages go to the archive (shared/export/archive/).
         """
         conv = conversation if isinstance(conversation, SourceConversation) else self._resolve(conversation)
@@ -181,7 +185,7 @@ class ConversationExporter:
         try:
             work.record = self._save(work, status="running", source=conv.source, service_sid=conv.service_sid,
                                      run_id=run_id or record.run_id, last_error=None)
-            outcome = self._run(work, deadline)
+            outcome = self._run(work, deadline, check_changes)
         except NotMigratableError as exc:
             outcome = self._settle(work, "not_migratable", reason=str(exc), status="not_migratable",
                                    last_error=str(exc))
@@ -225,7 +229,7 @@ class ConversationExporter:
                              work_left, reason, work.record.thread_id, work.archived)
 
     # ------------------------------------------------------------------ the slice
-    def _run(self, work: _Slice, deadline: float | None) -> ExportOutcome:
+    def _run(self, work: _Slice, deadline: float | None, check_changes: bool | None) -> ExportOutcome:
         with self._setup_gate:  # a few set-ups at a time: the largest conversations (started first) go first
             participants = self._source.list_participants(work.conv)
             work.by_participant = {p.sid: p for p in participants}
@@ -236,7 +240,7 @@ class ConversationExporter:
                 self._add_people(work, [self._participant_person(work, p) for p in participants])
             self._reconcile(work)
         # Renew the lease (the set-up gate may have outlasted it) and record the names the thread now shows,
-        # so the nightly run sees a rename in Twilio (MigrationWorker._has_work).
+        # so the nightly run sees a rename in Twilio (Planner.has_work).
         names = names_digest((identity_of(p), self._participant_person(work, p).display_name) for p in participants)
         work.record = self._save(work, attributes={**work.record.attributes, PARTICIPANT_NAMES: names})
         if self._archiver is not None and not self._archive(work, participants, deadline):
@@ -244,7 +248,9 @@ class ConversationExporter:
                 raise Cancelled
             self._save(work, status="pending")
             return self._outcome(work, "in_progress", work_left=True, reason="time budget used up while archiving")
-        if work.record.high_water_index >= 0 and work.record.attributes.get("changesCheckedRun") != work.record.run_id:
+        due = check_changes if check_changes is not None else (
+            work.record.attributes.get("changesCheckedRun") != work.record.run_id)
+        if work.record.high_water_index >= 0 and due:
             self._apply_changes(work)
             work.record = self._save(work, attributes={**work.record.attributes,
                                                        "changesCheckedRun": work.record.run_id})
@@ -437,19 +443,7 @@ class ConversationExporter:
 
     def _newest_pages(self, client: ChatThreadClient, *, page_size: int, what: str) -> Iterator[list[Any]]:
         """The thread's messages, newest first, page by page; each page retried from its continuation token."""
-        token: str | None = None
-        while True:
-            def fetch(token: str | None = token) -> tuple[list[Any] | None, str | None]:
-                pager: Any = client.list_messages(results_per_page=page_size).by_page(continuation_token=token)
-                page = next(pager, None)
-                return (list(page) if page is not None else None), pager.continuation_token
-
-            items, token = self._retrier.call(fetch, what=what)
-            if items is None:
-                return
-            yield items
-            if not token:
-                return
+        return newest_pages(client, self._retrier, page_size=page_size, what=what)
 
     def _thread_tail(self, work: _Slice) -> Iterator[tuple[str, dict[str, str]]]:
         """Migrated messages newest first, down to (and including) the first one at or below high water."""
@@ -564,21 +558,14 @@ class ConversationExporter:
                                              metadata=part.metadata, chat_message_type="text")
             return str(result.id)
 
-        def recover() -> str | None:
-            return self._find_sent(client, item.message.sid, part.part)
+        attempted_at = datetime.now(UTC)
+
+        def recover() -> str | None:  # every message since the attempt, however many people wrote since
+            return find_sent(client, self._retrier, message_sid=item.message.sid, part=part.part,
+                             attempted_at=attempted_at)
 
         return self._retrier.call(send, what=f"sending message {item.message.index} of {work.conv.sid}",
                                   on_throttle=pacer.hold, recover=recover)
-
-    def _find_sent(self, client: ChatThreadClient, message_sid: str, part: int) -> str | None:
-        """The ACS id of a send whose answer was lost, if the thread has it (newest messages first)."""
-        for page in self._newest_pages(client, page_size=50, what=f"looking for message {message_sid}"):
-            for message in page:
-                metadata = getattr(message, "metadata", None) or {}
-                if metadata.get("twilioMessageSid") == message_sid and int(metadata.get("twilioPart", "1")) == part:
-                    return str(message.id)
-            return None
-        return None
 
     def _flush(self, work: _Slice, *, wait: bool = True) -> None:
         """Write the pending map rows, then advance the high-water index (never the other way round).

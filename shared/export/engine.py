@@ -9,6 +9,7 @@ from ..acs_identity import AcsIdentityService
 from ..attachments.links import AttachmentLinks
 from ..settings import Settings
 from ..state import ConversationStore, IdentityStore, MessageMapStore, RunStore
+from ..state.ledger import RunLedgerStore
 from ..state.media import MediaStore
 from .acs_chat import AcsChat
 from .archive.archiver import ConversationArchiver
@@ -56,6 +57,7 @@ def build_export_engine(
     conversations: ConversationStore,
     messages: MessageMapStore,
     runs: RunStore,
+    ledger: RunLedgerStore,
     media: MediaStore,
     stop: threading.Event | None = None,
     owner: str | None = None,
@@ -89,7 +91,7 @@ def build_export_engine(
         owner=owner,
         archiver=archiver,
     )
-    runner = ExportRunner(exporter=exporter, source=source, runs=runs, conversations=conversations,
+    runner = ExportRunner(exporter=exporter, source=source, runs=runs, ledger=ledger, conversations=conversations,
                           concurrency=export.concurrency, stats=stats, stop=stop)
     verifier = Verifier(source=source, conversations=conversations, messages=messages, identities=identity_store,
                         media=media, chat=chat, people=people, links=links,

@@ -3,62 +3,50 @@
 Every conversation is paced on its own thread's limit, so a run is as short as its
 longest conversation only if that one starts first: conversations are ordered by an
 estimate of their size (the newest message's index), largest first. One failing
-conversation never stops the run; the run ends with a report.
+conversation never stops the run; the run ends with a report. Counting is the queue
+workers' (outcomes.py): the run's ledger gets a row per conversation, settled once.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 from ..archive_cutoff import ArchiveCutoff
 from ..state import ConversationStore, RunRecord, RunStore
-from ..state.runs import new_run_id
+from ..state.ledger import RunConversation, RunLedgerStore
+from ..state.runs import RunKind, RunStatus, new_run_id
+from ..state.tables import utcnow
+from .accounting import RunAccounting
 from .conversation import ConversationExporter, ExportOutcome
+from .outcomes import ExportStatus, RunResult, counts_as, run_result
+from .request import MigrationRequest
 from .retry import RetryStats
 from .source import SourceConversation, TwilioSource
 
 ESTIMATE_WORKERS = 16
 
 
-@dataclass(frozen=True)
-class Selection:
-    """Which conversations a run covers."""
-
-    services: tuple[str, ...] = ()
-    conversations: tuple[str, ...] = ()
-    since: datetime | None = None
-    legacy_public: bool = False
-    archive: ArchiveCutoff | None = None  # older messages go to the archive instead of the thread
-
-    def as_parameters(self) -> dict[str, Any]:
-        return {
-            "services": list(self.services),
-            "conversations": list(self.conversations),
-            "since": self.since.isoformat() if self.since else None,
-            "legacyPublicChannels": self.legacy_public,
-            **(self.archive.to_parameters() if self.archive is not None else {}),
-        }
-
-
 @dataclass
 class RunReport:
-    """What a run did: its id, each conversation's outcome, counters, and wall time."""
+    """What a run did: its id, each conversation's outcome, the ledger's counts, and wall time."""
 
     run_id: str
     outcomes: list[ExportOutcome] = field(default_factory=list)
     seconds: float = 0.0
     throttled: int = 0
     cancelled: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+    result: RunResult | None = None
 
     @property
     def messages(self) -> int:
         return sum(o.messages for o in self.outcomes)
+
+    def with_status(self, *statuses: ExportStatus) -> list[ExportOutcome]:
+        return [o for o in self.outcomes if o.status in statuses]
 
     @property
     def archived(self) -> int:
@@ -66,7 +54,15 @@ class RunReport:
 
     @property
     def failures(self) -> list[ExportOutcome]:
-        return [o for o in self.outcomes if o.status in ("failed", "not_migratable")]
+        return self.with_status(ExportStatus.FAILED)
+
+    @property
+    def not_migratable(self) -> list[ExportOutcome]:
+        return self.with_status(ExportStatus.NOT_MIGRATABLE)
+
+    @property
+    def unfinished(self) -> list[ExportOutcome]:
+        return [o for o in self.outcomes if counts_as(o.status) is None]
 
 
 class Progress:
@@ -87,6 +83,7 @@ class ExportRunner:
         exporter: ConversationExporter,
         source: TwilioSource,
         runs: RunStore,
+        ledger: RunLedgerStore,
         conversations: ConversationStore,
         concurrency: int,
         stats: RetryStats,
@@ -95,19 +92,21 @@ class ExportRunner:
         self._exporter = exporter
         self._source = source
         self._runs = runs
+        self._ledger = ledger
         self._conversations = conversations
         self._concurrency = concurrency
         self._stats = stats
         self._stop = stop
+        self._accounting = RunAccounting(runs=runs, ledger=ledger, conversations=conversations)
 
-    def select(self, selection: Selection) -> list[SourceConversation]:
-        """The conversations (and, if asked, public channels) the selection names, each once."""
-        if selection.conversations:
-            found = [self._source.get_conversation(sid) for sid in dict.fromkeys(selection.conversations)]
+    def select(self, request: MigrationRequest) -> list[SourceConversation]:
+        """The conversations (and, if asked, public channels) the request names, each once."""
+        if request.conversations:
+            found = [self._source.get_conversation(sid) for sid in dict.fromkeys(request.conversations)]
         else:
             found = list(self._source.list_conversations(
-                services=list(selection.services) or None, since=selection.since,
-                legacy_public=selection.legacy_public,
+                services=list(request.services) or None, since=request.since,
+                include_legacy_public_channels=request.include_legacy_public_channels,
             ))
         return list({c.sid: c for c in found}.values())
 
@@ -124,33 +123,46 @@ class ExportRunner:
 
     def run(
         self,
-        selection: Selection,
+        request: MigrationRequest,
         *,
-        kind: str = "cli",
+        kind: str = RunKind.CLI,
         progress: Progress | None = None,
         deadline: float | None = None,
     ) -> RunReport:
         """Export every selected conversation; a rerun resumes where the last one stopped."""
         progress = progress or Progress()
         started = time.monotonic()
-        run = self._runs.create_run(RunRecord(new_run_id(), kind, status="running",
-                                              parameters=selection.as_parameters()))
+        run = self._runs.create_run(RunRecord(new_run_id(), kind, status=RunStatus.RUNNING,
+                                              parameters=request.to_parameters()))
         report = RunReport(run.run_id)
         throttled_before = self._stats.throttled_acs
         try:
-            planned = self.estimate(self.select(selection))
-            self._runs.increment_counts(run.run_id, {"planned": len(planned)})
+            planned = self.estimate(self.select(request))
+            self._plan(run.run_id, planned)
             progress.planned(planned)
             self._exporter.on_message = progress.advanced
-            self._export_all(planned, run.run_id, report, progress, deadline, selection.archive)
+            self._export_all(planned, run.run_id, report, progress, deadline, request.archive)
         finally:
             report.seconds = time.monotonic() - started
             report.throttled = self._stats.throttled_acs - throttled_before
             report.cancelled = self._stop.is_set()
-            status = "cancelled" if report.cancelled else ("failed" if report.failures else "succeeded")
-            error = "; ".join(f"{o.conversation_sid}: {o.reason}" for o in report.failures)[:1000] or None
-            self._runs.update_run(run.run_id, status=status, error=error, finished_at=_now())
+            final = self._runs.apply_tally(run.run_id, self._ledger.tally(run.run_id))
+            report.counts = final.counts
+            report.result = run_result(final.counts, cancelled=report.cancelled)
+            self._runs.update_run(run.run_id, status=report.result.status, error=report.result.error,
+                                  finished_at=utcnow())
         return report
+
+    def _plan(self, run_id: str, planned: list[tuple[SourceConversation, int]]) -> None:
+        entries = []
+        for conv, estimate in planned:
+            record = self._conversations.find_conversation(conv.sid)
+            entries.append(RunConversation(conv.sid, planned_messages=estimate,
+                                           base_messages=record.message_count if record else 0,
+                                           base_media_bytes=record.media_bytes if record else 0,
+                                           friendly_name=conv.friendly_name or conv.unique_name or None))
+        self._ledger.plan_conversations(run_id, entries)
+        self._runs.apply_tally(run_id, self._ledger.tally(run_id))
 
     def _export_all(self, planned: list[tuple[SourceConversation, int]], run_id: str, report: RunReport,
                     progress: Progress, deadline: float | None, archive: ArchiveCutoff | None) -> None:
@@ -158,7 +170,8 @@ class ExportRunner:
 
         def one(conv: SourceConversation, estimate: int) -> ExportOutcome:
             if self._stop.is_set():
-                return ExportOutcome(conv.sid, "stopped", work_left=True, reason="stopped before it started")
+                return ExportOutcome(conv.sid, ExportStatus.STOPPED, work_left=True,
+                                     reason="stopped before it started")
             progress.started(conv, estimate)
             return self._exporter.export_conversation(conv, deadline=deadline, run_id=run_id, size_hint=estimate,
                                                       archive=archive)
@@ -171,24 +184,9 @@ class ExportRunner:
                 outcome = future.result()
                 with lock:
                     report.outcomes.append(outcome)
-                self._count(run_id, outcome)
+                self._settle(run_id, outcome)
                 progress.finished(outcome)
 
-    def _count(self, run_id: str, outcome: ExportOutcome) -> None:
-        deltas = {"messages": outcome.messages, "media_bytes": outcome.media_bytes}
-        if outcome.status == "done":
-            deltas["done"] = 1
-        elif outcome.status in ("failed", "not_migratable"):
-            deltas["failed"] = 1
-        else:
-            deltas["skipped"] = 1
-        self._runs.increment_counts(run_id, deltas)
-
-
-def _now() -> datetime:
-    from ..state.tables import utcnow
-
-    return utcnow()
-
-
-ProgressFactory = Callable[[], Progress]
+    def _settle(self, run_id: str, outcome: ExportOutcome) -> None:
+        self._accounting.progress(run_id, messages=outcome.messages, media_bytes=outcome.media_bytes)
+        self._accounting.settle(run_id, outcome.conversation_sid, outcome.status, reason=outcome.reason)

@@ -164,7 +164,8 @@ class TwilioSource:
         return [s.sid for s in self._records(lambda: services.page(page_size=PAGE_SIZE), "listing services")]
 
     def list_conversations(
-        self, *, services: list[str] | None = None, since: datetime | None = None, legacy_public: bool = False
+        self, *, services: list[str] | None = None, since: datetime | None = None,
+        include_legacy_public_channels: bool = False,
     ) -> Iterator[SourceConversation]:
         """Every conversation of ``services`` (all by default), then the public channels if asked."""
         for service_sid in services or self.list_services():
@@ -177,8 +178,33 @@ class TwilioSource:
 
             for c in self._records(first, f"listing conversations of {service_sid}"):
                 yield self._conversation(c, service_sid)
-            if legacy_public:
+            if include_legacy_public_channels:
                 yield from self.list_public_channels(service_sid, since=since)
+
+    def conversation_page(self, service_sid: str, *, since: datetime | None = None, url: str | None = None,
+                          page_size: int = PAGE_SIZE) -> tuple[list[SourceConversation], str | None]:
+        """One page of a service's conversations (the first, or the one at ``url``, Twilio's own next-page link
+        with its page token) and the next page's link (None at the end): a durable cursor for planning."""
+        api = self._client.conversations.v1.services(service_sid).conversations
+        options: dict[str, Any] = {"page_size": page_size}
+        if since is not None:
+            options["start_date"] = iso(since)
+        page = self._call(lambda: api.get_page(url) if url else api.page(**options),
+                          what=f"listing conversations of {service_sid}")
+        return [self._conversation(c, service_sid) for c in page], page.next_page_url
+
+    def public_channel_page(self, service_sid: str, *, since: datetime | None = None, url: str | None = None,
+                            page_size: int = PAGE_SIZE) -> tuple[list[SourceConversation], str | None]:
+        """One page of a service's public Chat channels, like ``conversation_page``."""
+        api = self._client.chat.v2.services(service_sid).channels
+        page = self._call(lambda: api.get_page(url) if url else api.page(type=["public"], page_size=page_size),
+                          what=f"listing public channels of {service_sid}")
+        found = []
+        for ch in page:
+            created = _as_datetime(ch.date_created)
+            if since is None or created is None or created >= since:
+                found.append(SourceConversation(ch.sid, service_sid, CHAT, ch.friendly_name, ch.unique_name, created))
+        return found, page.next_page_url
 
     def list_public_channels(self, service_sid: str, *, since: datetime | None = None) -> Iterator[SourceConversation]:
         channels = self._client.chat.v2.services(service_sid).channels
@@ -211,10 +237,21 @@ class TwilioSource:
             except TwilioRestException as exc:
                 if exc.status != 404:
                     raise
-        for service in [service_sid] if service_sid else self.list_services():
+        services = [service_sid] if service_sid else self.list_services()
+        if source != CHAT and not service_sid:  # not in the default service: look in each (a conversation, not
+            for service in services:            # its private-channel view)
+                try:
+                    c = self._call(self._client.conversations.v1.services(service).conversations(sid).fetch,
+                                   what=f"fetching {sid}")
+                except TwilioRestException as exc:
+                    if exc.status == 404:
+                        continue
+                    raise
+                return self._conversation(c, service)
+        for service in services:
             try:
                 ch = self._call(self._client.chat.v2.services(service).channels(sid).fetch,
-                                        what=f"fetching channel {sid}")
+                                what=f"fetching channel {sid}")
             except TwilioRestException as exc:
                 if exc.status == 404:
                     continue
@@ -254,6 +291,20 @@ class TwilioSource:
         for page in self._pages(lambda: api.page(order=order, page_size=page_size),
                                 f"listing messages of {conv.sid}", priority):
             yield [self._message(m) for m in page]
+
+    def message_page(self, conv: SourceConversation, *, url: str | None = None
+                     ) -> tuple[list[SourceMessage], str | None]:
+        """One page of messages, oldest first (the first, or the one at ``url``), and the next page's link."""
+        if conv.source == CHAT:
+            chat_api = self._client.chat.v2.services(conv.service_sid).channels(conv.sid).messages
+            page = self._call(lambda: chat_api.get_page(url) if url else chat_api.page(order="asc",
+                                                                                          page_size=PAGE_SIZE),
+                              what=f"listing messages of {conv.sid}")
+            return [self._chat_message(m) for m in page], page.next_page_url
+        api = self._client.conversations.v1.services(conv.service_sid).conversations(conv.sid).messages
+        page = self._call(lambda: api.get_page(url) if url else api.page(order="asc", page_size=PAGE_SIZE),
+                          what=f"listing messages of {conv.sid}")
+        return [self._message(m) for m in page], page.next_page_url
 
     def messages(self, conv: SourceConversation, *, priority: int = 0) -> Iterator[SourceMessage]:
         """Every message, oldest first; ``priority`` ranks the reads against other conversations'."""

@@ -31,6 +31,8 @@ SYNC_EVENTS = frozenset({
     "onMessageAdded", "onMessageUpdated", "onMessageRemoved",
     "onConversationAdded", "onConversationUpdated", "onParticipantAdded", "onParticipantRemoved",
 })
+CHANGE_EVENTS = frozenset({"onMessageUpdated", "onMessageRemoved"})  # the sync also applies edits and deletions
+_CHANGES = "syncChanges"  # attribute on the conversation row: a queued sync must look for edits and deletions
 _CONVERSATION_SID = re.compile(r"CH[0-9a-f]{32}\Z")
 _SERVICE_SID = re.compile(r"IS[0-9a-f]{32}\Z")
 STALE_MARKER = timedelta(minutes=15)  # a marker older than this is assumed lost with its work item
@@ -148,25 +150,33 @@ class LiveSyncScheduler:
         self._delay = delay_seconds
 
     def request_sync(self, event: LiveEvent, *, now: datetime | None = None) -> SyncRequest:
-        """Mark the conversation as wanting a sync and queue it, unless a sync is already queued."""
+        """Mark the conversation as wanting a sync and queue it, unless a sync is already queued. An edit or a
+        deletion also marks the sync as one that applies changes, folded or not."""
         moment = now or utcnow()
+        changes = event.event_type in CHANGE_EVENTS
         for _ in range(10):
             current = self._conversations.find_conversation(event.conversation_sid)
             if current is None:
                 try:
                     self._conversations.create_conversation(ConversationRecord(
-                        event.conversation_sid, service_sid=event.service_sid, sync_requested_at=moment
+                        event.conversation_sid, service_sid=event.service_sid, sync_requested_at=moment,
+                        attributes={_CHANGES: True} if changes else {},
                     ))
                 except AlreadyExistsError:
                     continue
             else:
                 marker = current.sync_requested_at
-                if marker is not None and moment - marker < STALE_MARKER:
+                queued = marker is not None and moment - marker < STALE_MARKER
+                if queued and (not changes or current.attributes.get(_CHANGES)):
                     return SyncRequest(event.conversation_sid, queued=False)
+                attributes = {**current.attributes, _CHANGES: True} if changes else current.attributes
                 try:
-                    self._conversations.update_conversation(replace(current, sync_requested_at=moment))
+                    self._conversations.update_conversation(replace(
+                        current, sync_requested_at=marker if queued else moment, attributes=attributes))
                 except ConcurrentUpdateError:
                     continue
+                if queued:
+                    return SyncRequest(event.conversation_sid, queued=False)  # folded, now with changes
             self._queue.send(
                 {"kind": "sync", "conversationSid": event.conversation_sid, "serviceSid": event.service_sid},
                 delay_seconds=self._delay,
@@ -174,14 +184,18 @@ class LiveSyncScheduler:
             return SyncRequest(event.conversation_sid, queued=True)
         return SyncRequest(event.conversation_sid, queued=False)
 
-    def clear_marker(self, conversation_sid: str) -> None:
-        """Called by the worker as it starts a sync: later events queue a fresh item."""
+    def clear_marker(self, conversation_sid: str) -> bool:
+        """Called by the worker as it starts a sync: later events queue a fresh item. True when the events it
+        folded included an edit or a deletion."""
         for _ in range(10):
             current = self._conversations.find_conversation(conversation_sid)
-            if current is None or current.sync_requested_at is None:
-                return
+            if current is None or (current.sync_requested_at is None and not current.attributes.get(_CHANGES)):
+                return False
+            attributes = {k: v for k, v in current.attributes.items() if k != _CHANGES}
             try:
-                self._conversations.update_conversation(replace(current, sync_requested_at=None))
-                return
+                self._conversations.update_conversation(replace(current, sync_requested_at=None,
+                                                                attributes=attributes))
+                return bool(current.attributes.get(_CHANGES))
             except ConcurrentUpdateError:
                 continue
+        return False

@@ -1,48 +1,23 @@
-"""``POST /api/migrations`` bodies: parsed and validated into a ``MigrationRequest``."""
+"""``POST /api/migrations`` bodies: parsed and validated into a ``MigrationRequest`` (shared/export/request.py)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..archive_cutoff import ArchiveCutoff
 from ..errors import BadRequestError
+from ..export.request import MigrationRequest
 from ..inputs import parse_instant
 
 _SERVICE_SID = re.compile(r"IS[0-9a-f]{32}\Z")
 _CONVERSATION_SID = re.compile(r"CH[0-9a-f]{32}\Z")
+__all__ = ["MAX_LISTED", "MigrationRequest", "parse_migration_request"]
+
 _FIELDS = {"services", "conversations", "since", "dryRun", "includeLegacyPublicChannels", "archiveBefore",
            "archiveKeepNewest"}
 MAX_LISTED = 1000
-
-
-@dataclass(frozen=True)
-class MigrationRequest:
-    """What a run should copy: all conversations, or only some services or conversations."""
-
-    services: tuple[str, ...] = ()
-    conversations: tuple[str, ...] = ()
-    since: datetime | None = None
-    dry_run: bool = False
-    include_legacy_public_channels: bool = False
-    archive: ArchiveCutoff | None = None  # archiveBefore / archiveKeepNewest (shared/export/archive/)
-
-    def to_parameters(self) -> dict[str, Any]:
-        """The run row's ``parameters``: the request as the caller wrote it."""
-        return {
-            "services": list(self.services),
-            "conversations": list(self.conversations),
-            "since": self.since.isoformat() if self.since else None,
-            "dryRun": self.dry_run,
-            "includeLegacyPublicChannels": self.include_legacy_public_channels,
-            **(self.archive.to_parameters() if self.archive is not None else {}),
-        }
-
-    @classmethod
-    def from_parameters(cls, parameters: dict[str, Any]) -> MigrationRequest:
-        return parse_migration_request(parameters)
 
 
 def _sid_list(body: dict[str, Any], name: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:

@@ -41,27 +41,46 @@ SCHEMAS: Json = {
                                              "go to the archive. Not with archiveBefore."},
     }),
     "RunCounts": obj({
-        "planned": INTEGER, "done": INTEGER, "failed": INTEGER, "skipped": INTEGER,
-        "messages": {**INTEGER, "description": "Messages copied so far."},
+        "planned": {**INTEGER, "description": "Conversations in the run's ledger."},
+        "done": INTEGER, "failed": INTEGER,
+        "notMigratable": {**INTEGER, "description": "Conversations that cannot be copied into one ACS thread "
+                                                    "(e.g. over 250 participants), counted on their own."},
+        "messages": {**INTEGER, "description": "Messages copied so far (the ledger's figure once the run ended)."},
         "plannedMessages": {**INTEGER, "description": "Messages the plan counted."},
         "mediaBytes": INTEGER,
-    }, required=["planned", "done", "failed", "skipped", "messages", "plannedMessages", "mediaBytes"]),
+    }, required=["planned", "done", "failed", "notMigratable", "messages", "plannedMessages", "mediaBytes"]),
     "RunFailure": obj({
         "conversationSid": STRING,
-        "status": {**STRING, "description": "How the conversation ended (failed, not_migratable)."},
         "reason": {**STRING, "description": "Why, in words an operator can act on."},
         "friendlyName": {**nullable(STRING), "description": "Twilio's name for the conversation, as planned."},
-    }, required=["conversationSid", "status", "reason"]),
+    }, required=["conversationSid", "reason"]),
+    "RunPlanning": obj({
+        "phase": {**nullable(STRING), "description": "listed, migrated, twilio, dispatch or done; null before the "
+                                                      "planner started."},
+        "continuations": {**INTEGER, "description": "Planning invocations after the first (each resumes from the "
+                                                    "cursor stored with the run)."},
+        "seconds": {"type": "number", "minimum": 0, "description": "Planning time over every invocation."},
+        "checked": {**INTEGER, "description": "Nightly: migrated conversations checked for work."},
+        "new": {**INTEGER, "description": "Nightly: migrated conversations with new messages."},
+        "renamed": {**INTEGER, "description": "Nightly: migrated conversations with a participant renamed."},
+        "changed": {**INTEGER, "description": "Sweep nights: conversations with edits or deletions."},
+        "sweepContinuations": {**INTEGER, "description": "Sweep nights: sweeps resumed mid-conversation."},
+    }, required=["phase", "continuations", "seconds"]),
     "RunStatus": obj({
         "id": STRING,
-        "kind": {"type": "string", "enum": ["on_demand", "nightly", "live", "cli"]},
+        "kind": {"type": "string", "enum": ["on_demand", "nightly", "live", "cli", "bench"]},
         "status": {"type": "string", "enum": ["planning", "pending", "running", "succeeded", "failed", "cancelled"]},
         "parameters": {"type": "object", "description": "The request as the caller wrote it."},
         "counts": ref("RunCounts"),
         "estimatedSecondsLeft": {**nullable({"type": "number", "minimum": 0}),
                                  "description": "From the message rate so far; null until known."},
         "error": nullable(STRING),
-        "failures": array(ref("RunFailure")),
+        "failures": {**array(ref("RunFailure")), "description": "GET /migrations/{runId} only (empty in lists): "
+                                                               "conversations that failed, with the reason."},
+        "notMigratable": {**array(ref("RunFailure")), "description": "GET /migrations/{runId} only (empty in "
+                                                                    "lists): conversations that cannot be "
+                                                                    "migrated, with the reason."},
+        "planning": ref("RunPlanning"),
         "createdAt": DATE_TIME, "updatedAt": DATE_TIME, "finishedAt": nullable(DATE_TIME),
         "progress": ref("RunProgress"),
         "minimumSeconds": {"type": "number", "minimum": 0,
@@ -69,7 +88,7 @@ SCHEMAS: Json = {
                                           "limits allow for what the run planned (a dry run's answer to how long "
                                           "the real run takes at best)."},
     }, required=["id", "kind", "status", "parameters", "counts", "estimatedSecondsLeft", "error", "failures",
-                 "createdAt", "updatedAt", "finishedAt", "progress"]),
+                 "notMigratable", "planning", "createdAt", "updatedAt", "finishedAt", "progress"]),
     "RunProgress": obj({
         "bucketMinutes": {"type": "integer", "minimum": 1, "description": "Minutes per bucket (doubles as a run "
                                                                              "grows, keeping at most 240)."},
@@ -105,8 +124,9 @@ PATHS: Json = {
         ),
     },
     "/migrations/{runId}": {"get": operation(
-        "get_migration", tag="migrations", summary="One run with its failed conversations",
-        description="Counts, ETA from the message rate so far, and each failed conversation with its reason.",
+        "get_migration", tag="migrations", summary="One run with its failed and not-migratable conversations",
+        description="Counts, ETA from the message rate so far, planning progress, and each failed and each "
+                    "not-migratable conversation with its reason.",
         security=FUNCTION_KEY, parameters=[path_param("runId", "The run's id.")],
         responses={"200": answer("The run.", ref("RunStatus"))}, errors=(404,),
     )},

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from azure.core.exceptions import ResourceExistsError
@@ -21,6 +22,16 @@ from .tables import Entity, TableStore, etag_of, int64, read_datetime, read_int,
 
 _ROW = "conversation"
 _THREAD_ROW = "thread"  # reverse rows: PK "t:<thread id>" -> the conversation SID
+
+
+class ConversationStatus(StrEnum):
+    """Where a conversation's copy stands, whatever run or sync last touched it."""
+
+    PENDING = "pending"  # not copied yet, or a slice ended with work left
+    RUNNING = "running"  # a slice holds the lease and is copying
+    DONE = "done"  # everything Twilio had at the last slice is in ACS
+    FAILED = "failed"  # the last slice failed (last_error says why); a rerun retries
+    NOT_MIGRATABLE = "not_migratable"  # it cannot be copied into one ACS thread (last_error says why)
 
 
 class ConversationNotFoundError(NotFoundError):
@@ -35,7 +46,7 @@ class ConversationRecord:
     source: str = "conversations"  # conversations | chat
     service_sid: str | None = None
     thread_id: str | None = None
-    status: str = "pending"  # pending | running | done | failed | not_migratable
+    status: str = ConversationStatus.PENDING  # a ConversationStatus
     high_water_index: int = -1  # the last Twilio index ACS confirmed
     message_count: int = 0
     media_bytes: int = 0
@@ -221,11 +232,10 @@ class ConversationStore(TableStore):
             rows = self._query("RowKey eq @rk and Status eq @status", {"rk": _ROW, "status": status})
         return (_from_entity(e) for e in rows)
 
-    def list_failures(self, run_id: str, *, limit: int = 100) -> list[ConversationRecord]:
-        """Conversations of ``run_id`` that failed or cannot be migrated, with their reasons."""
-        rows = self._query(
-            "RowKey eq @rk and RunId eq @run and ( Status eq @failed or Status eq @skipped )",
-            {"rk": _ROW, "run": run_id, "failed": "failed", "skipped": "not_migratable"},
-        )
-        return [_from_entity(e) for _, e in zip(range(limit), rows, strict=False)]
-
+    def list_conversations_page(self, *, status: str, token: dict[str, str] | None, page_size: int = 100
+                                ) -> tuple[list[ConversationRecord], dict[str, str] | None]:
+        """One page of the conversations with ``status``, in key order, from Table Storage's continuation
+        ``token``; and the next page's token (None at the end). Rows changing meanwhile move no position."""
+        rows, following = self._query_page("RowKey eq @rk and Status eq @status", {"rk": _ROW, "status": str(status)},
+                                           token=token, results_per_page=page_size)
+        return [_from_entity(e) for e in rows], following

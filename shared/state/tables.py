@@ -110,6 +110,27 @@ class TableStore:
             query_filter, parameters=parameters, select=select, results_per_page=results_per_page
         ))
 
+    def _query_page(
+        self,
+        query_filter: str,
+        parameters: dict[str, Any],
+        *,
+        token: dict[str, str] | None,
+        results_per_page: int,
+        select: list[str] | None = None,
+    ) -> tuple[list[Entity], dict[str, str] | None]:
+        """One page of a query from ``token`` (None: the first), and the token of the next page (None: the end).
+
+        The token is Table Storage's own (the next partition and row key), so it stays valid while rows change.
+        """
+        pager: Any = self.table.query_entities(
+            query_filter, parameters=parameters, select=select, results_per_page=results_per_page
+        ).by_page(continuation_token=token)  # type: ignore[arg-type]  # the SDK's tokens are dicts
+        page = next(pager, None)
+        rows: list[Entity] = list(page) if page is not None else []
+        following: dict[str, str] | None = pager.continuation_token or None
+        return rows, following
+
     def _partition(self, partition_key: str, *, results_per_page: int | None = None) -> Iterator[Entity]:
         return self._query("PartitionKey eq @pk", {"pk": partition_key}, results_per_page=results_per_page)
 

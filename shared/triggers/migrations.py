@@ -40,9 +40,9 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     @handle_errors
     def start_migration(req: func.HttpRequest) -> func.HttpResponse:
         request = parse_migration_request(read_json_object(req))
-        run = container.migration_runs.start_run(request, kind="on_demand")
-        status = container.migration_runs.get_status(run.run_id)
-        return json_response(status.to_json(), status=202, headers={
+        run = container.migration_runs.start_run(request)
+        view = container.migration_runs.get_run(run.run_id)
+        return json_response(view.to_json(), status=202, headers={
             "Location": f"/api/migrations/{run.run_id}",
             "Retry-After": str(int(container.migration_runs.retry_after(run).total_seconds())),
         })
@@ -58,15 +58,8 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     @bp.route(route="migrations/{runId}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
     @handle_errors
     def get_migration(req: func.HttpRequest) -> func.HttpResponse:
-        run = container.runs.get_run(req.route_params.get("runId", ""))  # 404 for unknown or malformed ids
-        failures = [
-            {"conversationSid": c.conversation_sid, "status": c.status, "reason": c.last_error or "",
-             "friendlyName": ledger.friendly_name if (ledger := container.runs.find_run_conversation(
-                 run.run_id, c.conversation_sid)) else None}
-            for c in container.conversations.list_failures(run.run_id)
-        ]
-        status = container.migration_runs.get_status(run.run_id, failures=failures, with_minimum=True)
-        return json_response(status.to_json())
+        view = container.migration_runs.get_run(req.route_params.get("runId", ""), with_minimum=True)  # 404
+        return json_response(view.to_json())
 
     @bp.function_name("twilio_events")
     @bp.route(route="twilio/events", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)

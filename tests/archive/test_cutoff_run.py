@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from shared.archive_cutoff import ArchiveCutoff
 from shared.container import AppContainer
-from shared.export import ExportEngine, Selection
+from shared.export import ExportEngine, MigrationRequest
 from shared.export.archive.store import ArchiveStore
 from tests.export.conftest import AcsAdmin
 from tests.export.seeding import TwilioSeeder
@@ -20,7 +20,7 @@ def test_keep_newest_archives_the_rest_and_links_it_first(
 ) -> None:
     conv = seed(seeder, 12, "keep", hostile_at=2, media_at=5)
 
-    report = engine.runner.run(Selection(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=4)))
+    report = engine.runner.run(MigrationRequest(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=4)))
 
     assert [(o.status, o.messages, o.archived) for o in report.outcomes] == [("done", 4, 8)]
     assert report.archived == 8
@@ -60,7 +60,7 @@ def test_archive_before_a_date_takes_the_leading_old_messages(
     cut = conv.messages[3].date_created  # messages 0-2 are older
     cut = cut if cut.tzinfo else cut.replace(tzinfo=UTC)
 
-    report = engine.runner.run(Selection(conversations=(conv.sid,), archive=ArchiveCutoff(before=cut)))
+    report = engine.runner.run(MigrationRequest(conversations=(conv.sid,), archive=ArchiveCutoff(before=cut)))
 
     assert [(o.status, o.messages) for o in report.outcomes] == [("done", 3)]
     assert [line["index"] for line in transcript(container, conv.sid)] == [0, 1, 2]
@@ -68,7 +68,7 @@ def test_archive_before_a_date_takes_the_leading_old_messages(
     assert messages[0]["metadata"]["twilioArchiveMessages"] == "3"
     assert [int(m["metadata"]["twilioIndex"]) for m in messages[1:]] == [3, 4, 5]
     # a second run with another cutoff changes nothing: the boundary is fixed once
-    later = engine.runner.run(Selection(conversations=(conv.sid,),
+    later = engine.runner.run(MigrationRequest(conversations=(conv.sid,),
                                         archive=ArchiveCutoff(before=cut + timedelta(days=1))))
     assert [(o.status, o.messages) for o in later.outcomes] == [("done", 0)]
     assert len(thread_messages(acs_admin, container, conv.sid)) == 4
@@ -79,7 +79,7 @@ def test_a_cutoff_that_archives_nothing_copies_everything_without_a_link(
 ) -> None:
     conv = seed(seeder, 3, "nothing-old")
 
-    report = engine.runner.run(Selection(conversations=(conv.sid,),
+    report = engine.runner.run(MigrationRequest(conversations=(conv.sid,),
                                          archive=ArchiveCutoff(before=datetime(2000, 1, 1, tzinfo=UTC))))
 
     assert [(o.status, o.messages) for o in report.outcomes] == [("done", 3)]
@@ -92,7 +92,7 @@ def test_verify_checks_the_transcript_against_twilio_and_names_a_tampered_line(
     engine: ExportEngine, container: AppContainer, seeder: TwilioSeeder
 ) -> None:
     conv = seed(seeder, 7, "verified", media_at=1)
-    engine.runner.run(Selection(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=2)))
+    engine.runner.run(MigrationRequest(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=2)))
     record = container.conversations.get_conversation(conv.sid)
 
     verdict = engine.verifier.verify(record)
@@ -116,9 +116,9 @@ def test_keep_newest_zero_archives_everything_and_later_messages_are_copied_afte
 ) -> None:
     conv = seed(seeder, 3, "all-old")
 
-    first = engine.runner.run(Selection(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=0)))
+    first = engine.runner.run(MigrationRequest(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=0)))
     seeder.message(conv, "ana", "after the cutover")
-    second = engine.runner.run(Selection(conversations=(conv.sid,)))
+    second = engine.runner.run(MigrationRequest(conversations=(conv.sid,)))
 
     assert [(o.status, o.messages) for o in (*first.outcomes, *second.outcomes)] == [("done", 0), ("done", 1)]
     assert [line["index"] for line in transcript(container, conv.sid)] == [0, 1, 2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shared.archive_cutoff import ArchiveCutoff
 from shared.container import AppContainer
-from shared.export import ExportEngine, Selection
+from shared.export import ExportEngine, MigrationRequest
 from shared.export.archive.store import ArchiveStore
 from tests.export.seeding import TwilioSeeder
 
@@ -18,7 +18,7 @@ def test_the_page_shows_markup_as_text_links_attachments_and_fits_a_phone(
 ) -> None:
     conv = seed(seeder, 6, "page", hostile_at=1, media_at=2)
     seeder.message(conv, "ana", "x" * 300)  # one unbroken long word: must wrap, not widen the page
-    engine.runner.run(Selection(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=1)))
+    engine.runner.run(MigrationRequest(conversations=(conv.sid,), archive=ArchiveCutoff(keep_newest=1)))
     page_bytes = ArchiveStore(container.media).read(conv.sid, "html")
     media = transcript(container, conv.sid)[2]["media"][0]
 

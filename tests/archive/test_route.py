@@ -14,7 +14,7 @@ import pytest
 from scripts.local_issuer import LocalIssuer
 from shared.archive_cutoff import ArchiveCutoff
 from shared.container import AppContainer
-from shared.export import Selection
+from shared.export import MigrationRequest
 from shared.export.archive.store import ArchiveStore
 from shared.triggers import archives
 from tests.attachments.conftest import PUBLIC_BASE_URL, bearer, error_of
@@ -57,7 +57,7 @@ def archived(attachment_environ: dict[str, str], seeder: TwilioSeeder, acs_admin
     seeder.message(other, "eve", "mine")
     engine = container.export_engine
     try:
-        engine.runner.run(Selection(conversations=(conv.sid, other.sid), archive=ArchiveCutoff(keep_newest=2)))
+        engine.runner.run(MigrationRequest(conversations=(conv.sid, other.sid), archive=ArchiveCutoff(keep_newest=2)))
     finally:
         engine.close()
     link = thread_messages(acs_admin, container, conv.sid)[0]["metadata"]

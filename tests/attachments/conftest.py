@@ -17,7 +17,7 @@ import pytest
 from emulators.process import RunningService
 from scripts.local_issuer import LocalIssuer, running_local_issuer
 from shared.container import AppContainer
-from shared.export import Selection
+from shared.export import MigrationRequest
 from shared.triggers import attachments
 from tests.export.seeding import SeededConversation, TwilioSeeder
 from tests.functions import handler, http_request
@@ -92,7 +92,7 @@ def seeder(twilio_standin: RunningService) -> Iterator[TwilioSeeder]:
 def migrate(container: AppContainer, seeder: TwilioSeeder) -> dict[str, str]:
     engine = container.export_engine
     try:
-        report = engine.runner.run(Selection(services=(seeder.service_sid,)))
+        report = engine.runner.run(MigrationRequest(services=(seeder.service_sid,)))
     finally:
         engine.close()
     return {o.conversation_sid: o.status for o in report.outcomes}

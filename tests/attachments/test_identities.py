@@ -130,9 +130,10 @@ def awkward(attachment_environ: dict[str, str], seeder: TwilioSeeder) -> tuple[A
     seeder.channel_message(channel, "ユーザー/名前 مرحبا", "in the old Chat API")
     engine = app.container.export_engine
     try:
-        from shared.export import Selection
+        from shared.export import MigrationRequest
 
-        report = engine.runner.run(Selection(services=(seeder.service_sid,), legacy_public=True))
+        report = engine.runner.run(MigrationRequest(services=(seeder.service_sid,),
+                                                    include_legacy_public_channels=True))
     finally:
         engine.close()
     assert {o.conversation_sid: o.status for o in report.outcomes} == {conv.sid: "done", channel.sid: "done"}
@@ -197,13 +198,13 @@ def test_a_rename_in_twilio_reaches_the_thread_at_the_next_nightly_run(
     engine = nightly.export_engine
     try:
         source_conv = engine.source.get_conversation(conv.sid, service_sid=seeder.service_sid)
-        assert worker._has_work(source_conv, record) is True
-        assert worker._has_work(
+        assert worker.planner.has_work(source_conv, record) is True
+        assert worker.planner.has_work(
             engine.source.get_conversation(seeded["channel"].sid, service_sid=seeder.service_sid, source="chat"),
             nightly.conversations.get_conversation(seeded["channel"].sid)) is False
         outcome = engine.exporter.export_conversation(conv.sid)
         after = nightly.conversations.get_conversation(conv.sid)
-        assert worker._has_work(source_conv, after) is False
+        assert worker.planner.has_work(source_conv, after) is False
     finally:
         engine.close()
     assert (outcome.status, outcome.messages) == ("done", 0)

@@ -20,7 +20,7 @@ from scripts.demo_attachments import run_attachment_demo
 from scripts.local_issuer import LocalIssuer
 from shared import acs_clients
 from shared.container import AppContainer
-from shared.export import Selection
+from shared.export import MigrationRequest
 from shared.triggers import attachments
 from tests.export.seeding import TwilioSeeder
 
@@ -53,7 +53,7 @@ def test_verify_checks_names_and_opens_attachments_through_the_route(
     seeder.message(conv, "dana", "two", media_sids=[txt])
     engine = container.export_engine
     try:
-        report = engine.runner.run(Selection(services=(seeder.service_sid,)))
+        report = engine.runner.run(MigrationRequest(services=(seeder.service_sid,)))
         assert [o.status for o in report.outcomes] == ["done"]
         record = container.conversations.get_conversation(conv.sid)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from shared.state.runs import RunConversation, RunRecord, new_run_id
+from shared.state.ledger import LedgerStatus, RunConversation
+from shared.state.runs import RunRecord, RunStatus, new_run_id
 from tests.export.conftest import AcsAdmin
 from tests.export.seeding import TwilioSeeder
 from tests.migrations.conftest import MigrationHost, eventually
@@ -30,7 +31,7 @@ def test_redelivered_plan_and_export_items_change_no_count(
     run_id = response.json()["id"]
     final = eventually(lambda: _finished(served, location), what="the run")
     assert final["status"] == "succeeded"
-    expected = {"planned": 1, "done": 1, "failed": 0, "skipped": 0, "messages": 12}
+    expected = {"planned": 1, "done": 1, "failed": 0, "notMigratable": 0, "messages": 12}
     assert {k: final["counts"][k] for k in expected} == expected
 
     # the same items again, as a queue delivers them after a worker died before deleting them
@@ -49,28 +50,33 @@ def test_redelivered_plan_and_export_items_change_no_count(
 
 
 def test_the_ledger_counts_a_conversation_once_and_a_run_ends_only_when_all_ended(served: MigrationHost) -> None:
-    runs = served.container.runs
-    run = runs.create_run(RunRecord(new_run_id(), kind="on_demand", status="running"))
+    runs, ledger = served.container.runs, served.container.run_ledger
+    run = runs.create_run(RunRecord(new_run_id(), kind="on_demand", status=RunStatus.RUNNING))
     first, second = "CH" + "a1" * 16, "CH" + "b2" * 16
-    assert runs.plan_conversation(run.run_id, RunConversation(first, planned_messages=10, base_messages=4))
-    assert not runs.plan_conversation(run.run_id, RunConversation(first, planned_messages=99))  # a replayed plan
-    assert runs.plan_conversation(run.run_id, RunConversation(second, planned_messages=5))
-    entry = runs.find_run_conversation(run.run_id, first)
+    assert ledger.plan_conversation(run.run_id, RunConversation(first, planned_messages=10, base_messages=4))
+    assert not ledger.plan_conversation(run.run_id, RunConversation(first, planned_messages=99))  # a replayed plan
+    assert [e.conversation_sid for e in ledger.plan_conversations(run.run_id, [
+        RunConversation(first, planned_messages=99), RunConversation(second, planned_messages=5)])] == [second]
+    entry = ledger.find_run_conversation(run.run_id, first)
     assert entry is not None
     assert (entry.planned_messages, entry.base_messages) == (10, 4)
-    for _ in range(2):  # the same outcome recorded twice
-        runs.settle_conversation(run.run_id, replace(entry, status="done", messages=10))
+    moved = [ledger.settle_conversation(run.run_id, replace(entry, status=LedgerStatus.DONE, messages=10))
+             for _ in range(2)]  # the same outcome recorded twice
+    assert moved == [True, False]
     runs.increment_counts(run.run_id, {"messages": 7})  # progress reported by slices so far
-    tally = runs.tally(run.run_id)
-    assert tally == {"planned": 2, "planned_messages": 15, "done": 1, "failed": 0, "skipped": 0,
+    tally = ledger.tally(run.run_id)
+    assert tally == {"planned": 2, "planned_messages": 15, "done": 1, "failed": 0, "not_migratable": 0,
                      "messages": 10, "media_bytes": 0}
     midway = runs.apply_tally(run.run_id, tally)
     assert (midway.counts["done"], midway.counts["planned"], midway.counts["messages"]) == (1, 2, 10)
 
-    second_entry = runs.find_run_conversation(run.run_id, second)
+    second_entry = ledger.find_run_conversation(run.run_id, second)
     assert second_entry is not None
-    runs.settle_conversation(run.run_id, replace(second_entry, status="failed", messages=2))
+    assert ledger.settle_conversation(run.run_id, replace(second_entry, status=LedgerStatus.NOT_MIGRATABLE,
+                                                          messages=2, reason="over 250 participants"))
     runs.increment_counts(run.run_id, {"messages": 50})  # over-reported progress (a slice counted twice)
-    final = runs.apply_tally(run.run_id, runs.tally(run.run_id))
-    assert {k: final.counts[k] for k in ("planned", "done", "failed", "messages")} == {
-        "planned": 2, "done": 1, "failed": 1, "messages": 12}  # every conversation ended: the ledger's figures
+    final = runs.apply_tally(run.run_id, ledger.tally(run.run_id))
+    assert {k: final.counts[k] for k in ("planned", "done", "failed", "not_migratable", "messages")} == {
+        "planned": 2, "done": 1, "failed": 0, "not_migratable": 1, "messages": 12}  # every one ended: the ledger's
+    listed = ledger.list_settled(run.run_id, LedgerStatus.NOT_MIGRATABLE)
+    assert [(e.conversation_sid, e.reason) for e in listed] == [(second, "over 250 participants")]

@@ -10,7 +10,7 @@ import pytest
 
 from emulators.process import RunningService, python_module_argv, start_service
 from shared.container import AppContainer
-from shared.export import ExportEngine, Selection, deadline_in
+from shared.export import ExportEngine, MigrationRequest, deadline_in
 from tests.standins import ACS_TIME_SCALE
 
 from .conftest import AcsAdmin
@@ -73,7 +73,7 @@ def test_lost_responses_never_duplicate_a_message_or_a_thread(
     sid = _seed(seeder, 40, "lost")
     admin.set_faults("lost:ops=ChatThread_SendChatMessage,p=0.3;lost:ops=Chat_CreateChatThread,n=1")
 
-    report = engine.runner.run(Selection(conversations=(sid,)))
+    report = engine.runner.run(MigrationRequest(conversations=(sid,)))
 
     assert [o.status for o in report.outcomes] == ["done"], report.outcomes
     _assert_once_in_order(admin, container, sid, 40)
@@ -91,7 +91,7 @@ def test_a_429_storm_is_ridden_out_with_retry_after_and_nothing_is_lost(
     admin.set_faults("status:ops=ChatThread_SendChatMessage,code=429,p=0.5,retry_after=0.05;"
                      "status:ops=ChatThread_AddChatParticipants|Chat_CreateChatThread,code=429,n=2,retry_after=none")
 
-    report = engine.runner.run(Selection(conversations=(sid,)))
+    report = engine.runner.run(MigrationRequest(conversations=(sid,)))
 
     assert [o.status for o in report.outcomes] == ["done"], report.outcomes
     _assert_once_in_order(admin, container, sid, 30)
@@ -106,7 +106,7 @@ def test_5xx_on_sends_is_reconciled_then_resent_without_duplicates(
     admin.set_faults("status:ops=ChatThread_SendChatMessage,code=503,p=0.25;"
                      "status:ops=ChatThread_SendChatMessage,code=500,p=0.1")
 
-    report = engine.runner.run(Selection(conversations=(sid,)))
+    report = engine.runner.run(MigrationRequest(conversations=(sid,)))
 
     assert [o.status for o in report.outcomes] == ["done"], report.outcomes
     _assert_once_in_order(admin, container, sid, 25)

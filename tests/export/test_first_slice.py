@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.container import AppContainer
-from shared.export import ExportEngine, Selection
+from shared.export import ExportEngine, MigrationRequest
 
 from .conftest import AcsAdmin
 from .seeding import TwilioSeeder
@@ -21,7 +21,7 @@ def test_one_conversation_is_copied_in_order_as_its_authors(
     for author, body in bodies:
         seeder.message(conv, author, body)
 
-    report = engine.runner.run(Selection(services=(seeder.service_sid,)))
+    report = engine.runner.run(MigrationRequest(services=(seeder.service_sid,)))
 
     assert [o.status for o in report.outcomes] == ["done"], report.outcomes
     record = container.conversations.get_conversation(conv.sid)

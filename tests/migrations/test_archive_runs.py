@@ -38,7 +38,7 @@ def _lines(served: MigrationHost, sid: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in ArchiveStore(served.container.media).read(sid, "jsonl").splitlines()]
 
 
-def test_an_archived_edit_and_deletion_reach_the_transcript_on_the_next_nightly(
+def test_an_archived_edit_and_deletion_reach_the_transcript_on_the_next_sweep_night(
     served: MigrationHost, seeder: TwilioSeeder, acs_admin: AcsAdmin
 ) -> None:
     conv = seeder.conversation("archived nightly")
@@ -55,7 +55,7 @@ def test_an_archived_edit_and_deletion_reach_the_transcript_on_the_next_nightly(
     assert [m["metadata"].get("twilioIndex", "link") for m in acs_admin.user_messages(str(record.thread_id))] == [
         "link", "5", "6", "7"]
 
-    last_night = utcnow() - timedelta(seconds=1)
+    last_night = utcnow() - timedelta(days=8)  # the first nightly run, 8 days ago: tonight sweeps (NIGHTLY_SWEEP_DAYS)
     previous = served.container.runs.create_run(RunRecord(new_run_id(last_night), kind="nightly",
                                                           status="succeeded", created_at=last_night))
     seeder.edit(conv, conv.messages[1].sid, "note 1, edited <i>after</i> the cutover")

@@ -96,6 +96,28 @@ def test_twilio_webhooks_keep_acs_seconds_behind_during_a_cutover(
     assert [m["content"]["message"] for m in copied] == ["before the cutover", "sent after the cutover began"]
 
 
+def test_an_edit_webhook_applies_the_edit_between_sweeps(
+    served: MigrationHost, seeder: TwilioSeeder, acs_admin: AcsAdmin
+) -> None:
+    conv = seeder.conversation("edited live")
+    seeder.chat_participant(conv, "wes")
+    seeder.message(conv, "wes", "before the edit")
+    seeder.message(conv, "wes", "untouched")
+    response = served.http.post("/api/migrations", json={"conversations": [conv.sid]})
+    eventually(lambda: served.http.get(response.headers["Location"]).json()["status"] == "succeeded",
+               what="the initial migration")
+    seeder.edit(conv, conv.messages[0].sid, "after the edit")
+    status, body = _webhook(served, _event(conv.sid, seeder.service_sid, "onMessageUpdated"))
+    assert (status, body["queued"]) == (200, True)
+    record = served.container.conversations.get_conversation(conv.sid)
+    copied = eventually(
+        lambda: (m := acs_admin.user_messages(str(record.thread_id)))[0]["content"]["message"] == "after the edit"
+        and m, what="the edit copied by live sync")
+    assert [m["content"]["message"] for m in copied] == ["after the edit", "untouched"]
+    assert copied[0]["metadata"]["twilioEdited"] == "true"
+    assert "syncChanges" not in served.container.conversations.get_conversation(conv.sid).attributes
+
+
 def test_the_signature_is_checked_against_the_apps_public_url_never_the_host_header(
     served: MigrationHost, seeder: TwilioSeeder
 ) -> None:

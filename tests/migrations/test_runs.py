@@ -46,11 +46,12 @@ def test_a_run_is_planned_exported_in_slices_and_reported(
     final = eventually(lambda: _finished(served, location), what="the run to finish")
     assert final["status"] == "succeeded", final
     assert final["counts"] | {} == {
-        "planned": 2, "done": 2, "failed": 0, "skipped": 0, "messages": 43, "plannedMessages": 43,
+        "planned": 2, "done": 2, "failed": 0, "notMigratable": 0, "messages": 43, "plannedMessages": 43,
         "mediaBytes": 0,
     }
     assert final["estimatedSecondsLeft"] == 0.0
     assert final["failures"] == []
+    assert final["notMigratable"] == []
     # ACS's 10/10 s and 30/60 s per-thread windows at time scale 0.01: the 40-message thread needs 0.6 s
     assert final["minimumSeconds"] == 0.6
     assert sum(final["progress"]["messages"]) == 43  # the chart's per-minute series
@@ -118,5 +119,5 @@ def test_a_poisoned_work_item_marks_its_conversation_and_run_failed(served: Migr
     assert final.counts["failed"] == 1
     assert final.status == "failed"
     body = served.http.get(f"/api/migrations/{run.run_id}").json()
-    assert body["failures"] == [{"conversationSid": broken_sid, "status": "failed", "reason": failed.last_error,
+    assert body["failures"] == [{"conversationSid": broken_sid, "reason": failed.last_error,
                                  "friendlyName": None}]  # never planned by a run, so no name known

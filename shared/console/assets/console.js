@@ -156,14 +156,14 @@
 
   function runItem(run) {
     var c = run.counts || {};
-    var settled = (c.done || 0) + (c.failed || 0) + (c.skipped || 0);
+    var settled = (c.done || 0) + (c.failed || 0) + (c.notMigratable || 0);
     var dry = run.parameters && run.parameters.dryRun;
     var finished = !!FINISHED[run.status];
     var id = "run-" + run.id;
     var facts = [
       el("span", {}, "Done ", el("b", { text: nf.format(c.done || 0) })),
       el("span", {}, "Failed ", el("b", { text: nf.format(c.failed || 0) })),
-      el("span", {}, "Not migratable or skipped ", el("b", { text: nf.format(c.skipped || 0) })),
+      el("span", {}, "Not migratable ", el("b", { text: nf.format(c.notMigratable || 0) })),
       finished
         ? el("span", {}, "Took ", el("b", { text: duration((new Date(run.finishedAt || run.updatedAt) - new Date(run.createdAt)) / 1000) }))
         : el("span", {}, "ETA ", el("b", { "class": "eta", text: run.estimatedSecondsLeft === null ? "estimating…" : duration(run.estimatedSecondsLeft) })),
@@ -189,13 +189,13 @@
         run.error ? el("p", { "class": "meta", text: "Error: " + run.error }) : null),
       dry ? el("div", {}) : el("figure", { "class": "chart-box" },
         el("figcaption", { "class": "chart-cap", text: "Messages copied per minute" }), chart(run)));
-    if ((c.failed || 0) + (c.skipped || 0) > 0) item.appendChild(failuresBlock(run));
+    if ((c.failed || 0) + (c.notMigratable || 0) > 0) item.appendChild(failuresBlock(run));
     return item;
   }
 
   function failuresBlock(run) {
     var details = el("details", { "class": "failures", "data-run-id": run.id });
-    var count = (run.counts.failed || 0) + (run.counts.skipped || 0);
+    var count = (run.counts.failed || 0) + (run.counts.notMigratable || 0);
     details.appendChild(el("summary", { text: "Failed and not-migratable conversations (" + nf.format(count) + ")" }));
     var list = el("ul");
     details.appendChild(list);
@@ -223,7 +223,9 @@
 
   function loadFailures(runId, list) {
     api("GET", "migrations/" + encodeURIComponent(runId)).then(function (run) {
-      var failures = (run && run.failures) || [];
+      var tag = function (status) { return function (f) { return Object.assign({ status: status }, f); }; };
+      var failures = ((run && run.failures) || []).map(tag("failed"))
+        .concat(((run && run.notMigratable) || []).map(tag("not_migratable")));
       state.failures[runId] = failures;
       fillFailures(list, failures);
     }).catch(function (error) { notify(error.message, true); });
@@ -272,6 +274,9 @@
     if (conversations.length) body.conversations = conversations;
     if ($("f-since").value) body.since = $("f-since").value;
     if ($("f-legacy").checked) body.includeLegacyPublicChannels = true;
+    // The archive cutoff (docs/archive.md); both at once is refused by the API with a message naming them.
+    if ($("f-archive-before").value) body.archiveBefore = $("f-archive-before").value;
+    if ($("f-archive-keep").value !== "") body.archiveKeepNewest = Number($("f-archive-keep").value);
     return body;
   }
 
