@@ -74,12 +74,13 @@ def test_the_state_main_bicep_creates_matches_the_app_defaults(main_tree: dict[s
         "runTable": defaults.run_table,
         "subscriptionTable": defaults.subscription_table,
         "deadLetterTable": defaults.dead_letter_table,
+        "webhookTable": defaults.webhook_table,
         "migrationQueue": defaults.migration_queue,
         "deliveryQueue": defaults.delivery_queue,
         "mediaContainer": defaults.media_container,
     }
     params = config(main_tree["modules"]["storage"])["params"]
-    assert len(params["tableNames"]) == 6
+    assert len(params["tableNames"]) == 7
     assert len(params["queueNames"]) == 2
     assert any(mentions(c, "stateNames") and "mediaContainer" in strings(c) for c in params["containerNames"])
 
