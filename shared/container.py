@@ -30,6 +30,7 @@ from .fanout.services import FanoutServices, build_fanout
 from .health import HealthService
 from .migrations.live import LiveSyncScheduler, TwilioSignatureVerifier, WebhookReplays
 from .migrations.runs import MigrationRunService
+from .migrations.slices import SliceRunner
 from .migrations.worker import MigrationWorker, WorkerSettings
 from .settings import Settings, SettingsError, load_settings
 from .state import (
@@ -250,6 +251,11 @@ class AppContainer:
     def twilio_replays(self) -> WebhookReplays:
         """Twilio webhooks already handled, in Table Storage (every instance sees every claim)."""
         return WebhookReplays(store=WebhookReplayStore(self.storage.tables, self.settings.names.webhook_table))
+
+    @functools.cached_property
+    def migration_slices(self) -> SliceRunner:
+        """The threads migration work items run on (``EXPORT_CONCURRENCY`` of them): see slices.py."""
+        return SliceRunner(threads=self.settings.export.concurrency)
 
     @functools.cached_property
     def migration_worker(self) -> MigrationWorker:

@@ -10,6 +10,7 @@ import os
 import threading
 import traceback
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -122,6 +123,24 @@ def _as_annotated(value: Any, annotation: Any) -> Any:
     if isinstance(value, func.QueueMessage) and annotation in (str, bytes):
         body = value.get_body()
         return body.decode("utf-8") if annotation is str else body
+    return value
+
+
+def thread_count(settings: Mapping[str, str]) -> int | None:
+    """The sync pool's size from ``PYTHON_THREADPOOL_THREAD_COUNT``, as the worker reads it (None: its default).
+
+    The worker ignores a value it cannot parse or that is under 1 and logs a warning; so does this.
+    """
+    raw = settings.get("PYTHON_THREADPOOL_THREAD_COUNT", "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        log.warning("PYTHON_THREADPOOL_THREAD_COUNT=%r is not a positive integer: the default pool size is used", raw)
+        return None
     return value
 
 

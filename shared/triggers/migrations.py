@@ -88,10 +88,15 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
 
     @bp.function_name("migration_worker")
     @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%", connection="AzureWebJobsStorage")
-    def migration_worker(msg: func.QueueMessage) -> None:
+    async def migration_worker(msg: func.QueueMessage) -> None:
         item = _work_item(msg)
-        with telemetry.work_item_span(item):
-            container.migration_worker.handle(item)
+
+        def handle() -> None:
+            with telemetry.work_item_span(item):
+                container.migration_worker.handle(item)
+
+        # Slices run for minutes: on the app's own threads, not the worker's pool that HTTP requests share.
+        await container.migration_slices.run(handle)
 
     @bp.function_name("migration_poison")
     @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%-poison", connection="AzureWebJobsStorage")
