@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +18,10 @@ from .lazy import CreatedOnFirstUse
 
 Entity = dict[str, Any]
 MAX_BATCH = 100  # Table Storage's limit per transaction; Azurite answers malformed above it
+
+
+RETRY_PAUSE = 0.005  # seconds; the first retry waits up to 10 ms
+MAX_RETRY_PAUSE = 1.0
 
 
 def utcnow() -> datetime:
@@ -180,8 +186,12 @@ class TableStore:
         what: str,
         attempts: int = 20,
     ) -> Entity:
-        """Read, mutate, replace-if-unchanged; re-read and retry when another writer won."""
-        for _ in range(attempts):
+        """Read, mutate, replace-if-unchanged; re-read and retry when another writer won, after a random pause
+        that doubles each time (up to 1 s), so many writers of one row (a run's counters, settled by every
+        worker at once) spread out instead of colliding again at once."""
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(random.uniform(0, min(MAX_RETRY_PAUSE, RETRY_PAUSE * 2**attempt)))
             current = self._get(partition_key, row_key)
             if current is None:
                 raise NotFoundError(f"{what} does not exist.")

@@ -41,6 +41,30 @@ def test_concurrent_counter_increments_are_not_lost(container: AppContainer) -> 
     assert counts["media_bytes"] == 30 * 2**33
 
 
+def test_forty_eight_workers_settling_at_once_all_count(container: AppContainer) -> None:
+    """A host's worth of slices ending together (48 work items in flight) write one run row: none gives up."""
+    run = container.runs.create_run(RunRecord(new_run_id(), kind="on_demand"))
+    start = threading.Barrier(48)
+    failures: list[BaseException] = []
+
+    def settle() -> None:
+        start.wait()
+        try:
+            for _ in range(2):
+                container.runs.increment_counts(run.run_id, {"done": 1, "messages": 3})
+        except BaseException as exc:  # noqa: BLE001 - recorded and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=settle) for _ in range(48)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    counts = container.runs.get_run(run.run_id).counts
+    assert (counts["done"], counts["messages"]) == (96, 288)
+
+
 def test_copied_messages_land_in_the_minute_they_were_copied(container: AppContainer) -> None:
     from datetime import timedelta
 
