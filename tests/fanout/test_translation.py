@@ -41,13 +41,13 @@ def translator(container: AppContainer) -> TwilioTranslator:
     container.conversations.create_conversation(ConversationRecord(
         CONVERSATION, service_sid=SERVICE, thread_id=THREAD, status="done", attributes={"team": "blue"}
     ))
-    container.identities.create_identity(IdentityMapping("scott", SCOTT))
-    container.identities.create_identity(IdentityMapping("bob", BOB))
+    container.identity_map.create_identity(IdentityMapping("scott", SCOTT))
+    container.identity_map.create_identity(IdentityMapping("bob", BOB))
     container.messages.upsert_messages(CONVERSATION, [
         MessageMapping(CONVERSATION, 40, IM(40), ("1613782685440",)),
         MessageMapping(CONVERSATION, 41, IM(41), ("1613782685964",)),
     ])
-    lookups = IdLookups(conversations=container.conversations, identities=container.identities,
+    lookups = IdLookups(conversations=container.conversations, identity_map=container.identity_map,
                         messages=container.messages, cache_seconds=0)
     return TwilioTranslator(account_sid=ACCOUNT, lookups=lookups)
 

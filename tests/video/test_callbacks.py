@@ -53,7 +53,7 @@ def container(app_environ: dict[str, str]) -> AppContainer:
 
 @pytest.fixture
 def translator(container: AppContainer) -> TwilioVideoTranslator:
-    lookups = IdLookups(conversations=container.conversations, identities=container.identities,
+    lookups = IdLookups(conversations=container.conversations, identity_map=container.identity_map,
                         messages=container.messages, cache_seconds=0)
     return TwilioVideoTranslator(account_sid=container.settings.twilio.account_sid, rooms=container.rooms,
                                  lookups=lookups)
