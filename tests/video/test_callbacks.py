@@ -47,7 +47,7 @@ def container(app_environ: dict[str, str]) -> AppContainer:
     built = AppContainer.from_environ(app_environ)
     now = datetime.now(UTC)
     built.rooms.create_room(RoomMapping("standup", "{roomId}", now, now + timedelta(days=1)))
-    built.identities.create_identity(IdentityMapping("alice", ALICE))
+    built.identity_map.create_identity(IdentityMapping("alice", ALICE))
     return built
 
 
