@@ -126,22 +126,14 @@ def _as_annotated(value: Any, annotation: Any) -> Any:
     return value
 
 
-def thread_count(settings: Mapping[str, str]) -> int | None:
-    """The sync pool's size from ``PYTHON_THREADPOOL_THREAD_COUNT``, as the worker reads it (None: its default).
+def sync_pool_size(settings: Mapping[str, str]) -> int | None:
+    """The sync-function thread pool size the Python worker uses: ``PYTHON_THREADPOOL_THREAD_COUNT`` when it
+    is an integer >= 1, else None (ThreadPoolExecutor's default, min(32, cpu + 4), on Python 3.9+).
 
-    The worker ignores a value it cannot parse or that is under 1 and logs a warning; so does this.
+    As azure_functions_worker/dispatcher.py ``_get_sync_tp_max_workers`` (Azure/azure-functions-python-worker).
     """
-    raw = settings.get("PYTHON_THREADPOOL_THREAD_COUNT", "").strip()
-    if not raw:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        log.warning("PYTHON_THREADPOOL_THREAD_COUNT=%r is not a positive integer: the default pool size is used", raw)
-        return None
-    return value
+    value = settings.get("PYTHON_THREADPOOL_THREAD_COUNT", "").strip()
+    return int(value) if value.isdigit() and int(value) >= 1 else None
 
 
 class Invoker:
@@ -149,9 +141,8 @@ class Invoker:
 
     def __init__(self, counters: Counters, *, max_workers: int | None = None) -> None:
         self.counters = counters
-        # The worker's default pool size for Python 3.9+ is min(32, cpu + 4).
-        workers = max_workers or min(32, (os.cpu_count() or 1) + 4)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="function")
+        # None gives the worker's default for Python 3.9+, min(32, cpu + 4).
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="function")
 
     def _arguments(self, spec: FunctionSpec, trigger_value: Any) -> tuple[dict[str, Any], dict[str, OutValue[Any]]]:
         kwargs: dict[str, Any] = {}

@@ -10,7 +10,6 @@ import pytest
 from emulators.host import AppLoadError, HostConfig, QueueOptions, index_functions, load_app, local_host_in_thread
 from emulators.host.expressions import UnresolvedSettingError, resolve
 from emulators.host.hostjson import HostJsonError, parse_timespan
-from emulators.host.invoker import thread_count
 from emulators.host.routing import RouteTemplate, RouteTemplateError
 from tests.emulators.host.sample_app.function_app import app as sample_app
 
@@ -123,10 +122,3 @@ def test_local_host_in_thread_serves_synchronous_callers(sample_settings: dict[s
         assert host.status()["functions"]["get_item"]["successes"] == 1
     assert host.status()["state"] == "Stopped"
 
-
-@pytest.mark.parametrize(("value", "expected"), [
-    ("4", 4), (" 32 ", 32), ("", None), ("0", None), ("-2", None), ("many", None),
-])
-def test_the_sync_pool_size_comes_from_python_threadpool_thread_count(value: str, expected: int | None) -> None:
-    assert thread_count({"PYTHON_THREADPOOL_THREAD_COUNT": value}) == expected
-    assert thread_count({}) is None
