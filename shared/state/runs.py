@@ -18,8 +18,10 @@ from itertools import islice
 from typing import Any
 
 from azure.core.exceptions import ResourceExistsError
+from azure.data.tables import TableServiceClient
 
 from ..errors import AlreadyExistsError, NotFoundError
+from .group_commit import GroupCommit
 from .tables import Entity, TableStore, etag_of, read_datetime, utcnow
 
 _PARTITION = "run"
@@ -152,6 +154,11 @@ def valid_run_id(run_id: str) -> bool:
 class RunStore(TableStore):
     """Reads and writes run rows."""
 
+    def __init__(self, service: TableServiceClient, table_name: str) -> None:
+        super().__init__(service, table_name)
+        # Slices of a run end together: their counter additions are written a batch at a time per run.
+        self._increments: GroupCommit[RunRecord] = GroupCommit(self._add_counts)
+
     def create_run(self, run: RunRecord) -> RunRecord:
         """Insert a new run; raises ``AlreadyExistsError`` if the id is taken."""
         try:
@@ -185,7 +192,9 @@ class RunStore(TableStore):
         unknown = set(deltas) - set(COUNTERS)
         if unknown:
             raise ValueError(f"unknown run counters: {sorted(unknown)}")
+        return self._increments.add(run_id, deltas)
 
+    def _add_counts(self, run_id: str, deltas: Mapping[str, int]) -> RunRecord:
         def mutate(entity: Entity) -> Entity:
             run = _from_entity(entity)
             now = utcnow()
