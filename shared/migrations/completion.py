@@ -31,8 +31,11 @@ class RunCompletion:
             return
         if not full and settled(run.counts) < run.counts.get("planned", 0):
             return
-        run = self._runs.apply_tally(run_id, self._ledger.tally(run_id))
-        if run.status == RunStatus.RUNNING and settled(run.counts) >= run.counts.get("planned", 0):
+        tally = self._ledger.tally(run_id)
+        run = self._runs.apply_tally(run_id, tally)
+        # Only the ledger decides: a counter can run ahead of it (a replace the SDK retried after the service had
+        # applied it counts twice), and the counts shown keep the larger value until the end.
+        if run.status == RunStatus.RUNNING and settled(tally) >= tally.get("planned", 0):
             result = run_result(run.counts)
             ended = self._runs.update_run(run_id, status=result.status, error=result.error, finished_at=utcnow())
             telemetry.run_finished(kind=str(run.kind), status=str(result.status),

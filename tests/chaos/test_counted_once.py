@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from shared.migrations.completion import RunCompletion
 from shared.state.ledger import LedgerStatus, RunConversation
 from shared.state.runs import RunRecord, RunStatus, new_run_id
 from tests.export.conftest import AcsAdmin
@@ -80,3 +81,28 @@ def test_the_ledger_counts_a_conversation_once_and_a_run_ends_only_when_all_ende
         "planned": 2, "done": 1, "failed": 0, "not_migratable": 1, "messages": 12}  # every one ended: the ledger's
     listed = ledger.list_settled(run.run_id, LedgerStatus.NOT_MIGRATABLE)
     assert [(e.conversation_sid, e.reason) for e in listed] == [(second, "over 250 participants")]
+
+
+def test_counters_ahead_of_the_ledger_do_not_end_a_run(served: MigrationHost) -> None:
+    """A settlement counted twice (a replace retried after the service applied it) makes the counters say every
+    conversation ended; the run goes on until the ledger says so."""
+    runs, ledger = served.container.runs, served.container.run_ledger
+    completion = RunCompletion(runs=runs, ledger=ledger)
+    run = runs.create_run(RunRecord(new_run_id(), kind="on_demand", status=RunStatus.RUNNING))
+    first, second = "CH" + "c3" * 16, "CH" + "d4" * 16
+    ledger.plan_conversations(run.run_id, [RunConversation(first, planned_messages=3),
+                                           RunConversation(second, planned_messages=900)])
+    runs.increment_counts(run.run_id, {"planned": 2})
+    entry = ledger.find_run_conversation(run.run_id, first)
+    assert entry is not None
+    assert ledger.settle_conversation(run.run_id, replace(entry, status=LedgerStatus.DONE, messages=3))
+    runs.increment_counts(run.run_id, {"done": 2})  # the one settlement, counted twice
+    completion.finish_if_complete(run.run_id)
+    assert runs.get_run(run.run_id).status == RunStatus.RUNNING  # the second conversation is still being copied
+
+    entry = ledger.find_run_conversation(run.run_id, second)
+    assert entry is not None
+    assert ledger.settle_conversation(run.run_id, replace(entry, status=LedgerStatus.DONE, messages=900))
+    completion.finish_if_complete(run.run_id)
+    ended = runs.get_run(run.run_id)
+    assert (ended.status, ended.counts["done"], ended.counts["messages"]) == (RunStatus.SUCCEEDED, 2, 903)
