@@ -212,7 +212,15 @@ def run(conversations: int, messages: int, time_scale: float, batch: int, thresh
     print(f"  per unchanged conversation {per_conversation:.2f} (target <= 2 -> "
           f"{'met' if per_conversation <= 2 else 'NOT met'}; the list pages are shared by 100 conversations each)")
     print(f"  ledger: {json.dumps(nightly['counts'])}")
-    return 0 if first["status"] == "succeeded" and nightly["status"] == "succeeded" else 1
+    copied = first["counts"]["messages"] == sum(sizes) and sends == sum(sizes)
+    if not copied:
+        print(f"FIRST RUN INCOMPLETE: the run reported {first['counts']['messages']} messages and ACS stored {sends} "
+              f"sends for {sum(sizes)} Twilio messages")
+    nightly_idle = nightly["counts"]["planned"] == 0
+    if not nightly_idle:
+        print(f"NIGHTLY FOUND WORK in an unchanged workspace: {nightly['counts']['planned']} conversation(s)")
+    ok = first["status"] == "succeeded" and nightly["status"] == "succeeded" and copied and nightly_idle
+    return 0 if ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
