@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -142,6 +144,19 @@ def acs_sends(acs: RunningService) -> int:
     return int(route.get("201", 0)) + int(route.get("lost", 0))
 
 
+def largest_thread(acs: RunningService) -> str:
+    """The longest thread's send timeline from the ACS stand-in: did its slices keep it at ACS's limit?"""
+    trust = ssl.create_default_context(cafile=str(acs.info["ca_bundle"]))
+    threads = httpx.get(f"{acs.info['admin']}/threads", verify=trust, timeout=300).json()["threads"]
+    sent = max(([m for m in t["messages"] if m["type"] in ("text", "html")] for t in threads), key=len, default=[])
+    times = sorted(datetime.fromisoformat(m["createdOn"].replace("Z", "+00:00")).timestamp() for m in sent)
+    if len(times) < 2:
+        return "largest thread: fewer than 2 messages"
+    gaps = [b - a for a, b in pairwise(times)]
+    return (f"largest thread: {len(times)} messages sent over {times[-1] - times[0]:.1f} s, longest pause "
+            f"between two sends {max(gaps):.1f} s (a slice boundary, or a wait for a worker)")
+
+
 def run(conversations: int, messages: int, time_scale: float, batch: int, threshold: int, slice_seconds: float,
         timeout: float) -> int:
     sizes = zipf_sizes(conversations, messages)
@@ -172,6 +187,7 @@ def run(conversations: int, messages: int, time_scale: float, batch: int, thresh
         wall = time.monotonic() - started
         first_requests, first_routes = counter.requests()
         sends = acs_sends(acs)
+        timeline = largest_thread(acs)
 
         counter.clear()
         nightly_started = time.monotonic()
@@ -203,6 +219,7 @@ def run(conversations: int, messages: int, time_scale: float, batch: int, thresh
           f"conversations")
     print(f"  {describe_requests(first_requests, first_routes, conversations)}")
     print(f"  ledger: {json.dumps(first['counts'])}; ACS stored {sends} sends for {sum(sizes)} Twilio messages")
+    print(f"  {timeline}")
     nplan = nightly["planning"]
     print(f"nightly over the unchanged workspace: status {nightly['status']}  wall {nightly_wall:.1f} s  planned "
           f"{nightly['counts']['planned']}  planning {nplan['seconds']:.1f} s, {nplan['continuations']} continuations")
