@@ -30,7 +30,7 @@ import httpx
 from bench.floor import ConversationLoad, Floor, export_floor, fetch_limits
 from bench.naive_export import NaiveResult, naive_export
 from emulators.azurite import running_azurite
-from emulators.process import RunningService, python_module_argv, start_service
+from harness.process import RunningService, python_module_argv, start_service
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT_SID = "AC" + "b" * 32

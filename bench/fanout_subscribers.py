@@ -1,7 +1,7 @@
 """The fan-out bench's subscribers, in a process of their own (so their CPU is not counted as the app's).
 
 ``python -m bench.fanout_subscribers SECRET`` starts three loopback subscribers (``/a``, ``/b``,
-``/c``, from ``emulators/subscriber.py``: signatures checked like real consumers) and a stats
+``/c``, from ``harness/subscriber.py``: signatures checked like real consumers) and a stats
 server, prints one JSON ready line ``{"urls": [...], "stats": url}`` and serves until killed.
 ``GET {stats}`` answers ``{"/a": [[key, arrival time, signature ok], ...], ...}`` for the
 requests answered 2xx; key is the message id (Twilio ``MessageSid`` or CloudEvents
@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from emulators.subscriber import Received, Subscriber, running_subscriber
+from harness.subscriber import Received, Subscriber, running_subscriber
 
 PATHS = ("/a", "/b", "/c")
 

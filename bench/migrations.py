@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from bench.export import ACCOUNT_SID, AUTH_TOKEN, acs_floor, seed, start_standins, zipf_sizes
-from emulators.process import RunningService, python_module_argv, start_service
+from harness.process import RunningService, python_module_argv, start_service
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_KEY = "bench-function-key-" + secrets.token_hex(6)

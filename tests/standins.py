@@ -1,6 +1,6 @@
 """Session-wide stand-ins for Twilio and ACS, shared by every feature's tests (a pytest plugin).
 
-Started once per session as real processes on loopback (``emulators.process``) and stopped
+Started once per session as real processes on loopback (``harness.process``) and stopped
 by PID. Feature tests isolate themselves by creating their own users, threads and
 conversations, never by resetting a stand-in other tests share.
 """
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulators.process import RunningService, python_module_argv, standin_settings, start_service
+from harness.process import RunningService, python_module_argv, standin_settings, start_service
 
 TWILIO_ACCOUNT_SID = "AC" + "5" * 32
 TWILIO_AUTH_TOKEN = "standin-auth-token-0123456789abcdef"

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emulators.process import RunningService
+from harness.process import RunningService
 from shared.container import AppContainer
 from shared.export import ExportEngine
 from tests.standins import ACS_TIME_SCALE

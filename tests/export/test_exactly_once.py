@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from emulators.process import RunningService, python_module_argv, start_service
+from harness.process import RunningService, python_module_argv, start_service
 from shared.container import AppContainer
 from shared.export import ExportEngine, MigrationRequest, deadline_in
 from tests.standins import ACS_TIME_SCALE

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError
 
-from emulators.process import RunningService, python_module_argv, start_service
+from harness.process import RunningService, python_module_argv, start_service
 from shared.container import AppContainer
 from shared.export import ExportEngine, MigrationRequest
 from tests.standins import ACS_TIME_SCALE

@@ -15,8 +15,8 @@ import pytest
 
 from emulators.azurite import free_port
 from emulators.host import LocalHost, local_host_in_thread
-from emulators.process import RunningService
 from function_app import create_app
+from harness.process import RunningService
 from shared.container import AppContainer
 from tests.export.conftest import AcsAdmin
 from tests.export.seeding import TwilioSeeder
