@@ -14,9 +14,9 @@ import json
 import sys
 import threading
 from contextlib import ExitStack
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import ThreadingHTTPServer
 
+from harness.loopback import LoopbackHandler
 from harness.subscriber import Received, Subscriber, running_subscriber
 
 PATHS = ("/a", "/b", "/c")
@@ -30,19 +30,11 @@ def main(secret: str) -> int:
     with ExitStack() as stack:
         subs: list[Subscriber] = [stack.enter_context(running_subscriber(secret, path=p)) for p in PATHS]
 
-        class Stats(BaseHTTPRequestHandler):
+        class Stats(LoopbackHandler):
             def do_GET(self) -> None:
                 view = {p: [[key_of(r), r.at, r.signature_ok] for r in s.delivered()]
                         for p, s in zip(PATHS, subs, strict=True)}
-                payload = json.dumps(view).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+                self.send_json(json.dumps(view).encode())
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Stats)
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -36,7 +36,8 @@ from typing import Any
 import httpx
 
 from emulators.azurite import running_azurite
-from harness.process import RunningService, python_module_argv, running, standin_settings, wait_for
+from harness.app_settings import standin_settings
+from harness.process import RunningService, python_module_argv, running, wait_for
 from scripts.rehearsal_settings import REPO_ROOT, write_rehearsal_settings
 
 ACS_TIME_SCALE = "0.01"

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from harness.app_settings import own_storage, standin_settings
 from harness.chaos.admin import AcsAdmin, TwilioAdmin
 from harness.chaos.oracle import check_migration
 from harness.chaos.report import ChaosReport
@@ -63,22 +64,8 @@ def seed_twilio(twilio: RunningService, *, profile: str, seed: int) -> dict[str,
 def app_settings(storage: str, twilio: RunningService, acs: RunningService, *, suffix: str) -> dict[str, str]:
     """The app's settings for one chaos run: its own tables, queues and container on ``storage``."""
     return {
-        "AzureWebJobsStorage": storage,
-        "PUBLIC_BASE_URL": "http://localhost:7071",  # where migrated messages link attachments
-        "TWILIO_ACCOUNT_SID": str(twilio.info["account_sid"]),
-        "TWILIO_AUTH_TOKEN": str(twilio.info["auth_token"]),
-        "TWILIO_BASE_URL": str(twilio.info["url"]),
-        "ACS_CONNECTION_STRING": str(acs.info["connection_string"]),
-        "ACS_CA_BUNDLE": str(acs.info["ca_bundle"]),
-        "IDENTITY_TABLE": f"chaosidentities{suffix}",
-        "CONVERSATION_TABLE": f"chaosconversations{suffix}",
-        "MESSAGE_TABLE": f"chaosmessages{suffix}",
-        "RUN_TABLE": f"chaosruns{suffix}",
-        "SUBSCRIPTION_TABLE": f"chaossubscriptions{suffix}",
-        "DEAD_LETTER_TABLE": f"chaosdeadletters{suffix}",
-        "MIGRATION_QUEUE": f"chaos-migration-{suffix}",
-        "DELIVERY_QUEUE": f"chaos-deliveries-{suffix}",
-        "MEDIA_CONTAINER": f"chaos-media-{suffix}",
+        **standin_settings(storage_connection_string=storage, twilio=twilio, acs=acs),
+        **own_storage("chaos", suffix),
         "EXPORT_RATE_TIME_SCALE": ACS_TIME_SCALE,
         "EXPORT_SLICE_SECONDS": "3",
         "EXPORT_LEASE_SECONDS": "4",
