@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from azure.data.tables import TableServiceClient
 
 from . import __version__, acs_clients
-from .acs_identity import AcsIdentityService
+from .acs_users import AcsUserService
 from .attachments import (
     ArchiveService,
     AttachmentLinks,
@@ -35,7 +35,7 @@ from .settings import Settings, SettingsError, load_settings
 from .state import (
     ConversationStore,
     DeadLetterStore,
-    IdentityStore,
+    IdentityMapStore,
     MessageMapStore,
     RunStore,
     SubscriptionStore,
@@ -90,8 +90,8 @@ class AppContainer:
         return StorageClients.from_settings(self.settings.storage)
 
     @lazy
-    def identities(self) -> IdentityStore:
-        return IdentityStore(self.storage.tables, self.settings.names.identity_table)
+    def identity_map(self) -> IdentityMapStore:
+        return IdentityMapStore(self.storage.tables, self.settings.names.identity_table)
 
     @lazy
     def conversations(self) -> ConversationStore:
@@ -134,9 +134,9 @@ class AppContainer:
         return MediaStore(self.storage.blobs, self.settings.names.media_container)
 
     @lazy
-    def acs_identity(self) -> AcsIdentityService:
+    def acs_users(self) -> AcsUserService:
         """The identity map's service: one ACS user per app identity."""
-        return AcsIdentityService(store=self.identities, client=acs_clients.identity_client(self.settings.acs))
+        return AcsUserService(store=self.identity_map, client=acs_clients.identity_client(self.settings.acs))
 
     @lazy
     def export_engine(self) -> ExportEngine:
@@ -144,7 +144,7 @@ class AppContainer:
         from .export import build_export_engine  # the Twilio SDK loads only where the export runs
 
         return build_export_engine(
-            self.settings, identities=self.acs_identity, identity_store=self.identities,
+            self.settings, acs_users=self.acs_users, identity_map=self.identity_map,
             conversations=self.conversations, messages=self.messages, runs=self.runs, ledger=self.run_ledger,
             media=self.media,
         )
@@ -159,7 +159,7 @@ class AppContainer:
     @lazy
     def tokens(self) -> TokenService:
         return TokenService(
-            identities=self.acs_identity,
+            acs_users=self.acs_users,
             endpoint=self.settings.acs.endpoint,
             default_expires_in=timedelta(minutes=self.settings.tokens.default_expires_in_minutes),
         )
@@ -169,7 +169,7 @@ class AppContainer:
         """The event fan-out: subscriptions, dispatcher, deliverer, dead letters."""
         return build_fanout(
             self.settings, subscriptions=self.subscriptions, dead_letters=self.dead_letters,
-            conversations=self.conversations, identities=self.identities, messages=self.messages,
+            conversations=self.conversations, identity_map=self.identity_map, messages=self.messages,
             queue=self.delivery_queue, rooms=self.rooms,
         )
 
@@ -177,8 +177,8 @@ class AppContainer:
     def video(self) -> VideoRoomService:
         """ACS rooms by Twilio room name, and room tokens (Twilio Video migration)."""
         return VideoRoomService(
-            client=acs_clients.rooms_client(self.settings.acs), store=self.rooms, identities=self.acs_identity,
-            identity_store=self.identities, validity=timedelta(minutes=self.settings.video.room_validity_minutes),
+            client=acs_clients.rooms_client(self.settings.acs), store=self.rooms, acs_users=self.acs_users,
+            identity_map=self.identity_map, validity=timedelta(minutes=self.settings.video.room_validity_minutes),
         )
 
     @lazy
@@ -186,7 +186,7 @@ class AppContainer:
         """Who may join which room (``POST /api/video/token``)."""
         video = self.settings.video
         return RoomAdmissionService(
-            rooms=self.video, store=self.rooms, identities=self.acs_identity, identity_store=self.identities,
+            rooms=self.video, store=self.rooms, acs_users=self.acs_users, identity_map=self.identity_map,
             endpoint=self.settings.acs.endpoint, rules=AdmissionRules(
                 default_role=video.default_role, role_claim=video.role_claim,
                 token_expires_in=timedelta(minutes=video.token_expires_in_minutes),
@@ -203,7 +203,7 @@ class AppContainer:
     def thread_access(self) -> ParticipantBlobAccess:
         """Blobs for current participants of an ACS thread: a signed link, or the bytes (attachments, archives)."""
         acs = self.settings.acs
-        membership = ThreadMembership(identities=self.identities, identity_client=acs_clients.identity_client(acs),
+        membership = ThreadMembership(identity_map=self.identity_map, identity_client=acs_clients.identity_client(acs),
                                       endpoint=acs.endpoint, client_options=acs_clients.transport_options(acs))
         return ParticipantBlobAccess(
             blobs=self.storage.blobs, membership=membership, signer=BlobSigner(self.storage.blobs),
