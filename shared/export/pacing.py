@@ -143,29 +143,38 @@ class PriorityGate:
     def __init__(self, slots: int) -> None:
         self._slots = slots
         self._active = 0
-        self._waiting: list[tuple[int, int, threading.Event]] = []
+        # each waiter's baton: a lock it holds and blocks on; the call passing its slot on releases it
+        # (one wake-up, where an Event costs a condition, its lock and a notify_all per hand-over)
+        self._waiting: list[tuple[int, int, threading.Lock]] = []
         self._seq = 0
         self._lock = threading.Lock()
 
+    @property
+    def waiting(self) -> int:
+        """Calls waiting for a slot now."""
+        with self._lock:
+            return len(self._waiting)
+
     @contextmanager
     def slot(self, priority: int) -> Iterator[None]:
-        event: threading.Event | None = None
+        baton: threading.Lock | None = None
         with self._lock:
             if self._active < self._slots and not self._waiting:
                 self._active += 1
             else:
                 self._seq += 1
-                event = threading.Event()
-                heapq.heappush(self._waiting, (-priority, self._seq, event))
-        if event is not None:
-            event.wait()
+                baton = threading.Lock()
+                baton.acquire()
+                heapq.heappush(self._waiting, (-priority, self._seq, baton))
+        if baton is not None:
+            baton.acquire()  # until a call ending passes its slot to this one
         try:
             yield
         finally:
             with self._lock:
                 if self._waiting:
                     _, _, following = heapq.heappop(self._waiting)
-                    following.set()  # the slot passes on directly
+                    following.release()  # the slot passes on directly
                 else:
                     self._active -= 1
 
