@@ -224,6 +224,7 @@ class LatencyProbe:
 def worker(service_sid: str) -> int:
     from shared.container import AppContainer
     from shared.export import MigrationRequest
+    from shared.state.runs import RunKind
 
     container = AppContainer.from_environ(os.environ)
     engine = container.export_engine
@@ -245,7 +246,7 @@ def worker(service_sid: str) -> int:
 
         threading.Thread(target=trace, daemon=True).start()
     probe = LatencyProbe(float(os.environ["BENCH_PROBE_EVERY"])) if os.environ.get("BENCH_PROBE_EVERY") else None
-    report = engine.runner.run(MigrationRequest(services=(service_sid,)), kind="bench")
+    report = engine.runner.run(MigrationRequest(services=(service_sid,)), kind=RunKind.BENCH)
     seconds = time.monotonic() - started
     latencies = probe.stop() if probe is not None else []
     statuses: dict[str, int] = {}

@@ -10,7 +10,6 @@ lease. A slice that runs out of time says ``work_left``.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -331,11 +330,3 @@ class ConversationExporter:
         return self._retrier.call(send, what=f"sending message {item.message.index} of {work.conv.sid}",
                                   on_throttle=pacer.hold, recover=recover)
 
-
-def deadline_in(seconds: float) -> float:
-    """A deadline ``seconds`` from now, as ``export_conversation`` takes it."""
-    return time.monotonic() + seconds
-
-
-def describe_outcome(outcome: ExportOutcome) -> str:
-    return json.dumps({k: v for k, v in outcome.__dict__.items() if v not in (None, 0, False)})

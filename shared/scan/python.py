@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from . import flow
 from .flow import Pos, Tracker
-from .model import Finding, Note
 from .rules import RuleBook, SymbolModel
 
 if TYPE_CHECKING:
@@ -21,14 +20,6 @@ if TYPE_CHECKING:
 PASSES = 3
 Chain = tuple[ast.AST, ...]  # module, then enclosing classes and functions, innermost last
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-
-
-def analyse_python(path: str, source: bytes, *, model: SymbolModel, book: RuleBook) -> tuple[list[Finding], list[Note]]:
-    """One file on its own (no imports from other scanned files)."""
-    from .pymodules import PyProject
-
-    result = PyProject({path: source}, model=model, book=book).analyze(path)
-    return result.findings, result.notes
 
 
 class PyFile:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -10,7 +11,7 @@ import pytest
 
 from emulators.process import RunningService, python_module_argv, start_service
 from shared.container import AppContainer
-from shared.export import ExportEngine, MigrationRequest, deadline_in
+from shared.export import ExportEngine, MigrationRequest
 from tests.standins import ACS_TIME_SCALE
 
 from .conftest import AcsAdmin
@@ -132,7 +133,7 @@ def test_time_budgeted_slices_resume_where_the_last_one_stopped(
     sid = _seed(seeder, 60, "slices")
     outcomes = []
     for _ in range(200):
-        outcome = engine.exporter.export_conversation(sid, deadline=deadline_in(0.25))
+        outcome = engine.exporter.export_conversation(sid, deadline=time.monotonic() + 0.25)
         outcomes.append(outcome)
         if not outcome.work_left:
             break
