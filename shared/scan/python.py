@@ -89,6 +89,12 @@ class PyFile:
             for child in node.body:
                 self._visit(child, (*chain, node))
             return
+        self._bind_names(node, chain)
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, chain)
+
+    def _bind_names(self, node: ast.AST, chain: Chain) -> None:
+        """The types a statement or expression gives to names (imports, assignments, loop and ``with`` targets)."""
         if isinstance(node, ast.Import):
             self._import(node, chain)
         elif isinstance(node, ast.ImportFrom):
@@ -110,8 +116,6 @@ class PyFile:
             self._assign(node.target, self.type_of(node.value, chain), chain)
         elif isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
             self.type_of(node, chain)
-        for child in ast.iter_child_nodes(node):
-            self._visit(child, chain)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, chain: Chain) -> None:
         inner = (*chain, node)
