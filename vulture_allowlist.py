@@ -36,6 +36,7 @@ _.max_retry_count
 _.invocations  # emulators/host/counters.py: a function's counters are reported by looping over their names
 _.successes  # same
 _.IN_PROGRESS  # ExportStatus members are made from stored strings, ExportStatus("in_progress")
+_.nightly_schedule  # a setting validated at load; the Functions host reads it itself as %NIGHTLY_SCHEDULE%
 
 # Read only by tests, which check state through them.
 _.reconciled  # RetryStats: tests/export assert a lost send was found, not resent

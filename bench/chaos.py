@@ -376,7 +376,7 @@ class MigrationCheck:
 
     def acs_user(self, identity: str) -> str | None:
         if identity not in self._acs_ids:
-            found = self.container.identities.find_identity(identity)
+            found = self.container.identity_map.find_identity(identity)
             self._acs_ids[identity] = found.acs_user_id if found else None
         return self._acs_ids[identity]
 

@@ -118,7 +118,7 @@ def main() -> int:
         handler_cpu: list[float] = []
         uncached_cpu: list[float] = []
         bare_cpu: list[float] = []
-        cache = container.acs_identity.cache
+        cache = container.acs_users.cache
         for _ in range(args.requests):
             started, cpu = time.perf_counter(), time.thread_time()
             if direct() != 200:

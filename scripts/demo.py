@@ -246,7 +246,7 @@ def token_demo(env: dict[str, str], host: RunningService, issuer: Any, admin: ht
     record = next(r for r in container.conversations.list_conversations(status="done") if r.thread_id)
     authored = user_messages(admin, str(record.thread_id))[0]
     author_acs_id = authored["senderCommunicationIdentifier"]["communicationUser"]["id"]
-    identity = container.identities.get_identity_for_acs_user(author_acs_id).identity
+    identity = container.identity_map.get_identity_for_acs_user(author_acs_id).identity
     answer = run_token_demo(host_url=str(host.info["url"]), issuer=issuer, identity=identity)
     say(f"Signed in as migrated author {identity!r} (JWT from the local issuer) -> POST /api/token", {
         "communicationUserId": answer["communicationUserId"], "expiresOn": answer["expiresOn"],

@@ -58,7 +58,7 @@ def main() -> int:
         app.register_functions(tokens.build_blueprint(container))
         host = stack.enter_context(local_host_in_thread(app, queues=False))
         # the export engine maps a Twilio author to an ACS user when it copies their messages
-        author = container.acs_identity.ensure_user("alice@example.com")
+        author = container.acs_users.ensure_user("alice@example.com")
         print(f"exporter mapped alice@example.com -> {author.acs_user_id}")
         answer = run_token_demo(host_url=host.url, issuer=issuer, identity="alice@example.com")
         print(json.dumps({**answer, "token": answer["token"][:24] + "…"}, indent=2, ensure_ascii=False))

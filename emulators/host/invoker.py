@@ -10,6 +10,7 @@ import os
 import threading
 import traceback
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -125,14 +126,23 @@ def _as_annotated(value: Any, annotation: Any) -> Any:
     return value
 
 
+def sync_pool_size(settings: Mapping[str, str]) -> int | None:
+    """The sync-function thread pool size the Python worker uses: ``PYTHON_THREADPOOL_THREAD_COUNT`` when it
+    is an integer >= 1, else None (ThreadPoolExecutor's default, min(32, cpu + 4), on Python 3.9+).
+
+    As azure_functions_worker/dispatcher.py ``_get_sync_tp_max_workers`` (Azure/azure-functions-python-worker).
+    """
+    value = settings.get("PYTHON_THREADPOOL_THREAD_COUNT", "").strip()
+    return int(value) if value.isdigit() and int(value) >= 1 else None
+
+
 class Invoker:
     """Runs functions and counts invocations, successes and failures."""
 
     def __init__(self, counters: Counters, *, max_workers: int | None = None) -> None:
         self.counters = counters
-        # The worker's default pool size for Python 3.9+ is min(32, cpu + 4).
-        workers = max_workers or min(32, (os.cpu_count() or 1) + 4)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="function")
+        # None gives the worker's default for Python 3.9+, min(32, cpu + 4).
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="function")
 
     def _arguments(self, spec: FunctionSpec, trigger_value: Any) -> tuple[dict[str, Any], dict[str, OutValue[Any]]]:
         kwargs: dict[str, Any] = {}

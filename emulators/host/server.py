@@ -21,7 +21,7 @@ from .counters import Counters
 from .expressions import UnresolvedSettingError, missing_settings, resolve
 from .hostjson import HostConfig
 from .http_trigger import HttpRoute, RouteTable, to_function_request, to_web_response
-from .invoker import Invoker
+from .invoker import Invoker, sync_pool_size
 from .loader import FunctionSpec, index_functions, load_app
 from .queue_pump import PROCESSING_VISIBILITY_SECONDS, QueuePump
 from .triggers import decode_event, timer_request
@@ -78,7 +78,7 @@ class LocalHost:
             [HttpRoute.from_spec(s, self.settings) for s in self.functions.values() if s.trigger_type == "httpTrigger"]
         )
         self.counters = Counters(list(self.functions))
-        self.invoker = Invoker(self.counters)
+        self.invoker = Invoker(self.counters, max_workers=sync_pool_size(self.settings))
         self._bind = (host, port)
         self._queues_enabled = queues
         self._processing_visibility = processing_visibility

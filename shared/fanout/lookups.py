@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import NotFoundError
-from ..state import ConversationRecord, ConversationStore, IdentityStore, MessageMapping, MessageMapStore
+from ..state import ConversationRecord, ConversationStore, IdentityMapStore, MessageMapping, MessageMapStore
 
 T = TypeVar("T")
 _MAX_ENTRIES = 10_000
@@ -60,12 +60,12 @@ class IdLookups:
         self,
         *,
         conversations: ConversationStore,
-        identities: IdentityStore,
+        identity_map: IdentityMapStore,
         messages: MessageMapStore,
         cache_seconds: float = 5.0,
     ) -> None:
         self._conversations = conversations
-        self._identities = identities
+        self._identity_map = identity_map
         self._messages = messages
         self._cache = _TtlCache(cache_seconds)
 
@@ -88,7 +88,7 @@ class IdLookups:
 
     def _load_participant(self, raw_id: str) -> Participant:
         try:
-            return Participant(self._identities.get_identity_for_acs_user(raw_id).identity)
+            return Participant(self._identity_map.get_identity_for_acs_user(raw_id).identity)
         except NotFoundError:
             return Participant(raw_id)
 

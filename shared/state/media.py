@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
-from .lazy import CreatedOnFirstUse
+from .first_use import CreatedOnFirstUse
 
 
 class MediaStore:

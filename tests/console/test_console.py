@@ -106,7 +106,7 @@ def test_an_operator_adds_a_subscription_replays_its_dead_letter_pauses_and_dele
                    f"&code={served.host.keys.eventgrid_key}")
         posted = httpx.post(webhook, content=json.dumps([_event("19:outage@thread.v2")]),
                             headers={"aeg-event-type": "Notification", "content-type": "application/json"})
-        assert posted.status_code == 200
+        assert posted.status_code == 202
         dead = page.locator("#dead-table tbody tr[data-delivery-id]")
         expect(dead).to_have_count(1, timeout=LONG)
         expect(dead).to_contain_text("503")

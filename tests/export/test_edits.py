@@ -46,7 +46,7 @@ def test_edits_and_deletions_reach_the_copies_and_the_map_once(
     assert long_body.startswith(truncated["content"]["message"])
     assert len(truncated["content"]["message"]) < len(long_body)
     assert (truncated["metadata"]["twilioEdited"], truncated["metadata"]["twilioTruncated"]) == ("true", "true")
-    eve = container.identities.get_identity("eve").acs_user_id
+    eve = container.identity_map.get_identity("eve").acs_user_id
     assert {m["senderCommunicationIdentifier"]["rawId"] for m in messages.values()} == {eve}
     twilio = {m.index: m for m in engine.source.messages(work.conv)}
     rows = {r.index: r for r in container.messages.list_messages(conv.sid)}

@@ -35,7 +35,7 @@ def test_a_new_read_position_is_sent_once_as_the_reader(
 
     kit.receipts.send_receipts(work, participants)
 
-    reader_id = container.identities.get_identity("reader").acs_user_id
+    reader_id = container.identity_map.get_identity("reader").acs_user_id
     thread = acs_admin.thread(work.thread_id)
     receipts = {r["senderCommunicationIdentifier"]["rawId"]: r["chatMessageId"] for r in thread["readReceipts"]}
     assert receipts == {reader_id: container.messages.get_message(conv.sid, 2).acs_message_ids[-1]}

@@ -30,7 +30,7 @@ def test_the_thread_is_created_as_a_participant_with_the_authors_who_left_and_a_
 
     kit.threads.create_thread(work, participants)
 
-    ids = {name: container.identities.get_identity(name).acs_user_id for name in ("ann", "bob", "carl")}
+    ids = {name: container.identity_map.get_identity(name).acs_user_id for name in ("ann", "bob", "carl")}
     thread_id = work.thread_id
     assert container.conversations.get_conversation(conv.sid).thread_id == thread_id
     assert (work.record.attributes["creator"], work.record.attributes["topic"]) == ("ann", "set-up")
@@ -57,7 +57,7 @@ def test_an_existing_thread_gets_the_participants_who_joined_since(
     work = kit.open_slice(conv.sid, conv.service_sid)
     kit.threads.set_up(work, list(work.people.by_participant.values()))
 
-    ann, dana = (container.identities.get_identity(n).acs_user_id for n in ("ann", "dana"))
+    ann, dana = (container.identity_map.get_identity(n).acs_user_id for n in ("ann", "dana"))
     assert work.thread_id == first.thread_id
     assert work.members == {ann, dana}
     assert _members(acs_admin, work.thread_id) == {ann, dana}

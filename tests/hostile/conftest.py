@@ -71,8 +71,8 @@ def _seed(container: AppContainer, http: httpx.Client, environ: dict[str, str]) 
     video.set_participants(ROSTERED_ROOM, [RosterEntry("chair", "Presenter")])
     video.create_room(CLOSED_ROOM, valid_from=None, valid_until=None)
     video.delete_room(CLOSED_ROOM)
-    container.acs_identity.ensure_user(MIGRATED_SMS, kind="sms")
-    container.acs_identity.ensure_user("twilio-migration", kind="app")
+    container.acs_users.ensure_user(MIGRATED_SMS, kind="sms")
+    container.acs_users.ensure_user("twilio-migration", kind="app")
     url = f"{environ['PUBLIC_BASE_URL']}/api/twilio/events"
     signature = RequestValidator(environ["TWILIO_AUTH_TOKEN"]).compute_signature(url, SEEDED_WEBHOOK)
     handled = http.post("/api/twilio/events", content=urlencode(SEEDED_WEBHOOK), headers={

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from emulators.host.invoker import sync_pool_size
 from tests.emulators.host.conftest import ADMIN_KEY, FUNCTION_KEY, HostFactory, eventually
 from tests.emulators.host.sample_app.recorder import recorded
 
@@ -116,17 +117,57 @@ async def test_webhook_delivers_each_event_of_a_batch(make_host: HostFactory, cl
     batch = [grid_event(), grid_event()]
     notify = {"aeg-event-type": "Notification"}
     async with client.post(url, params=params, json=batch, headers=notify) as response:
-        assert response.status == 200
+        assert response.status == 202
     assert all(len(events_with(e["id"])) == 1 for e in batch)
     single = cloud_event()
     ce_headers = {"Content-Type": "application/cloudevents+json; charset=utf-8"}
     async with client.post(url, params=params, data=json.dumps(single), headers=ce_headers) as response:
-        assert response.status == 200
+        assert response.status == 202
     assert events_with(single["id"])[0]["schema"] == "cloudevents"
     ce_batch = [cloud_event(), cloud_event()]
     async with client.post(url, params={**params, "code": ADMIN_KEY}, json=ce_batch) as response:
-        assert response.status == 200
+        assert response.status == 202
     assert all(len(events_with(e["id"])) == 1 for e in ce_batch)
+
+
+def meeting_batch(parties: int, seconds: float) -> list[dict[str, Any]]:
+    """A batch whose events each wait for all the others to be running (the barrier breaks after ``seconds``)."""
+    meet = {"key": uuid.uuid4().hex, "parties": parties, "seconds": seconds}
+    return [grid_event(data={"meet": meet}) for _ in range(parties)]
+
+
+async def test_webhook_runs_the_events_of_a_batch_concurrently(
+    make_host: HostFactory, client: aiohttp.ClientSession
+) -> None:
+    """As the Event Grid extension does (single dispatch: every invocation started, then all awaited)."""
+    host = await make_host()
+    batch = meeting_batch(4, 30.0)
+    params = {"functionName": "on_event", "code": FUNCTION_KEY}
+    async with client.post(f"{host.url}/runtime/webhooks/eventgrid", params=params, json=batch) as response:
+        assert response.status == 202
+    assert all(len(events_with(e["id"])) == 1 for e in batch)
+    counters = host.counters.snapshot()["functions"]["on_event"]
+    assert (counters["successes"], counters["failures"]) == (4, 0)
+
+
+async def test_webhook_concurrency_is_bounded_by_python_threadpool_thread_count(
+    make_host: HostFactory, client: aiohttp.ClientSession, sample_settings: dict[str, str]
+) -> None:
+    """PYTHON_THREADPOOL_THREAD_COUNT=1: the worker runs one sync invocation at a time, so the barrier breaks."""
+    host = await make_host(settings={**sample_settings, "PYTHON_THREADPOOL_THREAD_COUNT": "1"})
+    batch = meeting_batch(2, 1.0)
+    params = {"functionName": "on_event", "code": FUNCTION_KEY}
+    async with client.post(f"{host.url}/runtime/webhooks/eventgrid", params=params, json=batch) as response:
+        assert response.status == 500
+    counters = host.counters.snapshot()["functions"]["on_event"]
+    assert (counters["successes"], counters["failures"]) == (0, 2)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", None), ("1", 1), ("16", 16), ("0", None), ("-3", None),
+                                                  ("lots", None), (" 4 ", 4)])
+async def test_sync_pool_size_follows_the_python_worker(value: str, expected: int | None) -> None:
+    assert sync_pool_size({"PYTHON_THREADPOOL_THREAD_COUNT": value}) == expected
+    assert sync_pool_size({}) is None
 
 
 async def test_webhook_answers_500_when_an_event_fails(make_host: HostFactory, client: aiohttp.ClientSession) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from .recorder import record
+from .recorder import record, rendezvous
 
 bp = func.Blueprint()
 
@@ -26,3 +26,6 @@ def on_event(event: func.EventGridEvent) -> None:
         record("event", schema="eventgrid", id=event.id, type=event.event_type, data=data)
     if data.get("fail"):
         raise RuntimeError("this event asks to fail")
+    meet = data.get("meet")
+    if isinstance(meet, dict):  # all events of the batch must be running at once, or this one fails
+        rendezvous(str(meet["key"]), int(meet["parties"]), float(meet["seconds"]))

@@ -18,3 +18,13 @@ def record(kind: str, **data: Any) -> None:
 def recorded(kind: str) -> list[dict[str, Any]]:
     with _lock:
         return [data for k, data in _records if k == kind]
+
+
+_barriers: dict[str, threading.Barrier] = {}
+
+
+def rendezvous(key: str, parties: int, timeout: float) -> None:
+    """Wait until ``parties`` callers with ``key`` are all here; BrokenBarrierError after ``timeout`` s."""
+    with _lock:
+        barrier = _barriers.setdefault(key, threading.Barrier(parties))
+    barrier.wait(timeout=timeout)
