@@ -1,4 +1,4 @@
-"""Names vulture cannot see used (`make lint` runs vulture over shared/ function_app.py emulators/ bench/ scripts/).
+"""Names vulture cannot see used (`make lint`: vulture over the paths in pyproject's [tool.vulture]).
 
 Each entry says who uses the name. Add one only for a caller vulture cannot see (a framework hook, a name read
 by string, a test-facing API); delete code that nothing uses instead. Azure Functions handlers need no entry:
@@ -10,8 +10,8 @@ from vulture.whitelist_utils import Whitelist
 _ = Whitelist()
 
 # Framework hooks: the standard library or an SDK calls these by name.
-_.do_GET  # http.server.BaseHTTPRequestHandler dispatches GET to it (bench/fanout_subscribers.py, local_issuer)
-_.do_POST  # http.server dispatches POST to it (emulators/subscriber.py)
+_.do_GET  # http.server.BaseHTTPRequestHandler dispatches GET to it (harness/local_issuer.py, bench)
+_.do_POST  # http.server dispatches POST to it (harness/subscriber.py)
 _.log_message  # http.server's access log hook, silenced
 _.protocol_version  # http.server: answer with HTTP/1.1 (keep-alive)
 _.daemon_threads  # socketserver.ThreadingMixIn: request threads do not block the exit

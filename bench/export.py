@@ -30,7 +30,8 @@ import httpx
 from bench.floor import ConversationLoad, Floor, export_floor, fetch_limits
 from bench.naive_export import NaiveResult, naive_export
 from emulators.azurite import running_azurite
-from emulators.process import RunningService, python_module_argv, start_service
+from harness.app_settings import own_storage, standin_settings
+from harness.process import RunningService, python_module_argv, start_service
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT_SID = "AC" + "b" * 32
@@ -131,18 +132,8 @@ def acs_floor_and_budget(acs: RunningService, loads: list[ConversationLoad], peo
 def environ(twilio: RunningService, acs: RunningService, storage: str, suffix: str, time_scale: float,
             concurrency: int) -> dict[str, str]:
     return {
-        "AzureWebJobsStorage": storage,
-        "PUBLIC_BASE_URL": "http://localhost:7071",  # where migrated messages link attachments
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_BASE_URL": str(twilio.info["url"]),
-        "ACS_CONNECTION_STRING": str(acs.info["connection_string"]),
-        "ACS_CA_BUNDLE": str(acs.info["ca_bundle"]),
-        "IDENTITY_TABLE": f"identities{suffix}",
-        "CONVERSATION_TABLE": f"conversations{suffix}",
-        "MESSAGE_TABLE": f"messages{suffix}",
-        "RUN_TABLE": f"runs{suffix}",
-        "MEDIA_CONTAINER": f"media-{suffix}",
+        **standin_settings(storage_connection_string=storage, twilio=twilio, acs=acs),
+        **own_storage("bench", suffix),
         "EXPORT_RATE_TIME_SCALE": str(time_scale),
         "EXPORT_CONCURRENCY": str(concurrency),
     }

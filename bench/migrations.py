@@ -28,7 +28,8 @@ from typing import Any
 import httpx
 
 from bench.export import ACCOUNT_SID, AUTH_TOKEN, acs_floor, seed, start_standins, zipf_sizes
-from emulators.process import RunningService, python_module_argv, start_service
+from harness.app_settings import own_storage, standin_settings
+from harness.process import RunningService, python_module_argv, start_service
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_KEY = "bench-function-key-" + secrets.token_hex(6)
@@ -45,24 +46,9 @@ def host_json(batch: int, threshold: int) -> dict[str, Any]:
 
 def app_settings(twilio: RunningService, acs: RunningService, storage: str, *, time_scale: float,
                  slice_seconds: float) -> dict[str, str]:
-    suffix = secrets.token_hex(3)
     return {
-        "AzureWebJobsStorage": storage,
-        "PUBLIC_BASE_URL": "http://localhost:7071",  # where migrated messages link attachments
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_BASE_URL": str(twilio.info["url"]),
-        "ACS_CONNECTION_STRING": str(acs.info["connection_string"]),
-        "ACS_CA_BUNDLE": str(acs.info["ca_bundle"]),
-        "IDENTITY_TABLE": f"benchidentities{suffix}",
-        "CONVERSATION_TABLE": f"benchconversations{suffix}",
-        "MESSAGE_TABLE": f"benchmessages{suffix}",
-        "RUN_TABLE": f"benchruns{suffix}",
-        "SUBSCRIPTION_TABLE": f"benchsubscriptions{suffix}",
-        "DEAD_LETTER_TABLE": f"benchdeadletters{suffix}",
-        "MIGRATION_QUEUE": f"bench-migration-{suffix}",
-        "DELIVERY_QUEUE": f"bench-deliveries-{suffix}",
-        "MEDIA_CONTAINER": f"bench-media-{suffix}",
+        **standin_settings(storage_connection_string=storage, twilio=twilio, acs=acs),
+        **own_storage("bench", secrets.token_hex(3)),
         "EXPORT_RATE_TIME_SCALE": str(time_scale),
         "EXPORT_SLICE_SECONDS": str(slice_seconds),
         "NIGHTLY_SCHEDULE": "0 0 2 * * *",

@@ -40,8 +40,8 @@ from azure.communication.identity import CommunicationIdentityClient, Communicat
 
 from emulators.azurite import running_azurite
 from emulators.host import local_host_in_thread
-from emulators.process import python_module_argv, running
-from scripts.local_issuer import running_local_issuer
+from harness.local_issuer import running_local_issuer
+from harness.process import python_module_argv, running
 from shared.container import AppContainer
 from shared.triggers import tokens
 

@@ -21,8 +21,8 @@ from azure.communication.chat import ChatParticipant
 from azure.communication.identity import CommunicationUserIdentifier
 
 from emulators.azurite import running_azurite
-from emulators.subscriber import running_subscriber
-from scripts.fanout_pipeline import demo_environment, running_pipeline
+from harness.fanout_pipeline import demo_environment, running_pipeline
+from harness.subscriber import running_subscriber
 from shared.state import ConversationRecord, IdentityMapping
 
 SECRET = "demo-subscriber-secret-0123456789"

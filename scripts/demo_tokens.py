@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from scripts.local_issuer import LocalIssuer, running_local_issuer
+from harness.local_issuer import LocalIssuer, running_local_issuer
 
 
 def run_token_demo(*, host_url: str, issuer: LocalIssuer, identity: str, timeout: float = 30) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def run_token_demo(*, host_url: str, issuer: LocalIssuer, identity: str, timeout
 def main() -> int:
     from emulators.azurite import running_azurite
     from emulators.host import local_host_in_thread
-    from emulators.process import python_module_argv, running
+    from harness.process import python_module_argv, running
 
     with ExitStack() as stack:
         azurite = stack.enter_context(running_azurite())

@@ -17,8 +17,8 @@ import httpx
 import pytest
 from twilio.rest import Client
 
-from emulators.process import RunningService
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
+from harness.process import RunningService
 from shared.export.retry import Retrier, RetryStats
 from shared.export.source import TwilioSource
 from shared.export.users import UserNames, path_segment

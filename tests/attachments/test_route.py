@@ -13,7 +13,7 @@ from azure.communication.chat import ChatThreadClient, CommunicationTokenCredent
 from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
 
 from emulators.azurite import ACCOUNT_KEY, ACCOUNT_NAME, AzuriteEndpoints
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from shared import acs_clients
 from shared.attachments import AttachmentService, BlobLink, BlobSigner, ParticipantBlobAccess, ThreadMembership
 from tests.export.seeding import TwilioSeeder

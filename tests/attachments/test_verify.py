@@ -16,8 +16,8 @@ from azure.communication.chat import (
 )
 
 from emulators.host import local_host_in_thread
+from harness.local_issuer import LocalIssuer
 from scripts.demo_attachments import run_attachment_demo
-from scripts.local_issuer import LocalIssuer
 from shared import acs_clients
 from shared.container import AppContainer
 from shared.export import MigrationRequest

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from emulators.process import RunningService
+from harness.process import RunningService, running
 from shared.container import AppContainer
 from shared.export import ExportEngine
-from tests.standins import ACS_TIME_SCALE
+from tests.standins import ACS_TIME_SCALE, acs_argv
 
 from .seeding import TwilioSeeder
 from .slices import SliceKit
@@ -74,6 +74,27 @@ class AcsAdmin:
 
     def close(self) -> None:
         self.http.close()
+
+
+@pytest.fixture
+def own_acs() -> Iterator[RunningService]:
+    """An ACS stand-in of the test's own, so the faults it sets disturb no other test."""
+    with running("acs-faults", acs_argv(seed=11), timeout=60) as service:
+        yield service
+
+
+@pytest.fixture
+def faulty(export_environ: dict[str, str], own_acs: RunningService) -> Iterator[tuple[ExportEngine, AppContainer,
+                                                                                       AcsAdmin]]:
+    """The export engine on ``own_acs``, its container, and the admin reader of that stand-in."""
+    environ = dict(export_environ, ACS_CONNECTION_STRING=str(own_acs.info["connection_string"]),
+                   ACS_CA_BUNDLE=str(own_acs.info["ca_bundle"]))
+    container = AppContainer.from_environ(environ)
+    engine = container.export_engine
+    admin = AcsAdmin(own_acs.info)
+    yield engine, container, admin
+    engine.close()
+    admin.close()
 
 
 @pytest.fixture

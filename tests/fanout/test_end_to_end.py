@@ -10,9 +10,9 @@ import pytest
 from azure.communication.chat import ChatParticipant
 from azure.communication.identity import CommunicationUserIdentifier
 
-from emulators.process import wait_for
-from emulators.subscriber import running_subscriber
-from scripts.fanout_pipeline import running_pipeline
+from harness.fanout_pipeline import running_pipeline
+from harness.process import wait_for
+from harness.subscriber import running_subscriber
 from shared.state import ConversationRecord, IdentityMapping
 
 pytestmark = pytest.mark.slow

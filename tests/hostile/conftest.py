@@ -17,9 +17,9 @@ from twilio.request_validator import RequestValidator
 
 from emulators.azurite import free_port
 from emulators.host import LocalHost, local_host_in_thread
-from emulators.process import RunningService
 from function_app import create_app
-from scripts.local_issuer import LocalIssuer, running_local_issuer
+from harness.local_issuer import LocalIssuer, running_local_issuer
+from harness.process import RunningService
 from shared.container import AppContainer
 from shared.video.requests import RosterEntry
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from tests.tokens.conftest import AcsAdmin, TokenApp, backend, bearer, error_of
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from tests.tokens.conftest import BACKEND_KEY, TokenApp, backend, bearer, body_of, error_of
 
 OID_URI = "http://schemas.microsoft.com/identity/claims/objectidentifier"

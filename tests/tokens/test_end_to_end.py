@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from emulators.host import LocalHost, local_host_in_thread
+from harness.local_issuer import LocalIssuer
 from scripts.demo_tokens import run_token_demo
-from scripts.local_issuer import LocalIssuer
 from tests.functions import function_json, indexed_functions
 from tests.tokens.conftest import BACKEND_KEY, TokenApp
 

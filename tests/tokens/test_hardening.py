@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from shared import acs_clients
 from shared.acs_users import AcsUserService
 from shared.state import IdentityMapping, IdentityMapStore

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from azure.communication.identity import CommunicationIdentityClient
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from shared.state import IdentityMapping
 from tests.tokens.conftest import TokenApp, backend, bearer, body_of
 

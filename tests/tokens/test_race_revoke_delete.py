@@ -11,7 +11,7 @@ from azure.communication.chat import ChatClient, CommunicationTokenCredential
 from azure.communication.identity import CommunicationIdentityClient, CommunicationUserIdentifier
 from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundError
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from tests.tokens.conftest import (
     AcsAdmin,
     TokenApp,
