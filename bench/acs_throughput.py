@@ -23,7 +23,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emulators.process import python_module_argv, running
+from harness.process import python_module_argv, running
 
 TARGET = 1000.0
 

@@ -32,7 +32,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from emulators.azurite import running_azurite
-from emulators.process import python_module_argv, start_service
+from harness.process import python_module_argv, start_service
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-subscriber-secret-0123456789"

@@ -1,7 +1,7 @@
 """The fan-out bench's subscribers, in a process of their own (so their CPU is not counted as the app's).
 
 ``python -m bench.fanout_subscribers SECRET`` starts three loopback subscribers (``/a``, ``/b``,
-``/c``, from ``emulators/subscriber.py``: signatures checked like real consumers) and a stats
+``/c``, from ``harness/subscriber.py``: signatures checked like real consumers) and a stats
 server, prints one JSON ready line ``{"urls": [...], "stats": url}`` and serves until killed.
 ``GET {stats}`` answers ``{"/a": [[key, arrival time, signature ok], ...], ...}`` for the
 requests answered 2xx; key is the message id (Twilio ``MessageSid`` or CloudEvents
@@ -14,10 +14,10 @@ import json
 import sys
 import threading
 from contextlib import ExitStack
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import ThreadingHTTPServer
 
-from emulators.subscriber import Received, Subscriber, running_subscriber
+from harness.loopback import LoopbackHandler
+from harness.subscriber import Received, Subscriber, running_subscriber
 
 PATHS = ("/a", "/b", "/c")
 
@@ -30,19 +30,11 @@ def main(secret: str) -> int:
     with ExitStack() as stack:
         subs: list[Subscriber] = [stack.enter_context(running_subscriber(secret, path=p)) for p in PATHS]
 
-        class Stats(BaseHTTPRequestHandler):
+        class Stats(LoopbackHandler):
             def do_GET(self) -> None:
                 view = {p: [[key_of(r), r.at, r.signature_ok] for r in s.delivered()]
                         for p, s in zip(PATHS, subs, strict=True)}
-                payload = json.dumps(view).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+                self.send_json(json.dumps(view).encode())
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Stats)
         threading.Thread(target=server.serve_forever, daemon=True).start()

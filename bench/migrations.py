@@ -4,7 +4,7 @@ host stand-in with its queue workers, then a nightly run over the same, unchange
 Starts Azurite, the Twilio stand-in and the ACS stand-in (limits on, windows time-scaled), seeds Zipf-sized
 conversations through the Twilio stand-in's snapshot load, serves ``function_app`` with ``emulators.host`` in its
 own process (queue triggers pumping real Azurite queues), starts a migration over HTTP and polls it. Prints: wall
-time, the floor ACS's limits imply (bench/floor.py: asked of the ACS stand-in, with identity creation, thread
+time, the floor ACS's limits imply (harness/floor.py: asked of the ACS stand-in, with identity creation, thread
 creation and participant adds), their ratio, planning time and continuations, Twilio requests per conversation
 (first run and nightly; the Twilio stand-in counts every request), the ledger's totals, and ACS's stored sends.
 
@@ -28,7 +28,8 @@ from typing import Any
 import httpx
 
 from bench.export import ACCOUNT_SID, AUTH_TOKEN, acs_floor, seed, start_standins, zipf_sizes
-from emulators.process import RunningService, python_module_argv, start_service
+from harness.app_settings import own_storage, standin_settings
+from harness.process import RunningService, python_module_argv, start_service
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_KEY = "bench-function-key-" + secrets.token_hex(6)
@@ -45,24 +46,9 @@ def host_json(batch: int, threshold: int) -> dict[str, Any]:
 
 def app_settings(twilio: RunningService, acs: RunningService, storage: str, *, time_scale: float,
                  slice_seconds: float) -> dict[str, str]:
-    suffix = secrets.token_hex(3)
     return {
-        "AzureWebJobsStorage": storage,
-        "PUBLIC_BASE_URL": "http://localhost:7071",  # where migrated messages link attachments
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_BASE_URL": str(twilio.info["url"]),
-        "ACS_CONNECTION_STRING": str(acs.info["connection_string"]),
-        "ACS_CA_BUNDLE": str(acs.info["ca_bundle"]),
-        "IDENTITY_TABLE": f"benchidentities{suffix}",
-        "CONVERSATION_TABLE": f"benchconversations{suffix}",
-        "MESSAGE_TABLE": f"benchmessages{suffix}",
-        "RUN_TABLE": f"benchruns{suffix}",
-        "SUBSCRIPTION_TABLE": f"benchsubscriptions{suffix}",
-        "DEAD_LETTER_TABLE": f"benchdeadletters{suffix}",
-        "MIGRATION_QUEUE": f"bench-migration-{suffix}",
-        "DELIVERY_QUEUE": f"bench-deliveries-{suffix}",
-        "MEDIA_CONTAINER": f"bench-media-{suffix}",
+        **standin_settings(storage_connection_string=storage, twilio=twilio, acs=acs),
+        **own_storage("bench", secrets.token_hex(3)),
         "EXPORT_RATE_TIME_SCALE": str(time_scale),
         "EXPORT_SLICE_SECONDS": str(slice_seconds),
         "NIGHTLY_SCHEDULE": "0 0 2 * * *",

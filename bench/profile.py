@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 ACTIVITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Table writes and reads", ("(tables/", "(shared/state/")),
-    ("ACS identities and tokens", ("(identity/", "shared/export/people.py", "shared/acs_identity.py")),
+    ("ACS identities and tokens", ("(identity/", "shared/export/people.py", "shared/acs_users.py")),
     ("ACS sends and thread calls", ("(chat/", "shared/export/acs_chat.py")),
     ("Twilio reads", ("(twilio/", "shared/export/source.py", "shared/export/twilio_client.py")),
     ("pacing and send slots", ("shared/export/pacing.py",)),

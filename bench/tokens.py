@@ -40,8 +40,8 @@ from azure.communication.identity import CommunicationIdentityClient, Communicat
 
 from emulators.azurite import running_azurite
 from emulators.host import local_host_in_thread
-from emulators.process import python_module_argv, running
-from scripts.local_issuer import running_local_issuer
+from harness.local_issuer import running_local_issuer
+from harness.process import python_module_argv, running
 from shared.container import AppContainer
 from shared.triggers import tokens
 
@@ -118,7 +118,7 @@ def main() -> int:
         handler_cpu: list[float] = []
         uncached_cpu: list[float] = []
         bare_cpu: list[float] = []
-        cache = container.acs_identity.cache
+        cache = container.acs_users.cache
         for _ in range(args.requests):
             started, cpu = time.perf_counter(), time.thread_time()
             if direct() != 200:

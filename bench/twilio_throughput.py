@@ -26,7 +26,7 @@ import aiohttp
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from emulators.process import python_module_argv, running
+from harness.process import python_module_argv, running
 
 TARGET = 1000.0
 

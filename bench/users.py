@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from twilio.rest import Client
 
-from emulators.process import python_module_argv, running
+from harness.process import python_module_argv, running
 from shared.export.retry import Retrier, RetryStats
 from shared.export.source import TwilioSource
 from shared.export.users import DIRECTORY_AFTER, UserNames

@@ -6,6 +6,6 @@
 - ``emulators.host``: a small Functions host stand-in (routing, auth levels, queue pumping).
 
 Each server prints exactly one JSON line on stdout once it accepts connections;
-``emulators.process.start_service`` starts one, reads that line and stops it by PID.
+``harness.process.start_service`` starts one, reads that line and stops it by PID.
 The app itself never imports this package.
 """

@@ -36,7 +36,8 @@ from typing import Any
 import httpx
 
 from emulators.azurite import running_azurite
-from emulators.process import RunningService, python_module_argv, running, standin_settings, wait_for
+from harness.app_settings import standin_settings
+from harness.process import RunningService, python_module_argv, running, wait_for
 from scripts.rehearsal_settings import REPO_ROOT, write_rehearsal_settings
 
 ACS_TIME_SCALE = "0.01"
@@ -113,7 +114,7 @@ def run_cli(*args: str, env: dict[str, str]) -> int:
 
 
 def main() -> int:
-    from scripts.local_issuer import running_local_issuer
+    from harness.local_issuer import running_local_issuer
 
     with ExitStack() as stack:
         azurite = stack.enter_context(running_azurite())
@@ -197,7 +198,7 @@ def main() -> int:
 
 def console_screenshot(host_url: str) -> None:
     """The operator console after the migration, as a PNG (headless Debian Chromium through Playwright)."""
-    from scripts.console_browser import MISSING, chromium_executable, save_console_screenshot
+    from harness.console_browser import MISSING, chromium_executable, save_console_screenshot
 
     if chromium_executable() is None:
         say(f"Console screenshot skipped: {MISSING.removeprefix('browser tests skipped: ')}")
@@ -246,7 +247,7 @@ def token_demo(env: dict[str, str], host: RunningService, issuer: Any, admin: ht
     record = next(r for r in container.conversations.list_conversations(status="done") if r.thread_id)
     authored = user_messages(admin, str(record.thread_id))[0]
     author_acs_id = authored["senderCommunicationIdentifier"]["communicationUser"]["id"]
-    identity = container.identities.get_identity_for_acs_user(author_acs_id).identity
+    identity = container.identity_map.get_identity_for_acs_user(author_acs_id).identity
     answer = run_token_demo(host_url=str(host.info["url"]), issuer=issuer, identity=identity)
     say(f"Signed in as migrated author {identity!r} (JWT from the local issuer) -> POST /api/token", {
         "communicationUserId": answer["communicationUserId"], "expiresOn": answer["expiresOn"],

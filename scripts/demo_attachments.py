@@ -26,7 +26,7 @@ def find_attachment(container: Any, admin: httpx.Client) -> tuple[dict[str, Any]
             if not shared:
                 continue
             sender = message["senderCommunicationIdentifier"]["communicationUser"]["id"]
-            identity = container.identities.get_identity_for_acs_user(sender).identity
+            identity = container.identity_map.get_identity_for_acs_user(sender).identity
             return json.loads(shared)[0], identity, str(record.thread_id)
     return None
 

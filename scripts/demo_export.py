@@ -61,7 +61,8 @@ def run_export_demo(*, environ: dict[str, str], twilio_info: dict[str, Any], see
 
 def main() -> int:
     from emulators.azurite import running_azurite
-    from emulators.process import python_module_argv, running, standin_settings
+    from harness.app_settings import standin_settings
+    from harness.process import python_module_argv, running
 
     with ExitStack() as stack:
         azurite = stack.enter_context(running_azurite())

@@ -21,8 +21,8 @@ from azure.communication.chat import ChatParticipant
 from azure.communication.identity import CommunicationUserIdentifier
 
 from emulators.azurite import running_azurite
-from emulators.subscriber import running_subscriber
-from scripts.fanout_pipeline import demo_environment, running_pipeline
+from harness.fanout_pipeline import demo_environment, running_pipeline
+from harness.subscriber import running_subscriber
 from shared.state import ConversationRecord, IdentityMapping
 
 SECRET = "demo-subscriber-secret-0123456789"
@@ -37,8 +37,8 @@ def run_fanout_demo(storage_connection_string: str, *, echo: bool = True) -> lis
     env = demo_environment(storage_connection_string, name="fanout")
     with running_pipeline(env) as pipeline, running_subscriber(SECRET, path="/twilio-webhooks") as subscriber:
         alice, bob = pipeline.new_user(), pipeline.new_user()
-        pipeline.container.identities.create_identity(IdentityMapping("alice", alice.user_id))
-        pipeline.container.identities.create_identity(IdentityMapping("bob", bob.user_id))
+        pipeline.container.identity_map.create_identity(IdentityMapping("alice", alice.user_id))
+        pipeline.container.identity_map.create_identity(IdentityMapping("bob", bob.user_id))
         thread = pipeline.create_thread(alice, "Order #1042", [alice])
         pipeline.container.conversations.create_conversation(ConversationRecord(
             CONVERSATION, thread_id=thread.thread_id, status="done", attributes={"orderId": 1042}))

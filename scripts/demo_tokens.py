@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from scripts.local_issuer import LocalIssuer, running_local_issuer
+from harness.local_issuer import LocalIssuer, running_local_issuer
 
 
 def run_token_demo(*, host_url: str, issuer: LocalIssuer, identity: str, timeout: float = 30) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def run_token_demo(*, host_url: str, issuer: LocalIssuer, identity: str, timeout
 def main() -> int:
     from emulators.azurite import running_azurite
     from emulators.host import local_host_in_thread
-    from emulators.process import python_module_argv, running
+    from harness.process import python_module_argv, running
 
     with ExitStack() as stack:
         azurite = stack.enter_context(running_azurite())
@@ -58,7 +58,7 @@ def main() -> int:
         app.register_functions(tokens.build_blueprint(container))
         host = stack.enter_context(local_host_in_thread(app, queues=False))
         # the export engine maps a Twilio author to an ACS user when it copies their messages
-        author = container.acs_identity.ensure_user("alice@example.com")
+        author = container.acs_users.ensure_user("alice@example.com")
         print(f"exporter mapped alice@example.com -> {author.acs_user_id}")
         answer = run_token_demo(host_url=host.url, issuer=issuer, identity="alice@example.com")
         print(json.dumps({**answer, "token": answer["token"][:24] + "…"}, indent=2, ensure_ascii=False))

@@ -28,9 +28,9 @@ import httpx
 
 from emulators.azurite import running_azurite
 from emulators.host import LocalHost, local_host_in_thread
-from emulators.process import RunningService, python_module_argv, start_service
-from emulators.subscriber import running_subscriber
-from scripts.fanout_pipeline import FAST_QUEUES, demo_environment
+from harness.fanout_pipeline import FAST_QUEUES, demo_environment
+from harness.process import RunningService, python_module_argv, start_service
+from harness.subscriber import running_subscriber
 from shared.container import AppContainer
 from shared.triggers import fanout, video
 

@@ -37,8 +37,6 @@ from .export.source import SourceConversation
 from .inputs import parse_instant
 from .scan.cli import add_scan_parser, run_scan
 
-console = Console()
-
 
 def _since(value: str) -> datetime:
     try:
@@ -108,7 +106,7 @@ def _duration(seconds: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- plan
-def cmd_plan(engine: ExportEngine, args: argparse.Namespace) -> int:
+def cmd_plan(console: Console, engine: ExportEngine, args: argparse.Namespace) -> int:
     conversations = engine.runner.select(_request(args, dry_run=True))
     cutoff = _cutoff(args)
     planned = plan_run(engine.source, conversations, engine.settings.export, cutoff=cutoff)
@@ -177,7 +175,7 @@ class RichProgress(RunProgress):
             self._progress.console.print(f"[red]{outcome.conversation_sid}: {outcome.status}: {outcome.reason}")
 
 
-def cmd_migrate(engine: ExportEngine, args: argparse.Namespace) -> int:
+def cmd_migrate(console: Console, engine: ExportEngine, args: argparse.Namespace) -> int:
     result: dict[str, RunReport | BaseException] = {}
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
@@ -208,7 +206,7 @@ def cmd_migrate(engine: ExportEngine, args: argparse.Namespace) -> int:
     report = result["report"]
     assert isinstance(report, RunReport)
     assert report.result is not None
-    _print_report(report)
+    _print_report(console, report)
     return report.result.exit_code
 
 
@@ -217,7 +215,7 @@ def _counts_line(counts: dict[str, int]) -> str:
             f"{counts.get('not_migratable', 0)} not migratable, {counts.get('messages', 0)} messages")
 
 
-def _listing(title: str, rows: list[tuple[str, str]]) -> None:
+def _listing(console: Console, title: str, rows: list[tuple[str, str]]) -> None:
     if not rows:
         return
     table = Table(title=title)
@@ -228,17 +226,17 @@ def _listing(title: str, rows: list[tuple[str, str]]) -> None:
     console.print(table)
 
 
-def _print_report(report: RunReport) -> None:
+def _print_report(console: Console, report: RunReport) -> None:
     archived = f" ({report.archived} archived)" if report.archived else ""
     console.print(f"Run {report.run_id}: {_counts_line(report.counts)} copied{archived} in "
                   f"{_duration(report.seconds)}, {report.throttled} ACS 429s.")
-    _listing("Failed", [(o.conversation_sid, o.reason or "") for o in report.failures])
-    _listing("Not migratable", [(o.conversation_sid, o.reason or "") for o in report.not_migratable])
-    _listing("Unfinished (rerun to resume)", [(o.conversation_sid, o.reason or "") for o in report.unfinished])
+    _listing(console, "Failed", [(o.conversation_sid, o.reason or "") for o in report.failures])
+    _listing(console, "Not migratable", [(o.conversation_sid, o.reason or "") for o in report.not_migratable])
+    _listing(console, "Unfinished (rerun to resume)", [(o.conversation_sid, o.reason or "") for o in report.unfinished])
 
 
 # ---------------------------------------------------------------------------------------------- status
-def cmd_status(container: AppContainer, args: argparse.Namespace) -> int:
+def cmd_status(console: Console, container: AppContainer, args: argparse.Namespace) -> int:
     if args.run:
         try:
             view = container.migration_runs.get_run(args.run)
@@ -248,8 +246,8 @@ def cmd_status(container: AppContainer, args: argparse.Namespace) -> int:
         run = view.run
         console.print(f"Run {run.run_id} ({run.kind}): {run.status}; {_counts_line(run.counts)}"
                       + (f"; {run.error}" if run.error else ""))
-        _listing("Failed", [(e.conversation_sid, e.reason or "") for e in view.failures])
-        _listing("Not migratable", [(e.conversation_sid, e.reason or "") for e in view.not_migratable])
+        _listing(console, "Failed", [(e.conversation_sid, e.reason or "") for e in view.failures])
+        _listing(console, "Not migratable", [(e.conversation_sid, e.reason or "") for e in view.not_migratable])
         return ExitCode.OK
     table = Table(title="Runs")
     for column in ("run", "kind", "status", "created", "planned", "done", "failed", "not migratable", "messages",
@@ -270,7 +268,7 @@ def cmd_status(container: AppContainer, args: argparse.Namespace) -> int:
 _STYLES = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
 
 
-def cmd_doctor(container: AppContainer, args: argparse.Namespace) -> int:
+def cmd_doctor(console: Console, container: AppContainer, args: argparse.Namespace) -> int:
     doctor = container.doctor
     try:
         report = doctor.run()
@@ -292,7 +290,7 @@ def cmd_doctor(container: AppContainer, args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- replay-dead-events
-def cmd_replay_dead_events(container: AppContainer, args: argparse.Namespace) -> int:
+def cmd_replay_dead_events(console: Console, container: AppContainer, args: argparse.Namespace) -> int:
     from .fanout.replay import DeadLetteredEventReplayer
 
     replayer = DeadLetteredEventReplayer(container=container.storage.blobs.get_container_client(args.container),
@@ -305,7 +303,7 @@ def cmd_replay_dead_events(container: AppContainer, args: argparse.Namespace) ->
 
 
 # ---------------------------------------------------------------------------------------------- verify
-def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
+def cmd_verify(console: Console, engine: ExportEngine, args: argparse.Namespace) -> int:
     table = Table(title="Verify: Twilio vs ACS")
     for column in ("conversation", "thread", "status", "Twilio", "ACS", "archived", "media", "receipts", "names",
                    "opened", "result"):
@@ -330,7 +328,6 @@ def cmd_verify(engine: ExportEngine, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    global console
     console = Console(width=None if sys.stdout.isatty() else 200)  # logs and pipes get whole table rows
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("azure").setLevel(logging.ERROR)
@@ -339,21 +336,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_scan(args, console)
     container = AppContainer.from_environ(os.environ)
     if args.command == "doctor":  # reports bad settings itself, with everything else it can check
-        return cmd_doctor(container, args)
+        return cmd_doctor(console, container, args)
     if container.settings_error is not None:
         console.print(f"[red]{container.settings_error}")
         return ExitCode.BAD_INPUT
     if args.command == "status":
-        return cmd_status(container, args)
+        return cmd_status(console, container, args)
     if args.command == "replay-dead-events":
-        return cmd_replay_dead_events(container, args)
+        return cmd_replay_dead_events(console, container, args)
     engine = container.export_engine
     try:
         if args.command == "plan":
-            return cmd_plan(engine, args)
+            return cmd_plan(console, engine, args)
         if args.command == "migrate":
-            return cmd_migrate(engine, args)
-        return cmd_verify(engine, args)
+            return cmd_migrate(console, engine, args)
+        return cmd_verify(console, engine, args)
     except LookupError as exc:  # a conversation or channel Twilio does not have
         console.print(f"[red]{exc}")
         return ExitCode.FAILED

@@ -7,7 +7,6 @@ naming the bad settings, and ``GET /api/health`` says so.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 from azure.data.tables import TableServiceClient
 
 from . import __version__, acs_clients
-from .acs_identity import AcsIdentityService
+from .acs_users import AcsUserService
 from .attachments import (
     ArchiveService,
     AttachmentLinks,
@@ -28,6 +27,7 @@ from .auth import BearerVerifier, CallerAuthenticator
 from .errors import ServiceUnavailableError
 from .fanout.services import FanoutServices, build_fanout
 from .health import HealthService
+from .lazy import lazy
 from .migrations.live import LiveSyncScheduler, TwilioSignatureVerifier, WebhookReplays
 from .migrations.runs import MigrationRunService
 from .migrations.worker import MigrationWorker, WorkerSettings
@@ -35,7 +35,7 @@ from .settings import Settings, SettingsError, load_settings
 from .state import (
     ConversationStore,
     DeadLetterStore,
-    IdentityStore,
+    IdentityMapStore,
     MessageMapStore,
     RunStore,
     SubscriptionStore,
@@ -55,7 +55,7 @@ from .video import AdmissionRules, RoomAdmissionService, VideoRoomService
 
 
 class AppContainer:
-    """Settings, clients and stores; each built at most once per process."""
+    """Settings, clients and stores; each built at most once per process, even when threads race (``lazy``)."""
 
     def __init__(self, settings: Settings | None, *, error: SettingsError | None = None) -> None:
         if (settings is None) == (error is None):
@@ -85,108 +85,108 @@ class AppContainer:
             )
         return self._settings
 
-    @functools.cached_property
+    @lazy
     def storage(self) -> StorageClients:
         return StorageClients.from_settings(self.settings.storage)
 
-    @functools.cached_property
-    def identities(self) -> IdentityStore:
-        return IdentityStore(self.storage.tables, self.settings.names.identity_table)
+    @lazy
+    def identity_map(self) -> IdentityMapStore:
+        return IdentityMapStore(self.storage.tables, self.settings.names.identity_table)
 
-    @functools.cached_property
+    @lazy
     def conversations(self) -> ConversationStore:
         return ConversationStore(self.storage.tables, self.settings.names.conversation_table)
 
-    @functools.cached_property
+    @lazy
     def messages(self) -> MessageMapStore:
         return MessageMapStore(self.storage.tables, self.settings.names.message_table)
 
-    @functools.cached_property
+    @lazy
     def runs(self) -> RunStore:
         return RunStore(self.storage.tables, self.settings.names.run_table)
 
-    @functools.cached_property
+    @lazy
     def run_ledger(self) -> RunLedgerStore:
         return RunLedgerStore(self.storage.tables, self.settings.names.run_table)
 
-    @functools.cached_property
+    @lazy
     def subscriptions(self) -> SubscriptionStore:
         return SubscriptionStore(self.storage.tables, self.settings.names.subscription_table)
 
-    @functools.cached_property
+    @lazy
     def dead_letters(self) -> DeadLetterStore:
         return DeadLetterStore(self.storage.tables, self.settings.names.dead_letter_table)
 
-    @functools.cached_property
+    @lazy
     def rooms(self) -> RoomMapStore:
         return RoomMapStore(self.storage.tables, self.settings.video.room_table)
 
-    @functools.cached_property
+    @lazy
     def migration_queue(self) -> WorkQueue:
         return WorkQueue(self.storage.queues, self.settings.names.migration_queue)
 
-    @functools.cached_property
+    @lazy
     def delivery_queue(self) -> WorkQueue:
         return WorkQueue(self.storage.queues, self.settings.names.delivery_queue)
 
-    @functools.cached_property
+    @lazy
     def media(self) -> MediaStore:
         return MediaStore(self.storage.blobs, self.settings.names.media_container)
 
-    @functools.cached_property
-    def acs_identity(self) -> AcsIdentityService:
+    @lazy
+    def acs_users(self) -> AcsUserService:
         """The identity map's service: one ACS user per app identity."""
-        return AcsIdentityService(store=self.identities, client=acs_clients.identity_client(self.settings.acs))
+        return AcsUserService(store=self.identity_map, client=acs_clients.identity_client(self.settings.acs))
 
-    @functools.cached_property
+    @lazy
     def export_engine(self) -> ExportEngine:
         """The history export: Twilio source, per-conversation exporter, many-in-flight runner."""
         from .export import build_export_engine  # the Twilio SDK loads only where the export runs
 
         return build_export_engine(
-            self.settings, identities=self.acs_identity, identity_store=self.identities,
+            self.settings, acs_users=self.acs_users, identity_map=self.identity_map,
             conversations=self.conversations, messages=self.messages, runs=self.runs, ledger=self.run_ledger,
             media=self.media,
         )
 
-    @functools.cached_property
+    @lazy
     def callers(self) -> CallerAuthenticator:
         """Authenticates token-service callers (bearer JWT, App Service principal, backend key)."""
         tokens = self.settings.tokens
         bearer = BearerVerifier.from_settings(tokens) if tokens.accepts_jwt else None
         return CallerAuthenticator(settings=tokens, bearer=bearer)
 
-    @functools.cached_property
+    @lazy
     def tokens(self) -> TokenService:
         return TokenService(
-            identities=self.acs_identity,
+            acs_users=self.acs_users,
             endpoint=self.settings.acs.endpoint,
             default_expires_in=timedelta(minutes=self.settings.tokens.default_expires_in_minutes),
         )
 
-    @functools.cached_property
+    @lazy
     def fanout(self) -> FanoutServices:
         """The event fan-out: subscriptions, dispatcher, deliverer, dead letters."""
         return build_fanout(
             self.settings, subscriptions=self.subscriptions, dead_letters=self.dead_letters,
-            conversations=self.conversations, identities=self.identities, messages=self.messages,
+            conversations=self.conversations, identity_map=self.identity_map, messages=self.messages,
             queue=self.delivery_queue, rooms=self.rooms,
         )
 
-    @functools.cached_property
+    @lazy
     def video(self) -> VideoRoomService:
         """ACS rooms by Twilio room name, and room tokens (Twilio Video migration)."""
         return VideoRoomService(
-            client=acs_clients.rooms_client(self.settings.acs), store=self.rooms, identities=self.acs_identity,
-            identity_store=self.identities, validity=timedelta(minutes=self.settings.video.room_validity_minutes),
+            client=acs_clients.rooms_client(self.settings.acs), store=self.rooms, acs_users=self.acs_users,
+            identity_map=self.identity_map, validity=timedelta(minutes=self.settings.video.room_validity_minutes),
         )
 
-    @functools.cached_property
+    @lazy
     def video_admission(self) -> RoomAdmissionService:
         """Who may join which room (``POST /api/video/token``)."""
         video = self.settings.video
         return RoomAdmissionService(
-            rooms=self.video, store=self.rooms, identities=self.acs_identity, identity_store=self.identities,
+            rooms=self.video, store=self.rooms, acs_users=self.acs_users, identity_map=self.identity_map,
             endpoint=self.settings.acs.endpoint, rules=AdmissionRules(
                 default_role=video.default_role, role_claim=video.role_claim,
                 token_expires_in=timedelta(minutes=video.token_expires_in_minutes),
@@ -194,44 +194,44 @@ class AppContainer:
             ),
         )
 
-    @functools.cached_property
+    @lazy
     def attachment_links(self) -> AttachmentLinks:
         """Route URLs of migrated attachments on ``PUBLIC_BASE_URL``: what the export writes into messages."""
         return AttachmentLinks(self.settings.attachments.public_base_url)
 
-    @functools.cached_property
+    @lazy
     def thread_access(self) -> ParticipantBlobAccess:
         """Blobs for current participants of an ACS thread: a signed link, or the bytes (attachments, archives)."""
         acs = self.settings.acs
-        membership = ThreadMembership(identities=self.identities, identity_client=acs_clients.identity_client(acs),
+        membership = ThreadMembership(identity_map=self.identity_map, identity_client=acs_clients.identity_client(acs),
                                       endpoint=acs.endpoint, client_options=acs_clients.transport_options(acs))
         return ParticipantBlobAccess(
             blobs=self.storage.blobs, membership=membership, signer=BlobSigner(self.storage.blobs),
             link_lifetime=timedelta(minutes=self.settings.attachments.link_minutes),
         )
 
-    @functools.cached_property
+    @lazy
     def attachments(self) -> AttachmentService:
         return AttachmentService(conversations=self.conversations, access=self.thread_access,
                                  container=self.settings.names.media_container)
 
-    @functools.cached_property
+    @lazy
     def archives(self) -> ArchiveService:
         """Archived history (docs/archive.md), behind the same participant gate as attachments."""
         return ArchiveService(conversations=self.conversations, access=self.thread_access,
                               container=self.settings.names.media_container)
 
-    @functools.cached_property
+    @lazy
     def migration_runs(self) -> MigrationRunService:
         return MigrationRunService(runs=self.runs, ledger=self.run_ledger, queue=self.migration_queue,
                                    export=self.settings.export)
 
-    @functools.cached_property
+    @lazy
     def live_sync(self) -> LiveSyncScheduler:
         return LiveSyncScheduler(conversations=self.conversations, queue=self.migration_queue,
                                  delay_seconds=self.settings.migrations.live_sync_delay_seconds)
 
-    @functools.cached_property
+    @lazy
     def twilio_signatures(self) -> TwilioSignatureVerifier:
         twilio = self.settings.twilio
         if twilio.auth_token is None:
@@ -246,12 +246,12 @@ class AppContainer:
             )
         return TwilioSignatureVerifier(auth_token=twilio.auth_token, public_url=public_url)
 
-    @functools.cached_property
+    @lazy
     def twilio_replays(self) -> WebhookReplays:
         """Twilio webhooks already handled, in Table Storage (every instance sees every claim)."""
         return WebhookReplays(store=WebhookReplayStore(self.storage.tables, self.settings.names.webhook_table))
 
-    @functools.cached_property
+    @lazy
     def migration_worker(self) -> MigrationWorker:
         export = self.settings.export
         short_window = min((seconds for _, seconds in export.send_limits), default=10.0)
@@ -268,7 +268,7 @@ class AppContainer:
             ),
         )
 
-    @functools.cached_property
+    @lazy
     def doctor(self) -> DoctorService:
         """The configuration check (CLI ``doctor``, ``GET /api/health/deep``); works with bad settings too."""
         from .doctor import build_doctor, doctor_for_invalid_settings
@@ -277,7 +277,7 @@ class AppContainer:
             return doctor_for_invalid_settings(self._error)
         return build_doctor(self.settings, storage=self.storage)
 
-    @functools.cached_property
+    @lazy
     def health(self) -> HealthService:
         if self._error is not None:
             return HealthService(version=__version__, invalid_settings=tuple(self._error.names))

@@ -33,24 +33,41 @@ logger = logging.getLogger(__name__)
 _meter = metrics.get_meter(SCOPE)
 _tracer = trace.get_tracer(SCOPE)
 
-MESSAGES_COPIED = _meter.create_counter(
-    "migration.messages.copied", unit="{message}", description="Messages copied into ACS by export slices")
-THROTTLED = _meter.create_counter(
-    "migration.throttled", unit="{response}", description="429 answers from ACS or Twilio")
-THROTTLE_WAIT = _meter.create_histogram(
-    "migration.throttle.wait", unit="s", description="Time waited after a 429 before trying again")
-CONVERSATIONS = _meter.create_counter(
-    "migration.conversations", unit="{conversation}", description="Conversations a run settled, by outcome")
-RUNS = _meter.create_counter("migration.runs", unit="{run}", description="Runs that finished, by status")
-RUN_DURATION = _meter.create_histogram(
-    "migration.run.duration", unit="s", description="From a run's start to its end")
-DELIVERIES = _meter.create_counter(
-    "fanout.deliveries", unit="{delivery}", description="Delivery attempts to subscribers, by outcome")
-DELIVERY_DURATION = _meter.create_histogram(
-    "fanout.delivery.duration", unit="s", description="One delivery attempt, from dequeue to settled")
-DEAD_LETTERS = _meter.create_counter(
-    "fanout.dead_letters", unit="{delivery}", description="Deliveries dead-lettered after their last attempt")
-TOKENS_ISSUED = _meter.create_counter("tokens.issued", unit="{token}", description="ACS user tokens issued")
+# Every instrument's name (the contract above), unit and description.
+INSTRUMENTS: dict[str, tuple[str, str]] = {
+    "migration.messages.copied": ("{message}", "Messages copied into ACS by export slices"),
+    "migration.throttled": ("{response}", "429 answers from ACS or Twilio"),
+    "migration.throttle.wait": ("s", "Time waited after a 429 before trying again"),
+    "migration.conversations": ("{conversation}", "Conversations a run settled, by outcome"),
+    "migration.runs": ("{run}", "Runs that finished, by status"),
+    "migration.run.duration": ("s", "From a run's start to its end"),
+    "fanout.deliveries": ("{delivery}", "Delivery attempts to subscribers, by outcome"),
+    "fanout.delivery.duration": ("s", "One delivery attempt, from dequeue to settled"),
+    "fanout.dead_letters": ("{delivery}", "Deliveries dead-lettered after their last attempt"),
+    "tokens.issued": ("{token}", "ACS user tokens issued"),
+}
+
+
+def _counter(name: str) -> metrics.Counter:
+    unit, description = INSTRUMENTS[name]
+    return _meter.create_counter(name, unit=unit, description=description)
+
+
+def _histogram(name: str) -> metrics.Histogram:
+    unit, description = INSTRUMENTS[name]
+    return _meter.create_histogram(name, unit=unit, description=description)
+
+
+MESSAGES_COPIED = _counter("migration.messages.copied")
+THROTTLED = _counter("migration.throttled")
+THROTTLE_WAIT = _histogram("migration.throttle.wait")
+CONVERSATIONS = _counter("migration.conversations")
+RUNS = _counter("migration.runs")
+RUN_DURATION = _histogram("migration.run.duration")
+DELIVERIES = _counter("fanout.deliveries")
+DELIVERY_DURATION = _histogram("fanout.delivery.duration")
+DEAD_LETTERS = _counter("fanout.dead_letters")
+TOKENS_ISSUED = _counter("tokens.issued")
 
 OUTCOMES = {"done": "done", "failed": "failed", "skipped": "not_migratable"}
 

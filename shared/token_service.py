@@ -22,7 +22,7 @@ from azure.core.exceptions import (
     ServiceRequestError,
 )
 
-from .acs_identity import MAX_EXPIRY, MIN_EXPIRY, SCOPES, AcsIdentityService
+from .acs_users import MAX_EXPIRY, MIN_EXPIRY, SCOPES, AcsUserService
 from .auth import USER_KINDS, Caller, check_identity, is_migrated_identity
 from .errors import BadRequestError, ConflictError, ForbiddenError, IdentityKindError, ServiceUnavailableError
 
@@ -123,8 +123,8 @@ def _acs_errors(identity: str) -> Iterator[None]:
 class TokenService:
     """Issues, revokes and erases ACS users' tokens for authenticated callers."""
 
-    def __init__(self, *, identities: AcsIdentityService, endpoint: str, default_expires_in: timedelta) -> None:
-        self._identities = identities
+    def __init__(self, *, acs_users: AcsUserService, endpoint: str, default_expires_in: timedelta) -> None:
+        self._acs_users = acs_users
         self._endpoint = endpoint
         self._default_expires_in = default_expires_in
 
@@ -146,7 +146,7 @@ class TokenService:
                 f"allowed: {', '.join(caller.allowed_scopes)}.", target="scopes",
             )
         with _acs_errors(target):
-            issued = self._identities.issue_token(
+            issued = self._acs_users.issue_token(
                 target, scopes=wanted, expires_in=expires_in or self._default_expires_in, kinds=kinds_for(caller)
             )
         return TokenGrant(target, issued.acs_user_id, issued.token, issued.expires_on, issued.scopes,
@@ -156,7 +156,7 @@ class TokenService:
         """Revoke every token of the identity's ACS user; returns the ACS user id (404 when unmapped)."""
         target = self._target(caller, identity)
         with _acs_errors(target):
-            return self._identities.revoke_tokens(target, kinds=kinds_for(caller)).acs_user_id
+            return self._acs_users.revoke_tokens(target, kinds=kinds_for(caller)).acs_user_id
 
     def delete_user(self, caller: Caller, identity: object) -> None:
         """Erase the identity: the mapping first, then its ACS user; succeeds when already gone."""
@@ -164,7 +164,7 @@ class TokenService:
             raise ForbiddenError("Only the trusted backend may delete users.")
         target = check_identity(identity)
         with _acs_errors(target):
-            self._identities.delete_user(target)
+            self._acs_users.delete_user(target)
 
     @staticmethod
     def _target(caller: Caller, identity: object) -> str:

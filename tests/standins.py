@@ -1,6 +1,6 @@
 """Session-wide stand-ins for Twilio and ACS, shared by every feature's tests (a pytest plugin).
 
-Started once per session as real processes on loopback (``emulators.process``) and stopped
+Started once per session as real processes on loopback (``harness.process``) and stopped
 by PID. Feature tests isolate themselves by creating their own users, threads and
 conversations, never by resetting a stand-in other tests share.
 """
@@ -11,26 +11,25 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulators.process import RunningService, python_module_argv, standin_settings, start_service
+from harness.app_settings import standin_settings
+from harness.process import RunningService, python_module_argv, running, start_service
 
 TWILIO_ACCOUNT_SID = "AC" + "5" * 32
 TWILIO_AUTH_TOKEN = "standin-auth-token-0123456789abcdef"
 ACS_TIME_SCALE = "0.01"  # ACS's 30-per-minute windows become 30 per 0.6 s
 
 
+def acs_argv(*, seed: int) -> list[str]:
+    """The argv of an ACS stand-in on a free loopback port at ``ACS_TIME_SCALE``."""
+    return python_module_argv("emulators.acs", "--host", "127.0.0.1", "--port", "0", "--time-scale", ACS_TIME_SCALE,
+                              "--seed", str(seed))
+
+
 @pytest.fixture(scope="session")
 def acs_standin() -> Iterator[RunningService]:
     """The ACS stand-in (HTTPS); ``info`` has endpoint, connection_string, ca_bundle."""
-    service = start_service(
-        "acs",
-        python_module_argv("emulators.acs", "--host", "127.0.0.1", "--port", "0", "--time-scale", ACS_TIME_SCALE,
-                           "--seed", "7"),
-        timeout=60,
-    )
-    try:
+    with running("acs", acs_argv(seed=7), timeout=60) as service:
         yield service
-    finally:
-        service.stop()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from emulators.process import RunningService, standin_settings
+from harness.app_settings import standin_settings
+from harness.process import RunningService
 from scripts.rehearsal_settings import REHEARSAL_SWITCHES, SAMPLE, rehearsal_settings, write_rehearsal_settings
 from shared.container import AppContainer
 from shared.settings import load_settings

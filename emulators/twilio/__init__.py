@@ -8,7 +8,8 @@ OpenAPI specs by the tests) and builds every URL from the host that serves the r
 Modules: ``__main__`` (CLI), ``app`` (aiohttp app, middlewares, timers), ``context``
 (settings and per-server state), ``auth``, ``faults`` (fault spec, injector, write limits),
 ``paging``, ``formats``, ``errors``, ``models`` and ``store`` (records and shared operations),
-``views`` (JSON shapes), ``conversations``/``v1_configuration``/``v1_users``/``v1_common``
+``views`` (JSON shapes), ``resources`` (list and fetch handlers from one description of a
+resource, for v1 and v2), ``conversations``/``v1_configuration``/``v1_users``/``v1_common``
 (Conversations v1 routes), ``chat`` (Chat v2 and the v3 migration), ``media`` (MCS),
 ``webhooks`` (signed post-event delivery), ``admin``, ``seed``/``seed_data`` (the seeder).
 See docs/emulators/twilio.md.

@@ -6,15 +6,16 @@ only here. ``Type`` on the channel list is repeatable and defaults to ``public``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from .context import base_url, emu, form, json_response, no_content
-from .errors import TwilioError, missing, not_found
+from .errors import TwilioError, missing
 from .formats import check_attributes, now, parse_date, parse_int
-from .models import Conversation, ConversationWebhook, Service
-from .paging import paginate
+from .models import Conversation, ConversationWebhook, Message, Participant, Role, Service, User
+from .resources import Resource, Site, find_by_sid, list_page, site_of
 from .store import Store
 from .v1_common import apply_read_horizon
 from .views import (
@@ -29,13 +30,6 @@ from .views import (
 )
 
 CHANNEL_TYPES = ("public", "private")
-
-
-def _page(request: web.Request, key: str, items: Any, render: Any, *, keys: Any = None,
-          descending: bool = False) -> web.Response:
-    body = paginate(request, base=base_url(request), key=key, items=items, keys=keys, render=render,
-                    descending=descending, oversize=emu(request).settings.page_size_over_max)
-    return json_response(body)
 
 
 def _service(request: web.Request, key: str = "ServiceSid") -> Service:
@@ -54,13 +48,6 @@ def _joined(store: Store, service_sid: str, identity: str) -> int:
 
 
 # ---------------------------------------------------------------------- services
-async def list_services(request: web.Request) -> web.Response:
-    e = emu(request)
-    base = base_url(request)
-    return _page(request, "services", list(e.store.services.values()),
-                 lambda s: chat_service(base, e.store.account_sid, s))
-
-
 async def create_service(request: web.Request) -> web.Response:
     e = emu(request)
     data = await form(request)
@@ -68,11 +55,6 @@ async def create_service(request: web.Request) -> web.Response:
         raise missing("FriendlyName")
     service = e.store.create_service(data["FriendlyName"])
     return json_response(chat_service(base_url(request), e.store.account_sid, service), 201)
-
-
-async def fetch_service(request: web.Request) -> web.Response:
-    e = emu(request)
-    return json_response(chat_service(base_url(request), e.store.account_sid, _service(request, "Sid")))
 
 
 async def update_service(request: web.Request) -> web.Response:
@@ -111,18 +93,6 @@ async def delete_service(request: web.Request) -> web.Response:
 
 
 # ---------------------------------------------------------------------- channels
-async def list_channels(request: web.Request) -> web.Response:
-    e = emu(request)
-    service = _service(request)
-    types = tuple(request.query.getall("Type", [])) or ("public",)
-    for kind in types:
-        if kind not in CHANNEL_TYPES:
-            raise TwilioError(400, 20001, f"Invalid Type {kind!r}")
-    channels = e.store.conversations_of(service.sid, types=types)
-    base = base_url(request)
-    return _page(request, "channels", channels, lambda c: chat_channel(base, e.store.account_sid, c))
-
-
 async def create_channel(request: web.Request) -> web.Response:
     e = emu(request)
     service = _service(request)
@@ -139,11 +109,6 @@ async def create_channel(request: web.Request) -> web.Response:
         date_updated=parse_date(data.get("DateUpdated"), "DateUpdated"),
     )
     return json_response(chat_channel(base_url(request), e.store.account_sid, conv), 201)
-
-
-async def fetch_channel(request: web.Request) -> web.Response:
-    e = emu(request)
-    return json_response(chat_channel(base_url(request), e.store.account_sid, _channel(request, "Sid")))
 
 
 async def update_channel(request: web.Request) -> web.Response:
@@ -174,15 +139,6 @@ async def delete_channel(request: web.Request) -> web.Response:
 
 
 # ---------------------------------------------------------------------- members
-async def list_members(request: web.Request) -> web.Response:
-    e = emu(request)
-    conv = _channel(request)
-    identities = set(request.query.getall("Identity", []))
-    members = [p for p in conv.participants.values() if not identities or p.identity in identities]
-    base = base_url(request)
-    return _page(request, "members", members, lambda p: chat_member(base, e.store.account_sid, conv, p))
-
-
 async def create_member(request: web.Request) -> web.Response:
     e = emu(request)
     conv = _channel(request)
@@ -202,13 +158,6 @@ async def create_member(request: web.Request) -> web.Response:
         last_read_timestamp=parse_date(data.get("LastConsumptionTimestamp"), "LastConsumptionTimestamp"),
     )
     return json_response(chat_member(base_url(request), e.store.account_sid, conv, part), 201)
-
-
-async def fetch_member(request: web.Request) -> web.Response:
-    e = emu(request)
-    conv = _channel(request)
-    part = e.store.find_participant(conv, request.match_info["Sid"], request.path)
-    return json_response(chat_member(base_url(request), e.store.account_sid, conv, part))
 
 
 async def update_member(request: web.Request) -> web.Response:
@@ -239,17 +188,6 @@ async def delete_member(request: web.Request) -> web.Response:
 
 
 # ---------------------------------------------------------------------- messages
-async def list_messages(request: web.Request) -> web.Response:
-    e = emu(request)
-    conv = _channel(request)
-    order = request.query.get("Order", "asc").lower()
-    if order not in ("asc", "desc"):
-        raise TwilioError(400, 20001, f"Invalid Order {request.query['Order']!r}")
-    base = base_url(request)
-    return _page(request, "messages", conv.messages, lambda m: chat_message(base, e.store, conv, m),
-                 keys=conv.indices, descending=order == "desc")
-
-
 async def create_message(request: web.Request) -> web.Response:
     e = emu(request)
     conv = _channel(request)
@@ -268,13 +206,6 @@ async def create_message(request: web.Request) -> web.Response:
     if data.get("LastUpdatedBy"):
         msg.last_updated_by = data["LastUpdatedBy"]
     return json_response(chat_message(base_url(request), e.store, conv, msg), 201)
-
-
-async def fetch_message(request: web.Request) -> web.Response:
-    e = emu(request)
-    conv = _channel(request)
-    msg = e.store.find_message(conv, request.match_info["Sid"], request.path)
-    return json_response(chat_message(base_url(request), e.store, conv, msg))
 
 
 async def update_message(request: web.Request) -> web.Response:
@@ -330,25 +261,10 @@ async def migrate_channel(request: web.Request) -> web.Response:
 
 
 # ---------------------------------------------------------------------- channel webhooks
-def _chat_hook(request: web.Request, conv: Conversation) -> ConversationWebhook:
-    hook = conv.webhooks.get(request.match_info["Sid"])
-    if hook is None:
-        raise not_found(request.path)
-    return hook
-
-
 def _chat_method(value: str) -> str:
     if value.upper() not in ("GET", "POST"):
         raise TwilioError(400, 20001, f"Invalid Configuration.Method {value!r}")
     return value.lower()
-
-
-async def list_channel_webhooks(request: web.Request) -> web.Response:
-    e = emu(request)
-    conv = _channel(request)
-    base = base_url(request)
-    return _page(request, "webhooks", list(conv.webhooks.values()),
-                 lambda w: chat_channel_webhook(base, e.store.account_sid, conv, w))
 
 
 async def create_channel_webhook(request: web.Request) -> web.Response:
@@ -371,16 +287,10 @@ async def create_channel_webhook(request: web.Request) -> web.Response:
     return json_response(chat_channel_webhook(base_url(request), e.store.account_sid, conv, hook), 201)
 
 
-async def fetch_channel_webhook(request: web.Request) -> web.Response:
-    e = emu(request)
-    conv = _channel(request)
-    return json_response(chat_channel_webhook(base_url(request), e.store.account_sid, conv, _chat_hook(request, conv)))
-
-
 async def update_channel_webhook(request: web.Request) -> web.Response:
     e = emu(request)
     conv = _channel(request)
-    hook = _chat_hook(request, conv)
+    hook = find_by_sid(request, conv.webhooks)
     data = await form(request)
     if "Configuration.Url" in data:
         hook.url = data["Configuration.Url"] or None
@@ -400,7 +310,7 @@ async def update_channel_webhook(request: web.Request) -> web.Response:
 
 async def delete_channel_webhook(request: web.Request) -> web.Response:
     conv = _channel(request)
-    del conv.webhooks[_chat_hook(request, conv).sid]
+    del conv.webhooks[find_by_sid(request, conv.webhooks).sid]
     return no_content()
 
 
@@ -410,18 +320,10 @@ async def list_bindings(request: web.Request) -> web.Response:
     service = _service(request)
     if "UserSid" in request.match_info:
         e.store.find_user(service.sid, request.match_info["UserSid"], request.path)
-    return _page(request, "bindings", [], lambda b: b)
+    return list_page(request, "bindings", [], lambda b: b)
 
 
 # ---------------------------------------------------------------------- users and roles
-async def list_users(request: web.Request) -> web.Response:
-    e = emu(request)
-    service = _service(request)
-    base = base_url(request)
-    return _page(request, "users", e.store.users_of(service.sid),
-                 lambda u: chat_user(base, e.store, u, _joined(e.store, service.sid, u.identity)))
-
-
 async def create_user(request: web.Request) -> web.Response:
     e = emu(request)
     service = _service(request)
@@ -433,13 +335,6 @@ async def create_user(request: web.Request) -> web.Response:
                                attributes=check_attributes(data.get("Attributes"), "Attributes", 16 * 1024),
                                role_sid=data.get("RoleSid") or None)
     return json_response(chat_user(base_url(request), e.store, user, 0), 201)
-
-
-async def fetch_user(request: web.Request) -> web.Response:
-    e = emu(request)
-    service = _service(request)
-    user = e.store.find_user(service.sid, request.match_info["Sid"], request.path)
-    return json_response(chat_user(base_url(request), e.store, user, _joined(e.store, service.sid, user.identity)))
 
 
 async def update_user(request: web.Request) -> web.Response:
@@ -472,15 +367,8 @@ async def list_user_channels(request: web.Request) -> web.Response:
     service = _service(request)
     user = e.store.find_user(service.sid, request.match_info["UserSid"], request.path)
     base = base_url(request)
-    return _page(request, "channels", e.store.user_memberships(user),
+    return list_page(request, "channels", e.store.user_memberships(user),
                  lambda cp: chat_user_channel(base, e.store, user, cp[0], cp[1]))
-
-
-async def list_roles(request: web.Request) -> web.Response:
-    e = emu(request)
-    service = _service(request)
-    base = base_url(request)
-    return _page(request, "roles", e.store.roles_of(service.sid), lambda r: chat_role(base, e.store.account_sid, r))
 
 
 async def create_role(request: web.Request) -> web.Response:
@@ -495,13 +383,6 @@ async def create_role(request: web.Request) -> web.Response:
         raise TwilioError(400, 20001, f"Invalid Type {data['Type']!r}")
     role = e.store.create_role(service.sid, data["FriendlyName"], kinds[data["Type"]], data.getall("Permission"))
     return json_response(chat_role(base_url(request), e.store.account_sid, role), 201)
-
-
-async def fetch_role(request: web.Request) -> web.Response:
-    e = emu(request)
-    service = _service(request)
-    role = e.store.role(service.sid, request.match_info["Sid"], request.path)
-    return json_response(chat_role(base_url(request), e.store.account_sid, role))
 
 
 async def update_role(request: web.Request) -> web.Response:
@@ -524,47 +405,119 @@ async def delete_role(request: web.Request) -> web.Response:
     return no_content()
 
 
+# ---------------------------------------------------------------------- lists and fetches
+@dataclass(frozen=True)
+class InService:
+    """The site and the service named in the path (``ServiceSid``)."""
+
+    site: Site
+    service: Service
+
+
+@dataclass(frozen=True)
+class InChannel:
+    """The site and the channel named in the path (``ChannelSid``)."""
+
+    site: Site
+    conv: Conversation
+
+
+def in_service(request: web.Request) -> InService:
+    return InService(site_of(request), _service(request))
+
+
+def in_channel(request: web.Request) -> InChannel:
+    return InChannel(site_of(request), _channel(request))
+
+
+def _channels(request: web.Request, at: InService) -> list[Conversation]:
+    """The channels of the ``Type`` query values (repeatable, default ``public``)."""
+    types = tuple(request.query.getall("Type", [])) or ("public",)
+    for kind in types:
+        if kind not in CHANNEL_TYPES:
+            raise TwilioError(400, 20001, f"Invalid Type {kind!r}")
+    return at.site.store.conversations_of(at.service.sid, types=types)
+
+
+def _members(request: web.Request, at: InChannel) -> list[Participant]:
+    """The channel's members, only those of the ``Identity`` query values when there are any."""
+    identities = set(request.query.getall("Identity", []))
+    return [p for p in at.conv.participants.values() if not identities or p.identity in identities]
+
+
+SERVICES: Resource[Site, Service] = Resource(
+    "services", site_of, lambda _, site: list(site.store.services.values()),
+    lambda request, site: site.store.service(request.match_info["Sid"], request.path),
+    lambda site, service: chat_service(site.base, site.store.account_sid, service))
+CHANNELS: Resource[InService, Conversation] = Resource(
+    "channels", in_service, _channels,
+    lambda request, at: at.site.store.find_conversation(at.service.sid, request.match_info["Sid"], request.path,
+                                                        include_public=True),
+    lambda at, conv: chat_channel(at.site.base, at.site.store.account_sid, conv))
+MEMBERS: Resource[InChannel, Participant] = Resource(
+    "members", in_channel, _members,
+    lambda request, at: at.site.store.find_participant(at.conv, request.match_info["Sid"], request.path),
+    lambda at, part: chat_member(at.site.base, at.site.store.account_sid, at.conv, part))
+MESSAGES: Resource[InChannel, Message] = Resource(
+    "messages", in_channel, lambda _, at: at.conv.messages,
+    lambda request, at: at.site.store.find_message(at.conv, request.match_info["Sid"], request.path),
+    lambda at, msg: chat_message(at.site.base, at.site.store, at.conv, msg), keys=lambda at: at.conv.indices)
+CHANNEL_WEBHOOKS: Resource[InChannel, ConversationWebhook] = Resource(
+    "webhooks", in_channel, lambda _, at: list(at.conv.webhooks.values()),
+    lambda request, at: find_by_sid(request, at.conv.webhooks),
+    lambda at, hook: chat_channel_webhook(at.site.base, at.site.store.account_sid, at.conv, hook))
+USERS: Resource[InService, User] = Resource(
+    "users", in_service, lambda _, at: at.site.store.users_of(at.service.sid),
+    lambda request, at: at.site.store.find_user(at.service.sid, request.match_info["Sid"], request.path),
+    lambda at, user: chat_user(at.site.base, at.site.store, user, _joined(at.site.store, at.service.sid,
+                                                                          user.identity)))
+ROLES: Resource[InService, Role] = Resource(
+    "roles", in_service, lambda _, at: at.site.store.roles_of(at.service.sid),
+    lambda request, at: at.site.store.role(at.service.sid, request.match_info["Sid"], request.path),
+    lambda at, role: chat_role(at.site.base, at.site.store.account_sid, role))
+
+
 def add_routes(app: web.Application) -> None:
     """Register the Chat v2 routes (names ``<request class>:v2-<name>``)."""
     svc = "/v2/Services/{ServiceSid}"
     chan = f"{svc}/Channels/{{ChannelSid}}"
     routes: list[tuple[str, str, Any, str]] = [
-        ("GET", "/v2/Services", list_services, "list:services"),
+        ("GET", "/v2/Services", SERVICES.list, "list:services"),
         ("POST", "/v2/Services", create_service, "create:services"),
-        ("GET", "/v2/Services/{Sid}", fetch_service, "fetch:service"),
+        ("GET", "/v2/Services/{Sid}", SERVICES.fetch, "fetch:service"),
         ("POST", "/v2/Services/{Sid}", update_service, "update:service"),
         ("DELETE", "/v2/Services/{Sid}", delete_service, "delete:service"),
-        ("GET", f"{svc}/Channels", list_channels, "list:channels"),
+        ("GET", f"{svc}/Channels", CHANNELS.list, "list:channels"),
         ("POST", f"{svc}/Channels", create_channel, "create:channels"),
-        ("GET", f"{svc}/Channels/{{Sid}}", fetch_channel, "fetch:channel"),
+        ("GET", f"{svc}/Channels/{{Sid}}", CHANNELS.fetch, "fetch:channel"),
         ("POST", f"{svc}/Channels/{{Sid}}", update_channel, "update:channel"),
         ("DELETE", f"{svc}/Channels/{{Sid}}", delete_channel, "delete:channel"),
-        ("GET", f"{chan}/Members", list_members, "list:members"),
+        ("GET", f"{chan}/Members", MEMBERS.list, "list:members"),
         ("POST", f"{chan}/Members", create_member, "create:members"),
-        ("GET", f"{chan}/Members/{{Sid}}", fetch_member, "fetch:member"),
+        ("GET", f"{chan}/Members/{{Sid}}", MEMBERS.fetch, "fetch:member"),
         ("POST", f"{chan}/Members/{{Sid}}", update_member, "update:member"),
         ("DELETE", f"{chan}/Members/{{Sid}}", delete_member, "delete:member"),
-        ("GET", f"{chan}/Messages", list_messages, "list:messages"),
+        ("GET", f"{chan}/Messages", MESSAGES.list, "list:messages"),
         ("POST", f"{chan}/Messages", create_message, "create:messages"),
-        ("GET", f"{chan}/Messages/{{Sid}}", fetch_message, "fetch:message"),
+        ("GET", f"{chan}/Messages/{{Sid}}", MESSAGES.fetch, "fetch:message"),
         ("POST", f"{chan}/Messages/{{Sid}}", update_message, "update:message"),
         ("DELETE", f"{chan}/Messages/{{Sid}}", delete_message, "delete:message"),
-        ("GET", f"{chan}/Webhooks", list_channel_webhooks, "list:channel-webhooks"),
+        ("GET", f"{chan}/Webhooks", CHANNEL_WEBHOOKS.list, "list:channel-webhooks"),
         ("POST", f"{chan}/Webhooks", create_channel_webhook, "create:channel-webhooks"),
-        ("GET", f"{chan}/Webhooks/{{Sid}}", fetch_channel_webhook, "fetch:channel-webhook"),
+        ("GET", f"{chan}/Webhooks/{{Sid}}", CHANNEL_WEBHOOKS.fetch, "fetch:channel-webhook"),
         ("POST", f"{chan}/Webhooks/{{Sid}}", update_channel_webhook, "update:channel-webhook"),
         ("DELETE", f"{chan}/Webhooks/{{Sid}}", delete_channel_webhook, "delete:channel-webhook"),
         ("GET", f"{svc}/Bindings", list_bindings, "list:bindings"),
         ("GET", f"{svc}/Users/{{UserSid}}/Bindings", list_bindings, "list:user-bindings"),
-        ("GET", f"{svc}/Users", list_users, "list:users"),
+        ("GET", f"{svc}/Users", USERS.list, "list:users"),
         ("POST", f"{svc}/Users", create_user, "create:users"),
-        ("GET", f"{svc}/Users/{{Sid}}", fetch_user, "fetch:user"),
+        ("GET", f"{svc}/Users/{{Sid}}", USERS.fetch, "fetch:user"),
         ("POST", f"{svc}/Users/{{Sid}}", update_user, "update:user"),
         ("DELETE", f"{svc}/Users/{{Sid}}", delete_user, "delete:user"),
         ("GET", f"{svc}/Users/{{UserSid}}/Channels", list_user_channels, "list:user-channels"),
-        ("GET", f"{svc}/Roles", list_roles, "list:roles"),
+        ("GET", f"{svc}/Roles", ROLES.list, "list:roles"),
         ("POST", f"{svc}/Roles", create_role, "create:roles"),
-        ("GET", f"{svc}/Roles/{{Sid}}", fetch_role, "fetch:role"),
+        ("GET", f"{svc}/Roles/{{Sid}}", ROLES.fetch, "fetch:role"),
         ("POST", f"{svc}/Roles/{{Sid}}", update_role, "update:role"),
         ("DELETE", f"{svc}/Roles/{{Sid}}", delete_role, "delete:role"),
     ]

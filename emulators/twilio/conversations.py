@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -16,18 +17,19 @@ from multidict import MultiMapping
 from . import v1_configuration as cfg
 from . import v1_users as usr
 from .context import Emulator, emu, form, json_response, no_content, webhooks_enabled
-from .errors import TwilioError, missing, not_found
+from .errors import TwilioError, missing
 from .formats import check_attributes, now, parse_date, parse_duration, parse_int
-from .models import Conversation
+from .models import Conversation, ConversationWebhook, Message, Participant, Receipt
+from .resources import Resource, find_by_sid, list_page
 from .v1_common import (
     STATES,
     apply_read_horizon,
     conversation_of,
     fire,
     http_method,
-    list_page,
     scope_of,
 )
+from .views import V1Scope
 from .webhooks import conversation_params, message_params, participant_params
 
 BODY_LIMIT = 32 * 1024
@@ -206,16 +208,6 @@ def _participant_spec(raw: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- messages
-async def list_messages(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    conv = conversation_of(request, scope)
-    order = request.query.get("Order", "asc").lower()
-    if order not in ("asc", "desc"):
-        raise TwilioError(400, 20001, f"Invalid Order {request.query['Order']!r}")
-    return list_page(request, "messages", conv.messages, lambda m: scope.message(conv, m), keys=conv.indices,
-                 descending=order == "desc")
-
-
 async def create_message(request: web.Request) -> web.Response:
     scope = scope_of(request)
     e = emu(request)
@@ -237,13 +229,6 @@ async def create_message(request: web.Request) -> web.Response:
     touch_inactive_timer(conv)
     fire(request, conv, "onMessageAdded", message_params(e.store, conv, msg, "onMessageAdded"))
     return json_response(scope.message(conv, msg), 201)
-
-
-async def fetch_message(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    conv = conversation_of(request, scope)
-    msg = emu(request).store.find_message(conv, request.match_info["Sid"], request.path)
-    return json_response(scope.message(conv, msg))
 
 
 async def update_message(request: web.Request) -> web.Response:
@@ -281,23 +266,6 @@ async def delete_message(request: web.Request) -> web.Response:
     return no_content()
 
 
-async def list_receipts(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    conv = conversation_of(request, scope)
-    msg = emu(request).store.find_message(conv, request.match_info["MessageSid"], request.path)
-    return list_page(request, "delivery_receipts", msg.receipts, lambda r: scope.receipt(conv, msg, r))
-
-
-async def fetch_receipt(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    conv = conversation_of(request, scope)
-    msg = emu(request).store.find_message(conv, request.match_info["MessageSid"], request.path)
-    for receipt in msg.receipts:
-        if receipt.sid == request.match_info["Sid"]:
-            return json_response(scope.receipt(conv, msg, receipt))
-    raise not_found(request.path)
-
-
 # ---------------------------------------------------------------------- participants
 def _binding(address: str | None, proxy: str | None, projected: str | None) -> dict[str, str] | None:
     if not address and not proxy and not projected:
@@ -312,12 +280,6 @@ def _binding(address: str | None, proxy: str | None, projected: str | None) -> d
     if projected:
         binding["projected_address"] = projected
     return binding
-
-
-async def list_participants(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    conv = conversation_of(request, scope)
-    return list_page(request, "participants", list(conv.participants.values()), lambda p: scope.participant(conv, p))
 
 
 async def create_participant(request: web.Request) -> web.Response:
@@ -346,15 +308,6 @@ async def create_participant(request: web.Request) -> web.Response:
     )
     fire(request, conv, "onParticipantAdded", participant_params(conv, part, "onParticipantAdded"))
     return json_response(scope.participant(conv, part), 201)
-
-
-async def fetch_participant(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    conv = conversation_of(request, scope)
-    part = emu(request).store.find_participant(conv, request.match_info["Sid"], request.path)
-    return json_response(scope.participant(conv, part))
-
-
 
 
 async def update_participant(request: web.Request) -> web.Response:
@@ -396,12 +349,6 @@ async def delete_participant(request: web.Request) -> web.Response:
 
 
 # ---------------------------------------------------------------------- conversation-scoped webhooks
-async def list_webhooks(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    conv = conversation_of(request, scope)
-    return list_page(request, "webhooks", list(conv.webhooks.values()), lambda w: scope.webhook(conv, w))
-
-
 async def create_webhook(request: web.Request) -> web.Response:
     scope = scope_of(request)
     e = emu(request)
@@ -425,23 +372,10 @@ async def create_webhook(request: web.Request) -> web.Response:
     return json_response(scope.webhook(conv, hook), 201)
 
 
-def _hook(request: web.Request, conv: Conversation) -> Any:
-    hook = conv.webhooks.get(request.match_info["Sid"])
-    if hook is None:
-        raise not_found(request.path)
-    return hook
-
-
-async def fetch_webhook(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    conv = conversation_of(request, scope)
-    return json_response(scope.webhook(conv, _hook(request, conv)))
-
-
 async def update_webhook(request: web.Request) -> web.Response:
     scope = scope_of(request)
     conv = conversation_of(request, scope)
-    hook = _hook(request, conv)
+    hook = find_by_sid(request, conv.webhooks)
     data = await form(request)
     if "Configuration.Url" in data:
         hook.url = data["Configuration.Url"] or None
@@ -460,17 +394,62 @@ async def update_webhook(request: web.Request) -> web.Response:
 async def delete_webhook(request: web.Request) -> web.Response:
     scope = scope_of(request)
     conv = conversation_of(request, scope)
-    del conv.webhooks[_hook(request, conv).sid]
+    del conv.webhooks[find_by_sid(request, conv.webhooks).sid]
     return no_content()
+
+
+# ---------------------------------------------------------------------- lists and fetches
+@dataclass(frozen=True)
+class InConversation:
+    """The scope and the conversation named in the path (``ConversationSid``)."""
+
+    scope: V1Scope
+    conv: Conversation
+
+
+@dataclass(frozen=True)
+class InMessage:
+    """The scope, conversation and message named in the path (``MessageSid``)."""
+
+    scope: V1Scope
+    conv: Conversation
+    msg: Message
+
+
+def in_conversation(request: web.Request) -> InConversation:
+    scope = scope_of(request)
+    return InConversation(scope, conversation_of(request, scope))
+
+
+def in_message(request: web.Request) -> InMessage:
+    at = in_conversation(request)
+    return InMessage(at.scope, at.conv, emu(request).store.find_message(at.conv, request.match_info["MessageSid"],
+                                                                          request.path))
+
+
+MESSAGES: Resource[InConversation, Message] = Resource(
+    "messages", in_conversation, lambda _, at: at.conv.messages,
+    lambda request, at: emu(request).store.find_message(at.conv, request.match_info["Sid"], request.path),
+    lambda at, msg: at.scope.message(at.conv, msg), keys=lambda at: at.conv.indices)
+RECEIPTS: Resource[InMessage, Receipt] = Resource(
+    "delivery_receipts", in_message, lambda _, at: at.msg.receipts,
+    lambda request, at: find_by_sid(request, at.msg.receipts), lambda at, r: at.scope.receipt(at.conv, at.msg, r))
+PARTICIPANTS: Resource[InConversation, Participant] = Resource(
+    "participants", in_conversation, lambda _, at: list(at.conv.participants.values()),
+    lambda request, at: emu(request).store.find_participant(at.conv, request.match_info["Sid"], request.path),
+    lambda at, part: at.scope.participant(at.conv, part))
+WEBHOOKS: Resource[InConversation, ConversationWebhook] = Resource(
+    "webhooks", in_conversation, lambda _, at: list(at.conv.webhooks.values()),
+    lambda request, at: find_by_sid(request, at.conv.webhooks), lambda at, hook: at.scope.webhook(at.conv, hook))
 
 
 # ---------------------------------------------------------------------- routing
 def add_routes(app: web.Application) -> None:
     """Register every v1 route; route names are ``<request class>:<name>`` for faults and counters."""
     r = app.router
-    r.add_get("/v1/Services", cfg.list_services, name="list:services")
+    r.add_get("/v1/Services", cfg.SERVICES.list, name="list:services")
     r.add_post("/v1/Services", cfg.create_service, name="create:services")
-    r.add_get("/v1/Services/{Sid}", cfg.fetch_service, name="fetch:service")
+    r.add_get("/v1/Services/{Sid}", cfg.SERVICES.fetch, name="fetch:service")
     r.add_delete("/v1/Services/{Sid}", cfg.delete_service, name="delete:service")
     r.add_get("/v1/Configuration", cfg.fetch_configuration, name="fetch:configuration")
     r.add_post("/v1/Configuration", cfg.update_configuration, name="update:configuration")
@@ -494,26 +473,26 @@ def add_routes(app: web.Application) -> None:
             ("DELETE", f"{prefix}/Conversations/{{Sid}}", delete_conversation, "delete:conversation"),
             ("POST", f"{prefix}/ConversationWithParticipants", create_conversation_with_participants,
              "create:conversation-plus-participants"),
-            ("GET", f"{conv}/Messages", list_messages, "list:messages"),
+            ("GET", f"{conv}/Messages", MESSAGES.list, "list:messages"),
             ("POST", f"{conv}/Messages", create_message, "create:messages"),
-            ("GET", f"{conv}/Messages/{{Sid}}", fetch_message, "fetch:message"),
+            ("GET", f"{conv}/Messages/{{Sid}}", MESSAGES.fetch, "fetch:message"),
             ("POST", f"{conv}/Messages/{{Sid}}", update_message, "update:message"),
             ("DELETE", f"{conv}/Messages/{{Sid}}", delete_message, "delete:message"),
-            ("GET", f"{conv}/Messages/{{MessageSid}}/Receipts", list_receipts, "list:receipts"),
-            ("GET", f"{conv}/Messages/{{MessageSid}}/Receipts/{{Sid}}", fetch_receipt, "fetch:receipt"),
-            ("GET", f"{conv}/Participants", list_participants, "list:participants"),
+            ("GET", f"{conv}/Messages/{{MessageSid}}/Receipts", RECEIPTS.list, "list:receipts"),
+            ("GET", f"{conv}/Messages/{{MessageSid}}/Receipts/{{Sid}}", RECEIPTS.fetch, "fetch:receipt"),
+            ("GET", f"{conv}/Participants", PARTICIPANTS.list, "list:participants"),
             ("POST", f"{conv}/Participants", create_participant, "create:participants"),
-            ("GET", f"{conv}/Participants/{{Sid}}", fetch_participant, "fetch:participant"),
+            ("GET", f"{conv}/Participants/{{Sid}}", PARTICIPANTS.fetch, "fetch:participant"),
             ("POST", f"{conv}/Participants/{{Sid}}", update_participant, "update:participant"),
             ("DELETE", f"{conv}/Participants/{{Sid}}", delete_participant, "delete:participant"),
-            ("GET", f"{conv}/Webhooks", list_webhooks, "list:webhooks"),
+            ("GET", f"{conv}/Webhooks", WEBHOOKS.list, "list:webhooks"),
             ("POST", f"{conv}/Webhooks", create_webhook, "create:webhooks"),
-            ("GET", f"{conv}/Webhooks/{{Sid}}", fetch_webhook, "fetch:webhook"),
+            ("GET", f"{conv}/Webhooks/{{Sid}}", WEBHOOKS.fetch, "fetch:webhook"),
             ("POST", f"{conv}/Webhooks/{{Sid}}", update_webhook, "update:webhook"),
             ("DELETE", f"{conv}/Webhooks/{{Sid}}", delete_webhook, "delete:webhook"),
-            ("GET", f"{prefix}/Users", usr.list_users, "list:users"),
+            ("GET", f"{prefix}/Users", usr.USERS.list, "list:users"),
             ("POST", f"{prefix}/Users", usr.create_user, "create:users"),
-            ("GET", f"{prefix}/Users/{{Sid}}", usr.fetch_user, "fetch:user"),
+            ("GET", f"{prefix}/Users/{{Sid}}", usr.USERS.fetch, "fetch:user"),
             ("POST", f"{prefix}/Users/{{Sid}}", usr.update_user, "update:user"),
             ("DELETE", f"{prefix}/Users/{{Sid}}", usr.delete_user, "delete:user"),
             ("GET", f"{prefix}/Users/{{UserSid}}/Conversations", usr.list_user_conversations,
@@ -526,9 +505,9 @@ def add_routes(app: web.Application) -> None:
              "delete:user-conversation"),
             ("GET", f"{prefix}/ParticipantConversations", usr.list_participant_conversations,
              "list:participant-conversations"),
-            ("GET", f"{prefix}/Roles", usr.list_roles, "list:roles"),
+            ("GET", f"{prefix}/Roles", usr.ROLES.list, "list:roles"),
             ("POST", f"{prefix}/Roles", usr.create_role, "create:roles"),
-            ("GET", f"{prefix}/Roles/{{Sid}}", usr.fetch_role, "fetch:role"),
+            ("GET", f"{prefix}/Roles/{{Sid}}", usr.ROLES.fetch, "fetch:role"),
             ("POST", f"{prefix}/Roles/{{Sid}}", usr.update_role, "update:role"),
             ("DELETE", f"{prefix}/Roles/{{Sid}}", usr.delete_role, "delete:role"),
         ]

@@ -1,16 +1,13 @@
-"""Helpers shared by the Conversations v1 route modules: scope, lookups, paging, webhooks."""
+"""Helpers shared by the Conversations v1 route modules: scope, lookups, webhooks, read horizons."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
-from .context import base_url, emu, json_response, webhooks_enabled
+from .context import base_url, emu, webhooks_enabled
 from .errors import TwilioError
 from .formats import now
 from .models import Conversation, Participant
-from .paging import paginate
 from .views import V1Scope
 
 STATES = ("active", "inactive", "closed")
@@ -30,14 +27,6 @@ def conversation_of(request: web.Request, scope: V1Scope, key: str = "Conversati
     """The conversation named in the path (SID or unique name); public channels are 404 here."""
     return emu(request).store.find_conversation(scope.service_sid, request.match_info[key], request.path,
                                                 include_public=False)
-
-
-def list_page(request: web.Request, key: str, items: Any, render: Any, *, keys: Any = None,
-              descending: bool = False) -> web.Response:
-    """A paged list answer (see ``paging.paginate``) honouring ``--page-size-over-max``."""
-    body = paginate(request, base=base_url(request), key=key, items=items, keys=keys, render=render,
-                    descending=descending, oversize=emu(request).settings.page_size_over_max)
-    return json_response(body)
 
 
 def fire(request: web.Request, conv: Conversation, event: str, params: dict[str, str]) -> None:

@@ -10,19 +10,16 @@ from aiohttp import web
 from .context import base_url, emu, form, json_response, no_content
 from .errors import TwilioError, missing
 from .formats import parse_duration
-from .v1_common import (
-    http_method,
-    list_page,
-)
+from .models import Service
+from .resources import Resource, Site, list_page, site_of
+from .v1_common import http_method
 from .views import service_v1
 
-
 # ---------------------------------------------------------------------- services
-async def list_services(request: web.Request) -> web.Response:
-    e = emu(request)
-    base = base_url(request)
-    return list_page(request, "services", list(e.store.services.values()),
-                 lambda s: service_v1(base, e.store.account_sid, s))
+SERVICES: Resource[Site, Service] = Resource(
+    "services", site_of, lambda _, site: list(site.store.services.values()),
+    lambda request, site: site.store.service(request.match_info["Sid"], request.path),
+    lambda site, service: service_v1(site.base, site.store.account_sid, service))
 
 
 async def create_service(request: web.Request) -> web.Response:
@@ -33,12 +30,6 @@ async def create_service(request: web.Request) -> web.Response:
         raise missing("FriendlyName")
     service = e.store.create_service(name)
     return json_response(service_v1(base_url(request), e.store.account_sid, service), 201)
-
-
-async def fetch_service(request: web.Request) -> web.Response:
-    e = emu(request)
-    service = e.store.service(request.match_info["Sid"], request.path)
-    return json_response(service_v1(base_url(request), e.store.account_sid, service))
 
 
 async def delete_service(request: web.Request) -> web.Response:

@@ -9,21 +9,20 @@ from aiohttp import web
 from .context import emu, form, json_response, no_content, webhooks_enabled
 from .errors import TwilioError, missing, not_found
 from .formats import check_attributes, now, parse_date, parse_int
-from .models import Conversation, Participant
+from .models import Conversation, Participant, Role, User
+from .resources import Resource, list_page
 from .v1_common import (
     apply_read_horizon,
-    list_page,
     scope_of,
 )
 from .views import V1Scope
 from .webhooks import user_params
 
-
 # ---------------------------------------------------------------------- users
-async def list_users(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    users = emu(request).store.users_of(scope.service_sid)
-    return list_page(request, "users", users, lambda u: scope.user(u, single=False))
+USERS: Resource[V1Scope, User] = Resource(
+    "users", scope_of, lambda request, scope: emu(request).store.users_of(scope.service_sid),
+    lambda request, scope: emu(request).store.find_user(scope.service_sid, request.match_info["Sid"], request.path),
+    lambda scope, user: scope.user(user, single=False), render_one=lambda scope, user: scope.user(user, single=True))
 
 
 async def create_user(request: web.Request) -> web.Response:
@@ -43,12 +42,6 @@ async def create_user(request: web.Request) -> web.Response:
     if webhooks_enabled(request):
         e.webhooks.fire_service(e.store, scope.service_sid, "onUserAdded", user_params(user, "onUserAdded"))
     return json_response(scope.user(user, single=True), 201)
-
-
-async def fetch_user(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    user = emu(request).store.find_user(scope.service_sid, request.match_info["Sid"], request.path)
-    return json_response(scope.user(user, single=True))
 
 
 async def update_user(request: web.Request) -> web.Response:
@@ -136,9 +129,10 @@ async def list_participant_conversations(request: web.Request) -> web.Response:
 
 
 # ---------------------------------------------------------------------- roles
-async def list_roles(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    return list_page(request, "roles", emu(request).store.roles_of(scope.service_sid), scope.role)
+ROLES: Resource[V1Scope, Role] = Resource(
+    "roles", scope_of, lambda request, scope: emu(request).store.roles_of(scope.service_sid),
+    lambda request, scope: emu(request).store.role(scope.service_sid, request.match_info["Sid"], request.path),
+    lambda scope, role: scope.role(role))
 
 
 async def create_role(request: web.Request) -> web.Response:
@@ -153,12 +147,6 @@ async def create_role(request: web.Request) -> web.Response:
     e.hit_service(scope.service_sid)
     role = e.store.create_role(scope.service_sid, data["FriendlyName"], data["Type"], data.getall("Permission"))
     return json_response(scope.role(role), 201)
-
-
-async def fetch_role(request: web.Request) -> web.Response:
-    scope = scope_of(request)
-    return json_response(scope.role(emu(request).store.role(scope.service_sid, request.match_info["Sid"],
-                                                            request.path)))
 
 
 async def update_role(request: web.Request) -> web.Response:

@@ -15,8 +15,8 @@ from azure.communication.chat import ChatThreadClient, CommunicationTokenCredent
 from azure.communication.identity import CommunicationIdentityClient, CommunicationUserIdentifier
 from azure.core.exceptions import HttpResponseError
 
-from ..acs_identity import parse_expires_on
-from ..state import IdentityStore
+from ..acs_users import parse_expires_on
+from ..state import IdentityMapStore
 
 TOKEN_REFRESH = timedelta(minutes=15)
 _NOT_A_MEMBER = (400, 403, 404)  # a malformed id, a thread the user is not in, a thread that is gone
@@ -28,13 +28,13 @@ class ThreadMembership:
     def __init__(
         self,
         *,
-        identities: IdentityStore,
+        identity_map: IdentityMapStore,
         identity_client: CommunicationIdentityClient,
         endpoint: str,
         client_options: dict[str, object] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._identities = identities
+        self._identity_map = identity_map
         self._identity_client = identity_client
         self._endpoint = endpoint
         self._options = dict(client_options or {})
@@ -44,7 +44,7 @@ class ThreadMembership:
 
     def acs_user_of(self, identity: str, *, kinds: Collection[str] | None = None) -> str | None:
         """The identity's ACS user; None when it has none, or is of a kind outside ``kinds``."""
-        mapping = self._identities.find_identity(identity)
+        mapping = self._identity_map.find_identity(identity)
         if mapping is None or (kinds is not None and mapping.kind not in kinds):
             return None
         return mapping.acs_user_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .authenticator import CallerAuthenticator
 from .bearer import BearerVerifier
 from .callers import Caller, CallerKind, CredentialError
-from .identities import USER_KINDS, check_identity, is_migrated_identity
+from .identity_rules import USER_KINDS, check_identity, is_migrated_identity
 
 __all__ = [
            "USER_KINDS",

@@ -15,7 +15,7 @@ from . import principal
 from .backend import key_matches, presented_key
 from .bearer import BearerVerifier
 from .callers import Caller, CallerKind, CredentialError
-from .identities import check_identity
+from .identity_rules import check_identity
 
 
 class CallerAuthenticator:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from ..acs_identity import AcsIdentityService
+from ..acs_users import AcsUserService
 from ..attachments.links import AttachmentLinks
 from ..settings import Settings
-from ..state import ConversationStore, IdentityStore, MessageMapStore, RunStore
+from ..state import ConversationStore, IdentityMapStore, MessageMapStore, RunStore
 from ..state.ledger import RunLedgerStore
 from ..state.media import MediaStore
 from .acs_chat import AcsChat
@@ -52,8 +52,8 @@ class ExportEngine:
 def build_export_engine(
     settings: Settings,
     *,
-    identities: AcsIdentityService,
-    identity_store: IdentityStore,
+    acs_users: AcsUserService,
+    identity_map: IdentityMapStore,
     conversations: ConversationStore,
     messages: MessageMapStore,
     runs: RunStore,
@@ -73,7 +73,7 @@ def build_export_engine(
     chat = AcsChat(settings.acs, pool_size=pool)
     identity_pacer = Pacer(export.identity_limits, time_scale=export.rate_time_scale, stop=stop)
     links = AttachmentLinks(settings.attachments.public_base_url)
-    people = People(identities=identities, source=source, pacer=identity_pacer, retrier=retrier)
+    people = People(acs_users=acs_users, source=source, pacer=identity_pacer, retrier=retrier)
     copier = MediaCopier(reader=reader, store=media, retrier=retrier, links=links)
     archiver = ConversationArchiver(source=source, people=people, media=copier, store=ArchiveStore(media),
                                     retrier=retrier, links=ArchiveLinks(settings.attachments.public_base_url))
@@ -93,7 +93,7 @@ def build_export_engine(
     )
     runner = ExportRunner(exporter=exporter, source=source, runs=runs, ledger=ledger, conversations=conversations,
                           concurrency=export.concurrency, stats=stats, stop=stop)
-    verifier = Verifier(source=source, conversations=conversations, messages=messages, identities=identity_store,
+    verifier = Verifier(source=source, conversations=conversations, messages=messages, identity_map=identity_map,
                         media=media, chat=chat, people=people, links=links,
                         probe=AttachmentProbe(links=links, backend_key=settings.tokens.backend_key))
     return ExportEngine(settings, source, exporter, runner, chat, reader, people, verifier, stats, stop,

@@ -38,13 +38,11 @@ class Pacer:
     ) -> None:
         self._windows = tuple((count, seconds * time_scale) for count, seconds in windows)
         self._longest = max((s for _, s in self._windows), default=0.0)
-        self._capacity = max((c for c, _ in self._windows), default=0)
         self._stamps: deque[float] = deque()
         self._held_until = 0.0
         self._clock = clock
         self._stop = stop
         self._lock = threading.Lock()
-        self.waited = 0.0
 
     def _delay(self, now: float) -> float:
         while self._stamps and self._stamps[0] <= now - self._longest:
@@ -75,7 +73,6 @@ class Pacer:
                 if delay <= 0:
                     self._stamps.append(now)
                     return now
-            self.waited += delay
             if self._stop is not None:
                 if self._stop.wait(min(delay, 1.0)):
                     raise Cancelled
@@ -126,10 +123,6 @@ class Pacer:
             raise
         finally:
             self.done(stamp, counted=counted, sent_at=sent_at)
-
-    @property
-    def capacity(self) -> int:
-        return self._capacity
 
 
 class PriorityGate:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from ..acs_identity import AcsIdentityService
+from ..acs_users import AcsUserService
 from .pacing import Pacer
 from .retry import Retrier
 from .source import SourceConversation, SourceParticipant, TwilioSource
@@ -70,9 +70,9 @@ class People:
     """Maps participants and authors to ``Person`` (ACS user created on first sight) and issues tokens."""
 
     def __init__(
-        self, *, identities: AcsIdentityService, source: TwilioSource, pacer: Pacer, retrier: Retrier
+        self, *, acs_users: AcsUserService, source: TwilioSource, pacer: Pacer, retrier: Retrier
     ) -> None:
-        self._identities = identities
+        self._acs_users = acs_users
         self._source = source
         self._pacer = pacer
         self._retrier = retrier
@@ -105,7 +105,7 @@ class People:
             return known
         with self._pacer.slot():
             mapping = self._retrier.call(
-                lambda: self._identities.ensure_user(identity, kind=kind, display_name=display_name),
+                lambda: self._acs_users.ensure_user(identity, kind=kind, display_name=display_name),
                 what=f"mapping identity {identity!r}",
             )
         person = Person(identity, mapping.kind, display_name or mapping.display_name, mapping.acs_user_id)
@@ -122,7 +122,7 @@ class People:
             return cached[0]
         with self._pacer.slot():
             issued = self._retrier.call(
-                lambda: self._identities.issue_token(identity, scopes=("chat",)),
+                lambda: self._acs_users.issue_token(identity, scopes=("chat",)),
                 what=f"issuing a token for {identity!r}",
             )
         expires = issued.expires_on if issued.expires_on.tzinfo else issued.expires_on.replace(tzinfo=UTC)

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..attachments.links import AttachmentLinks
-from ..state import ConversationRecord, ConversationStore, IdentityStore, MessageMapStore
+from ..state import ConversationRecord, ConversationStore, IdentityMapStore, MessageMapStore
 from ..state.media import MediaStore
 from .acs_chat import AcsChat
 from .archive.progress import ArchiveProgress
 from .archive.store import ArchiveStore
 from .archive.verify import verify_archive
 from .content import CopiedMedia, expected_text
-from .conversation import MAX_RECEIPT_PARTICIPANTS
 from .media import media_file_name
 from .people import People, identity_of
+from .receipts import MAX_RECEIPT_PARTICIPANTS
 from .source import SourceConversation, SourceMessage, TwilioSource
 from .verify_people import SAMPLE_PER_CONVERSATION, AttachmentProbe, name_problems
 
@@ -56,14 +56,14 @@ class Verifier:
     """Checks migrated conversations against Twilio; never writes."""
 
     def __init__(self, *, source: TwilioSource, conversations: ConversationStore, messages: MessageMapStore,
-                 identities: IdentityStore, media: MediaStore, chat: AcsChat, people: People,
+                 identity_map: IdentityMapStore, media: MediaStore, chat: AcsChat, people: People,
                  links: AttachmentLinks, probe: AttachmentProbe) -> None:
         self._links = links
         self._probe = probe
         self._source = source
         self._conversations = conversations
         self._messages = messages
-        self._identities = identities
+        self._identity_map = identity_map
         self._media = media
         self._chat = chat
         self._people = people
@@ -133,7 +133,7 @@ class Verifier:
         shown = {str(p.identifier.properties.get("id")): p.display_name
                  for p in client.list_participants(results_per_page=PAGE)}
         verdict.problems.extend(name_problems(conv, participants, shown, people=self._people,
-                                              identities=self._identities))
+                                              identity_map=self._identity_map))
         verdict.names = len(participants)
         self._sample_attachments(conv, twilio, participants, verdict)
         return verdict
@@ -181,7 +181,7 @@ class Verifier:
                        by_participant: dict[str, Any], verdict: Verdict) -> None:
         where = f"message {message.index}"
         identity = self._expected_identity(message, by_participant)
-        mapping = self._identities.find_identity(identity)
+        mapping = self._identity_map.find_identity(identity)
         if mapping is None or copy["sender"] != mapping.acs_user_id:
             verdict.problems.append(f"{where}: not sent as {identity!r}")
         participant = by_participant.get(message.participant_sid or "") or next(
@@ -224,7 +224,7 @@ class Verifier:
             row = self._latest_mapped(conv.sid, index)
             if row is None:
                 continue
-            mapping = self._identities.find_identity(identity_of(participant))
+            mapping = self._identity_map.find_identity(identity_of(participant))
             user = mapping.acs_user_id if mapping else None
             if receipts.get(user) != row:
                 verdict.problems.append(f"no read receipt of {identity_of(participant)!r} at message {index}")

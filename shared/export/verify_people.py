@@ -16,7 +16,7 @@ import httpx
 
 from ..attachments.links import AttachmentLinks
 from ..settings import Secret
-from ..state import IdentityStore
+from ..state import IdentityMapStore
 from .people import People, identity_of
 from .source import SourceConversation, SourceParticipant
 
@@ -25,12 +25,12 @@ SAMPLE_PER_CONVERSATION = 2
 
 
 def name_problems(conv: SourceConversation, participants: list[SourceParticipant], shown: dict[str, str | None],
-                  *, people: People, identities: IdentityStore) -> list[str]:
+                  *, people: People, identity_map: IdentityMapStore) -> list[str]:
     """Participants whose ACS display name differs from their Twilio name (``shown``: ACS user id -> name)."""
     problems = []
     for participant in participants:
         identity = identity_of(participant)
-        mapping = identities.find_identity(identity)
+        mapping = identity_map.find_identity(identity)
         if mapping is None:
             continue  # reported by the message checks when it matters
         expected = people.display_name(conv, participant, identity)

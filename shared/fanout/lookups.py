@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import NotFoundError
-from ..state import ConversationRecord, ConversationStore, IdentityStore, MessageMapping, MessageMapStore
+from ..state import ConversationRecord, ConversationStore, IdentityMapStore, MessageMapping, MessageMapStore
 
 T = TypeVar("T")
 _MAX_ENTRIES = 10_000
@@ -51,7 +51,6 @@ class Participant:
     """Who an ACS identifier stands for: the mapped identity, or the ACS raw id when unmapped."""
 
     identity: str
-    mapped: bool
 
 
 class IdLookups:
@@ -61,12 +60,12 @@ class IdLookups:
         self,
         *,
         conversations: ConversationStore,
-        identities: IdentityStore,
+        identity_map: IdentityMapStore,
         messages: MessageMapStore,
         cache_seconds: float = 5.0,
     ) -> None:
         self._conversations = conversations
-        self._identities = identities
+        self._identity_map = identity_map
         self._messages = messages
         self._cache = _TtlCache(cache_seconds)
 
@@ -78,20 +77,20 @@ class IdLookups:
     def participant(self, identifier: Any) -> Participant:
         """An ACS ``CommunicationIdentifier`` JSON object as an identity (phone numbers as themselves)."""
         if not isinstance(identifier, dict):
-            return Participant("", mapped=False)
+            return Participant("")
         phone = identifier.get("phoneNumber")
         if isinstance(phone, dict) and phone.get("value"):
-            return Participant(str(phone["value"]), mapped=False)
+            return Participant(str(phone["value"]))
         raw_id = str(identifier.get("rawId") or (identifier.get("communicationUser") or {}).get("id") or "")
         if not raw_id:
-            return Participant("", mapped=False)
+            return Participant("")
         return self._cache.get_or_load(("user", raw_id), lambda: self._load_participant(raw_id))
 
     def _load_participant(self, raw_id: str) -> Participant:
         try:
-            return Participant(self._identities.get_identity_for_acs_user(raw_id).identity, mapped=True)
+            return Participant(self._identity_map.get_identity_for_acs_user(raw_id).identity)
         except NotFoundError:
-            return Participant(raw_id, mapped=False)
+            return Participant(raw_id)
 
     def message(self, conversation_sid: str, acs_message_id: str) -> MessageMapping | None:
         """The migrated Twilio message behind ``acs_message_id`` in that conversation, or None."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..settings import Settings
-from ..state import ConversationStore, DeadLetterStore, IdentityStore, MessageMapStore, SubscriptionStore
+from ..state import ConversationStore, DeadLetterStore, IdentityMapStore, MessageMapStore, SubscriptionStore
 from ..state.queues import WorkQueue
 from ..state.rooms import RoomMapStore
 from .dead_letters import DeadLetterService
@@ -33,7 +33,7 @@ def build_fanout(
     subscriptions: SubscriptionStore,
     dead_letters: DeadLetterStore,
     conversations: ConversationStore,
-    identities: IdentityStore,
+    identity_map: IdentityMapStore,
     messages: MessageMapStore,
     queue: WorkQueue,
     rooms: RoomMapStore | None = None,
@@ -41,7 +41,7 @@ def build_fanout(
     """Everything the fan-out's triggers call, sharing one guard and one pooled HTTP client."""
     options = settings.fanout
     guard = UrlGuard(allow_http=options.allow_http, allow_private=options.allow_private_targets)
-    lookups = IdLookups(conversations=conversations, identities=identities, messages=messages,
+    lookups = IdLookups(conversations=conversations, identity_map=identity_map, messages=messages,
                         cache_seconds=options.cache_seconds)
     translator = TwilioTranslator(account_sid=settings.twilio.account_sid, lookups=lookups)
     video = TwilioVideoTranslator(account_sid=settings.twilio.account_sid, rooms=rooms, lookups=lookups) \

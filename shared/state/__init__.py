@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .conversations import ConversationRecord, ConversationStore
 from .dead_letters import DeadLetter, DeadLetterStore
-from .identities import IdentityMapping, IdentityStore
+from .identity_map import IdentityMapping, IdentityMapStore
 from .messages import MessageMapping, MessageMapStore
 from .runs import RunRecord, RunStore
 from .subscriptions import Subscription, SubscriptionStore
@@ -18,8 +18,8 @@ __all__ = [
     "ConversationStore",
     "DeadLetter",
     "DeadLetterStore",
+    "IdentityMapStore",
     "IdentityMapping",
-    "IdentityStore",
     "MessageMapStore",
     "MessageMapping",
     "RunRecord",

@@ -8,7 +8,7 @@ from typing import Any
 
 from azure.storage.queue import QueueClient, QueueServiceClient, TextBase64DecodePolicy, TextBase64EncodePolicy
 
-from .lazy import CreatedOnFirstUse
+from .first_use import CreatedOnFirstUse
 
 MAX_MESSAGE_BYTES = 48 * 1024  # 64 KiB less base64's growth
 MAX_VISIBILITY_SECONDS = 7 * 24 * 3600

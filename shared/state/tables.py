@@ -12,7 +12,7 @@ from azure.data.tables import EdmType, EntityProperty, TableClient, TableService
 
 from ..errors import ConcurrentUpdateError, NotFoundError
 from .batch import upsert_transaction
-from .lazy import CreatedOnFirstUse
+from .first_use import CreatedOnFirstUse
 
 Entity = dict[str, Any]
 MAX_BATCH = 100  # Table Storage's limit per transaction; Azurite answers malformed above it

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import azure.functions as func
 
@@ -21,7 +23,7 @@ from ..errors import AppError, BadRequestError
 from ..fanout.dead_letters import dead_letter_view
 from ..fanout.deliverer import Outcome
 from ..fanout.deliveries import DeliveryMessage
-from ..fanout.events import parse_event
+from ..fanout.events import AcsEvent, parse_event
 from ..fanout.subscriptions import is_subscription_id
 from ..http import handle_errors, json_response, read_json_object
 from ..inputs import query_int
@@ -50,6 +52,25 @@ def traced(attempt: Callable[[Subscription, DeliveryMessage], Outcome]
     return traced_attempt
 
 
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.isoformat()
+
+
+def acs_event_of(event: func.EventGridEvent | func.CloudEvent) -> AcsEvent:
+    """The trigger's object as the JSON event it came as, parsed; ``BadRequestError`` if malformed."""
+    raw: dict[str, Any]
+    if isinstance(event, func.CloudEvent):
+        raw = {"specversion": "1.0", "id": event.id, "type": event.type, "source": event.source,
+               "subject": event.subject, "time": _iso(event.time), "data": event.get_json()}
+    else:
+        raw = {"id": event.id, "eventType": event.event_type, "topic": event.topic, "subject": event.subject,
+               "eventTime": _iso(event.event_time), "data": event.get_json()}
+    return parse_event(raw)
+
+
 def build_blueprint(container: AppContainer) -> func.Blueprint:
     bp = new_blueprint()
 
@@ -58,7 +79,7 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     def fanout_acs_event(event: func.EventGridEvent) -> None:
         """First attempts now, retries queued; a malformed event is logged and dropped (retrying cannot fix it)."""
         try:
-            parsed = parse_event(event)
+            parsed = acs_event_of(event)
         except AppError as error:
             logger.warning("Event Grid event dropped: %s", error.message)
             return

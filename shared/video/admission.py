@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ..acs_identity import AcsIdentityService
+from ..acs_users import AcsUserService
 from ..auth import USER_KINDS, Caller
 from ..errors import BadRequestError, ForbiddenError, TooManyRequestsError
-from ..state import IdentityStore
+from ..state import IdentityMapStore
 from ..state.rooms import BACKEND, USER, RoomMapping, RoomMapStore, RoomNotFoundError
 from ..token_service import kinds_for, target_identity
 from .requests import check_role
@@ -80,13 +80,13 @@ class AdmissionRules:
 class RoomAdmissionService:
     """Admits callers to rooms by name (see the module docstring)."""
 
-    def __init__(self, *, rooms: VideoRoomService, store: RoomMapStore, identities: AcsIdentityService,
-                 identity_store: IdentityStore, endpoint: str, rules: AdmissionRules,
+    def __init__(self, *, rooms: VideoRoomService, store: RoomMapStore, acs_users: AcsUserService,
+                 identity_map: IdentityMapStore, endpoint: str, rules: AdmissionRules,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._rooms = rooms
         self._store = store
-        self._identities = identities
-        self._identity_store = identity_store
+        self._acs_users = acs_users
+        self._identity_map = identity_map
         self._endpoint = endpoint
         self._rules = rules
         self._clock = clock
@@ -138,7 +138,7 @@ class RoomAdmissionService:
         its quota; otherwise (the backend) any room, made on first use as a backend room."""
         by_user = caller is not None and not caller.is_backend
         kinds = kinds_for(caller) if caller is not None else None
-        user = self._identities.ensure_user(identity, kinds=kinds)
+        user = self._acs_users.ensure_user(identity, kinds=kinds)
 
         def change(mapping: RoomMapping) -> None:
             if by_user and mapping.roster_only:
@@ -148,7 +148,7 @@ class RoomAdmissionService:
 
         mapping = self._rooms.in_room(name, change, origin=USER if by_user else BACKEND,
                                       before_create=(lambda: self._take_slot(identity)) if by_user else None)
-        issued = self._identities.issue_token(identity, scopes=(VOIP,), expires_in=self._rules.token_expires_in,
+        issued = self._acs_users.issue_token(identity, scopes=(VOIP,), expires_in=self._rules.token_expires_in,
                                               kinds=kinds)
         return RoomAdmission(identity, VideoRoom.of(mapping), role, issued.acs_user_id, issued.token,
                              issued.expires_on, self._endpoint)
@@ -156,14 +156,14 @@ class RoomAdmissionService:
     def _admit_from_roster(self, identity: str, name: str) -> RoomAdmission:
         refused = NotOnRosterError(f"The room {name!r} admits only its roster; ask its organiser to add you.",
                                    target="room")
-        user = self._identity_store.find_identity(identity)
+        user = self._identity_map.find_identity(identity)
         if user is None or user.kind not in USER_KINDS:
             raise refused
         mapping = self._rooms.ensure_room(name)
         role = self._rooms.roster(mapping).get(user.acs_user_id)
         if role is None:
             raise refused
-        issued = self._identities.issue_token(identity, scopes=(VOIP,), expires_in=self._rules.token_expires_in,
+        issued = self._acs_users.issue_token(identity, scopes=(VOIP,), expires_in=self._rules.token_expires_in,
                                               kinds=USER_KINDS)
         return RoomAdmission(identity, VideoRoom.of(mapping), role, issued.acs_user_id, issued.token,
                              issued.expires_on, self._endpoint)

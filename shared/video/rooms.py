@@ -31,9 +31,9 @@ from azure.core.exceptions import (
     ServiceRequestError,
 )
 
-from ..acs_identity import AcsIdentityService
+from ..acs_users import AcsUserService
 from ..errors import ConcurrentUpdateError, ConflictError, NotFoundError, ServiceUnavailableError
-from ..state import IdentityStore
+from ..state import IdentityMapStore
 from ..state.rooms import BACKEND, RoomExistsError, RoomMapping, RoomMapStore, RoomNotFoundError
 from .requests import RosterEntry, Window, check_window
 
@@ -138,15 +138,15 @@ class VideoRoomService:
         *,
         client: RoomsClient,
         store: RoomMapStore,
-        identities: AcsIdentityService,
-        identity_store: IdentityStore,
+        acs_users: AcsUserService,
+        identity_map: IdentityMapStore,
         validity: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._client = client
         self._store = store
-        self._identities = identities
-        self._identity_store = identity_store
+        self._acs_users = acs_users
+        self._identity_map = identity_map
         self._validity = validity
         self._clock = clock
 
@@ -283,7 +283,7 @@ class VideoRoomService:
         a closed room is a 409 until the backend creates it again."""
         self.ensure_room(name)  # a closed room refuses before any user is made
         self._mark_rostered(name)
-        wanted = {self._identities.ensure_user(e.identity).acs_user_id: e.role for e in roster}
+        wanted = {self._acs_users.ensure_user(e.identity).acs_user_id: e.role for e in roster}
 
         def change(mapping: RoomMapping) -> None:
             with acs_errors(f"updating the participants of {name!r}"):
@@ -312,7 +312,7 @@ class VideoRoomService:
         raw_id = self._raw_id(participant)
         role = participant.role
         try:
-            identity = self._identity_store.get_identity_for_acs_user(raw_id).identity
+            identity = self._identity_map.get_identity_for_acs_user(raw_id).identity
         except NotFoundError:
             identity = raw_id
         return Participant(identity, raw_id, str(getattr(role, "value", role)))

@@ -11,7 +11,7 @@ import azure.functions as func
 import httpx
 import pytest
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from shared.archive_cutoff import ArchiveCutoff
 from shared.container import AppContainer
 from shared.export import MigrationRequest

@@ -14,8 +14,8 @@ import azure.functions as func
 import httpx
 import pytest
 
-from emulators.process import RunningService
-from scripts.local_issuer import LocalIssuer, running_local_issuer
+from harness.local_issuer import LocalIssuer, running_local_issuer
+from harness.process import RunningService
 from shared.container import AppContainer
 from shared.export import MigrationRequest
 from shared.triggers import attachments

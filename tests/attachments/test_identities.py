@@ -17,8 +17,8 @@ import httpx
 import pytest
 from twilio.rest import Client
 
-from emulators.process import RunningService
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
+from harness.process import RunningService
 from shared.export.retry import Retrier, RetryStats
 from shared.export.source import TwilioSource
 from shared.export.users import UserNames, path_segment
@@ -150,7 +150,7 @@ def test_display_names_reach_participants_and_every_message_in_both_apis(
 ) -> None:
     app, seeded = awkward
     container = app.container
-    users = {container.identities.get_identity(i).acs_user_id: name for i, name in PEOPLE.items()}
+    users = {container.identity_map.get_identity(i).acs_user_id: name for i, name in PEOPLE.items()}
     thread = _thread(acs_admin_http, thread_of(container, seeded["conv"]))
     shown = {p["communicationIdentifier"]["rawId"]: p.get("displayName") for p in thread["participants"]}
     assert {u: shown.get(u) for u in users} == users
@@ -159,8 +159,8 @@ def test_display_names_reach_participants_and_every_message_in_both_apis(
         users.items())
     channel = _thread(acs_admin_http, thread_of(container, seeded["channel"]))
     channel_names = {p["communicationIdentifier"]["rawId"]: p.get("displayName") for p in channel["participants"]}
-    tier2 = container.identities.get_identity("support/tier-2@example.com").acs_user_id
-    rtl = container.identities.get_identity("ユーザー/名前 مرحبا").acs_user_id
+    tier2 = container.identity_map.get_identity("support/tier-2@example.com").acs_user_id
+    rtl = container.identity_map.get_identity("ユーザー/名前 مرحبا").acs_user_id
     assert (channel_names[tier2], channel_names[rtl]) == ("Support — Tier 2", "مرحبا بالعالم")
     [message] = [m for m in channel["messages"] if m["type"] in ("text", "html")]
     assert message["senderDisplayName"] == "مرحبا بالعالم"
@@ -208,7 +208,7 @@ def test_a_rename_in_twilio_reaches_the_thread_at_the_next_nightly_run(
     finally:
         engine.close()
     assert (outcome.status, outcome.messages) == ("done", 0)
-    renamed = nightly.identities.get_identity("what?#now").acs_user_id
+    renamed = nightly.identity_map.get_identity("what?#now").acs_user_id
     thread = _thread(acs_admin_http, thread_of(nightly, conv))
     names = {p["communicationIdentifier"]["rawId"]: p.get("displayName") for p in thread["participants"]}
     assert names[renamed] == "Neuer Name / نام جدید"

@@ -13,7 +13,7 @@ from azure.communication.chat import ChatThreadClient, CommunicationTokenCredent
 from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
 
 from emulators.azurite import ACCOUNT_KEY, ACCOUNT_NAME, AzuriteEndpoints
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from shared import acs_clients
 from shared.attachments import AttachmentService, BlobLink, BlobSigner, ParticipantBlobAccess, ThreadMembership
 from tests.export.seeding import TwilioSeeder
@@ -106,7 +106,7 @@ def test_everyone_else_gets_the_same_404(
 ) -> None:
     app, seeded = migrated
     first, second = seeded["first"], seeded["second"]
-    app.container.acs_identity.ensure_user("mallory")  # an ACS user, in no thread
+    app.container.acs_users.ensure_user("mallory")  # an ACS user, in no thread
     refusals = [
         app.get(_url(first, seeded["png"]), headers=bearer(issuer, "eve")),  # a user of another conversation
         app.get(_url(first, seeded["png"]), headers=bearer(issuer, "mallory")),  # an ACS user in no thread
@@ -199,11 +199,11 @@ def test_a_participant_removed_since_gets_404(
     url = _url(seeded["first"], seeded["png"])
     assert app.get(url, headers=bearer(issuer, "bob")).status_code == 302
     record = container.conversations.get_conversation(seeded["first"].sid)
-    creator = container.acs_identity.issue_token(str(record.attributes["creator"]))
+    creator = container.acs_users.issue_token(str(record.attributes["creator"]))
     acs = container.settings.acs
     thread = ChatThreadClient(acs.endpoint, CommunicationTokenCredential(creator.token), thread_of(
         container, seeded["first"]), **acs_clients.transport_options(acs))  # type: ignore[arg-type]
-    thread.remove_participant(CommunicationUserIdentifier(container.identities.get_identity("bob").acs_user_id))
+    thread.remove_participant(CommunicationUserIdentifier(container.identity_map.get_identity("bob").acs_user_id))
 
     assert app.get(url, headers=bearer(issuer, "bob")).status_code == 404
     assert app.get(url, headers=bearer(issuer, "ann")).status_code == 302
@@ -218,7 +218,7 @@ def test_an_expired_link_is_refused_by_storage(
     an_hour_ago = lambda: datetime.now(UTC) - timedelta(hours=1)  # noqa: E731
     access = ParticipantBlobAccess(
         blobs=container.storage.blobs, signer=BlobSigner(container.storage.blobs, clock=an_hour_ago),
-        membership=ThreadMembership(identities=container.identities,
+        membership=ThreadMembership(identity_map=container.identity_map,
                                     identity_client=acs_clients.identity_client(acs), endpoint=acs.endpoint,
                                     client_options=acs_clients.transport_options(acs)),
         link_lifetime=timedelta(minutes=5), clock=an_hour_ago)

@@ -16,8 +16,8 @@ from azure.communication.chat import (
 )
 
 from emulators.host import local_host_in_thread
+from harness.local_issuer import LocalIssuer
 from scripts.demo_attachments import run_attachment_demo
-from scripts.local_issuer import LocalIssuer
 from shared import acs_clients
 from shared.container import AppContainer
 from shared.export import MigrationRequest
@@ -61,11 +61,11 @@ def test_verify_checks_names_and_opens_attachments_through_the_route(
         assert clean.problems == []
         assert (clean.names, clean.attachments, clean.media) == (2, 2, 2)
 
-        creator = container.acs_identity.issue_token(str(record.attributes["creator"]))
+        creator = container.acs_users.issue_token(str(record.attributes["creator"]))
         acs = container.settings.acs
         thread = ChatThreadClient(acs.endpoint, CommunicationTokenCredential(creator.token),
                                   thread_of(container, conv), **acs_clients.transport_options(acs))
-        dana = container.identities.get_identity("dana").acs_user_id
+        dana = container.identity_map.get_identity("dana").acs_user_id
         thread.add_participants([ChatParticipant(identifier=CommunicationUserIdentifier(dana),
                                                  display_name="Somebody Else")])
         container.media.container.get_blob_client(txt).delete_blob()

@@ -1,5 +1,5 @@
 """The migration fixtures (the app on the in-process host stand-in, the Twilio seeder, the ACS admin reader) for
-the work-item replay tests; the chaos runs start their own processes through ``bench/chaos.py``."""
+the work-item replay tests; the chaos runs start their own processes through ``harness/chaos/``."""
 
 from __future__ import annotations
 

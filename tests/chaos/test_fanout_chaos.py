@@ -25,10 +25,10 @@ from azure.communication.identity import (
 )
 from azure.storage.queue import QueueClient
 
-from bench.chaos import ADMIN_KEY, FUNCTION_KEY, FunctionsHost
 from emulators.azurite import free_port
-from emulators.process import RunningService, python_module_argv, start_service, wait_for
-from emulators.subscriber import Subscriber, running_subscriber
+from harness.functions_host import ADMIN_KEY, FUNCTION_KEY, FunctionsHost
+from harness.process import RunningService, python_module_argv, start_service, wait_for
+from harness.subscriber import Subscriber, running_subscriber
 
 pytestmark = pytest.mark.slow
 SECRET = "chaos-subscriber-secret-0123456789"

@@ -3,7 +3,7 @@ queue workers of a host stand-in running as a separate process, with 5 % of the 
 answered by a fault (429, 500, 503, dropped connections, and on ACS lost answers after a stored write), and that
 process SIGKILLed at seeded points at least 3 times and restarted. Nothing lost, nothing duplicated.
 
-The harness (``bench/chaos.py``) checks every Twilio message against the ACS stand-in's admin listing and the
+The harness (``harness/chaos/``) checks every Twilio message against the ACS stand-in's admin listing and the
 blob container; ``python bench/chaos.py --seeds 10`` runs more seeds and prints the figures.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.chaos import ChaosReport, chaos_run
 from emulators.azurite import AzuriteEndpoints
+from harness.chaos import ChaosReport, chaos_run
 
 pytestmark = pytest.mark.slow
 

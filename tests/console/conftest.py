@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scripts.console_browser import MISSING, running_chromium
+from harness.console_browser import MISSING, running_chromium
 from tests.migrations.conftest import FUNCTION_KEY, MigrationHost, host_json, host_port, seeder, served  # noqa: F401
 from tests.standins import ACS_TIME_SCALE
 

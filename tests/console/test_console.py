@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from playwright.sync_api import expect
 
-from emulators.subscriber import running_subscriber
+from harness.subscriber import running_subscriber
 from tests.export.seeding import TwilioSeeder
 from tests.migrations.conftest import MigrationHost, eventually
 

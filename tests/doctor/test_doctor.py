@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from emulators.host import LocalHost, local_host_in_thread
-from scripts.local_issuer import LocalIssuer, running_local_issuer
+from harness.local_issuer import LocalIssuer, running_local_issuer
 from shared.container import AppContainer
 from shared.doctor import CHECK_NAMES, DoctorReport
 from tests.conftest import REPO_ROOT

@@ -9,12 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from emulators.process import RunningService
+from harness.process import RunningService, running
 from shared.container import AppContainer
 from shared.export import ExportEngine
-from tests.standins import ACS_TIME_SCALE
+from tests.standins import ACS_TIME_SCALE, acs_argv
 
 from .seeding import TwilioSeeder
+from .slices import SliceKit
 
 
 @pytest.fixture
@@ -76,7 +77,36 @@ class AcsAdmin:
 
 
 @pytest.fixture
+def own_acs() -> Iterator[RunningService]:
+    """An ACS stand-in of the test's own, so the faults it sets disturb no other test."""
+    with running("acs-faults", acs_argv(seed=11), timeout=60) as service:
+        yield service
+
+
+@pytest.fixture
+def faulty(export_environ: dict[str, str], own_acs: RunningService) -> Iterator[tuple[ExportEngine, AppContainer,
+                                                                                       AcsAdmin]]:
+    """The export engine on ``own_acs``, its container, and the admin reader of that stand-in."""
+    environ = dict(export_environ, ACS_CONNECTION_STRING=str(own_acs.info["connection_string"]),
+                   ACS_CA_BUNDLE=str(own_acs.info["ca_bundle"]))
+    container = AppContainer.from_environ(environ)
+    engine = container.export_engine
+    admin = AcsAdmin(own_acs.info)
+    yield engine, container, admin
+    engine.close()
+    admin.close()
+
+
+@pytest.fixture
 def acs_admin(acs_standin: RunningService) -> Iterator[AcsAdmin]:
     admin = AcsAdmin(acs_standin.info)
     yield admin
     admin.close()
+
+
+@pytest.fixture
+def kit(container: AppContainer, engine: ExportEngine) -> Iterator[SliceKit]:
+    """The exporter's collaborators, each built on its own."""
+    built = SliceKit(container, engine)
+    yield built
+    built.close()

@@ -8,7 +8,7 @@ import json
 from shared.container import AppContainer
 from shared.export import ExportEngine, MigrationRequest
 from shared.export.content import EMPTY_BODY, MAX_MESSAGE_BYTES
-from shared.export.conversation import thread_token
+from shared.export.thread_setup import thread_token
 from shared.state.ledger import LedgerStatus
 
 from .conftest import AcsAdmin
@@ -63,7 +63,7 @@ def test_an_author_who_left_keeps_authorship_and_the_creator_is_a_participant(
 
     thread = acs_admin.thread(_thread(container, conv.sid))
     members = {p["communicationIdentifier"]["rawId"] for p in thread["participants"]}
-    carol = container.identities.get_identity("carol").acs_user_id
+    carol = container.identity_map.get_identity("carol").acs_user_id
     assert carol in members
     assert thread["createdByCommunicationIdentifier"]["rawId"] in members
     first = acs_admin.user_messages(thread["id"])[0]
@@ -150,7 +150,7 @@ def test_read_state_becomes_read_receipts_sent_as_each_participant(
     assert _run(engine, seeder) == {conv.sid: "done"}
 
     thread = acs_admin.thread(_thread(container, conv.sid))
-    reader_id = container.identities.get_identity("reader").acs_user_id
+    reader_id = container.identity_map.get_identity("reader").acs_user_id
     receipts = {r["senderCommunicationIdentifier"]["rawId"]: r["chatMessageId"] for r in thread["readReceipts"]}
     assert receipts == {reader_id: container.messages.get_message(conv.sid, 2).acs_message_ids[-1]}
 
@@ -215,10 +215,10 @@ def test_identities_with_awkward_characters_are_mapped_and_kept(
 
     messages = acs_admin.user_messages(_thread(container, conv.sid))
     for identity, message in zip(awkward, messages, strict=False):
-        mapping = container.identities.get_identity(identity)
+        mapping = container.identity_map.get_identity(identity)
         assert message["senderCommunicationIdentifier"]["rawId"] == mapping.acs_user_id
         assert message["metadata"]["originalAuthor"] == identity
-    whatsapp = container.identities.get_identity("whatsapp:+15550001111")
+    whatsapp = container.identity_map.get_identity("whatsapp:+15550001111")
     assert whatsapp.kind == "whatsapp"
     assert messages[-1]["senderDisplayName"] == "Wanda"
 

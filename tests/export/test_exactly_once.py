@@ -2,47 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
-
-from emulators.process import RunningService, python_module_argv, start_service
 from shared.container import AppContainer
-from shared.export import ExportEngine, MigrationRequest, deadline_in
-from tests.standins import ACS_TIME_SCALE
+from shared.export import ExportEngine, MigrationRequest
 
 from .conftest import AcsAdmin
 from .seeding import TwilioSeeder
-
-
-@pytest.fixture
-def own_acs() -> Iterator[RunningService]:
-    """An ACS stand-in of this test's own, so its faults disturb no other test."""
-    service = start_service(
-        "acs-faults",
-        python_module_argv("emulators.acs", "--host", "127.0.0.1", "--port", "0", "--time-scale", ACS_TIME_SCALE,
-                           "--seed", "11"),
-        timeout=60,
-    )
-    try:
-        yield service
-    finally:
-        service.stop()
-
-
-@pytest.fixture
-def faulty(export_environ: dict[str, str], own_acs: RunningService) -> Iterator[tuple[ExportEngine, AppContainer,
-                                                                                       AcsAdmin]]:
-    environ = dict(export_environ, ACS_CONNECTION_STRING=str(own_acs.info["connection_string"]),
-                   ACS_CA_BUNDLE=str(own_acs.info["ca_bundle"]))
-    container = AppContainer.from_environ(environ)
-    engine = container.export_engine
-    admin = AcsAdmin(own_acs.info)
-    yield engine, container, admin
-    engine.close()
-    admin.close()
 
 
 def _seed(seeder: TwilioSeeder, count: int, topic: str) -> str:
@@ -132,7 +100,7 @@ def test_time_budgeted_slices_resume_where_the_last_one_stopped(
     sid = _seed(seeder, 60, "slices")
     outcomes = []
     for _ in range(200):
-        outcome = engine.exporter.export_conversation(sid, deadline=deadline_in(0.25))
+        outcome = engine.exporter.export_conversation(sid, deadline=time.monotonic() + 0.25)
         outcomes.append(outcome)
         if not outcome.work_left:
             break

@@ -31,8 +31,8 @@ def test_one_conversation_is_copied_in_order_as_its_authors(
     assert [m["content"]["message"] for m in messages] == [b for _, b in bodies]
     assert [m["metadata"]["twilioIndex"] for m in messages] == ["0", "1", "2", "3"]
     assert messages[0]["senderDisplayName"] == "Alice Liddell"
-    alice = container.identities.get_identity("alice").acs_user_id
-    phone = container.identities.get_identity("sms:+15551230001")
+    alice = container.identity_map.get_identity("alice").acs_user_id
+    phone = container.identity_map.get_identity("sms:+15551230001")
     assert phone.kind == "sms"
     assert messages[0]["senderCommunicationIdentifier"]["rawId"] == alice
     assert messages[2]["senderCommunicationIdentifier"]["rawId"] == phone.acs_user_id

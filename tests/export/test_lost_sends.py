@@ -6,45 +6,18 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from azure.core.exceptions import HttpResponseError
 
-from emulators.process import RunningService, python_module_argv, start_service
 from shared.container import AppContainer
 from shared.export import ExportEngine, MigrationRequest
-from tests.standins import ACS_TIME_SCALE
 
 from .conftest import AcsAdmin
 from .seeding import TwilioSeeder
 
 NEWER = 60  # user messages that arrive between the lost send and the search for it
 SEARCH_DELAY_MS = 6000  # the search's list request is held this long: the newer messages arrive meanwhile
-
-
-@pytest.fixture
-def own_acs() -> Iterator[RunningService]:
-    service = start_service("acs-lost", python_module_argv(
-        "emulators.acs", "--host", "127.0.0.1", "--port", "0", "--time-scale", ACS_TIME_SCALE, "--seed", "13"),
-        timeout=60)
-    try:
-        yield service
-    finally:
-        service.stop()
-
-
-@pytest.fixture
-def faulty(export_environ: dict[str, str], own_acs: RunningService) -> Iterator[tuple[ExportEngine, AppContainer,
-                                                                                       AcsAdmin]]:
-    environ = dict(export_environ, ACS_CONNECTION_STRING=str(own_acs.info["connection_string"]),
-                   ACS_CA_BUNDLE=str(own_acs.info["ca_bundle"]))
-    container = AppContainer.from_environ(environ)
-    admin = AcsAdmin(own_acs.info)
-    yield container.export_engine, container, admin
-    container.export_engine.close()
-    admin.close()
 
 
 def _lost_sends(admin: AcsAdmin) -> int:

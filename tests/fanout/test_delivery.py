@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emulators.subscriber import Subscriber, running_subscriber
+from harness.subscriber import Subscriber, running_subscriber
 from shared.container import AppContainer
 from shared.fanout.deliverer import Deliverer, Outcome
 from shared.fanout.deliveries import DeliveryMessage, delivery_id_for, retry_delay

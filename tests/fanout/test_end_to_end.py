@@ -10,9 +10,9 @@ import pytest
 from azure.communication.chat import ChatParticipant
 from azure.communication.identity import CommunicationUserIdentifier
 
-from emulators.process import wait_for
-from emulators.subscriber import running_subscriber
-from scripts.fanout_pipeline import running_pipeline
+from harness.fanout_pipeline import running_pipeline
+from harness.process import wait_for
+from harness.subscriber import running_subscriber
 from shared.state import ConversationRecord, IdentityMapping
 
 pytestmark = pytest.mark.slow
@@ -36,8 +36,8 @@ def test_chat_activity_reaches_every_subscriber_at_least_once_despite_a_flaky_on
             running_subscriber(SECRET_B, path="/ce") as cloud, \
             running_subscriber(SECRET_C, path="/all") as everything:
         alice, bob, carol = pipeline.new_user(), pipeline.new_user(), pipeline.new_user()
-        pipeline.container.identities.create_identity(IdentityMapping("alice", alice.user_id))
-        pipeline.container.identities.create_identity(IdentityMapping("bob", bob.user_id))
+        pipeline.container.identity_map.create_identity(IdentityMapping("alice", alice.user_id))
+        pipeline.container.identity_map.create_identity(IdentityMapping("bob", bob.user_id))
         thread = pipeline.create_thread(alice, "Support", [alice, bob])
         pipeline.container.conversations.create_conversation(
             ConversationRecord(CONVERSATION, thread_id=thread.thread_id, status="done"))
@@ -166,7 +166,7 @@ def test_acs_publishing_cloudevents_schema_reaches_twilio_subscribers_the_same_w
     with running_pipeline(fanout_environ, acs_args=("--event-schema", "cloudevents")) as pipeline, \
             running_subscriber(SECRET_A) as sub:
         alice = pipeline.new_user()
-        pipeline.container.identities.create_identity(IdentityMapping("alice", alice.user_id))
+        pipeline.container.identity_map.create_identity(IdentityMapping("alice", alice.user_id))
         thread = pipeline.create_thread(alice, "CloudEvents", [alice])
         pipeline.wait_until_pushed()
         assert all(e["schema"] == "cloudevents" for e in pipeline.acs_events()["events"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from emulators.subscriber import running_subscriber
+from harness.subscriber import running_subscriber
 from shared.container import AppContainer
 from shared.errors import BadRequestError
 from shared.fanout.deliverer import Deliverer, Outcome

@@ -400,7 +400,7 @@ def _hs256_with_public_key(target: Any) -> str:
 
 
 def _stranger_token(target: Any) -> str:
-    from scripts.local_issuer import SigningKey
+    from harness.local_issuer import SigningKey
 
     stranger = SigningKey(kid=target.issuer.key.kid)  # same kid, other key: the signature cannot verify
     return str(target.issuer.token("alice", key=stranger))

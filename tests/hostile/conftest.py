@@ -17,9 +17,9 @@ from twilio.request_validator import RequestValidator
 
 from emulators.azurite import free_port
 from emulators.host import LocalHost, local_host_in_thread
-from emulators.process import RunningService
 from function_app import create_app
-from scripts.local_issuer import LocalIssuer, running_local_issuer
+from harness.local_issuer import LocalIssuer, running_local_issuer
+from harness.process import RunningService
 from shared.container import AppContainer
 from shared.video.requests import RosterEntry
 
@@ -71,8 +71,8 @@ def _seed(container: AppContainer, http: httpx.Client, environ: dict[str, str]) 
     video.set_participants(ROSTERED_ROOM, [RosterEntry("chair", "Presenter")])
     video.create_room(CLOSED_ROOM, valid_from=None, valid_until=None)
     video.delete_room(CLOSED_ROOM)
-    container.acs_identity.ensure_user(MIGRATED_SMS, kind="sms")
-    container.acs_identity.ensure_user("twilio-migration", kind="app")
+    container.acs_users.ensure_user(MIGRATED_SMS, kind="sms")
+    container.acs_users.ensure_user("twilio-migration", kind="app")
     url = f"{environ['PUBLIC_BASE_URL']}/api/twilio/events"
     signature = RequestValidator(environ["TWILIO_AUTH_TOKEN"]).compute_signature(url, SEEDED_WEBHOOK)
     handled = http.post("/api/twilio/events", content=urlencode(SEEDED_WEBHOOK), headers={

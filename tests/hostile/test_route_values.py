@@ -45,11 +45,11 @@ def test_route_values_get_their_exact_4xx_and_write_nothing(
 def test_an_identity_that_looks_like_odata_injection_erases_nothing_else(hostile: HostileTarget) -> None:
     from shared.state import IdentityMapping
 
-    hostile.container.identities.create_identity(IdentityMapping("victim", "8:acs:victim"))
+    hostile.container.identity_map.create_identity(IdentityMapping("victim", "8:acs:victim"))
     app = create_app(hostile.container)
     for attack in ("' or PartitionKey ne '", "victim' or 'a' eq 'a"):
         response = handler(app, "user_delete")(http_request(
             "DELETE", "/api/users/x", route_params={"identity": attack}, headers={"x-functions-key": BACKEND_KEY}))
         assert response.status_code == 204
-    assert hostile.container.identities.get_identity("victim").acs_user_id == "8:acs:victim"
-    hostile.container.identities.delete_identity("victim")
+    assert hostile.container.identity_map.get_identity("victim").acs_user_id == "8:acs:victim"
+    hostile.container.identity_map.delete_identity("victim")

@@ -1,7 +1,7 @@
 """Which settings the app reads, derived three ways so that a new setting cannot slip past.
 
-1. Every string literal in ``shared/settings.py`` shaped like a setting name (``UPPER_SNAKE`` with
-   an underscore, or ``AzureWebJobs*``).
+1. Every string literal in the ``shared/settings/`` package shaped like a setting name (``UPPER_SNAKE``
+   with an underscore, or ``AzureWebJobs*``), and every setting the package declares.
 2. Every name ``load_settings`` looks up in a recording environment, over several environments
    that take different branches (this finds names built at run time, such as
    ``f"AzureWebJobsStorage__{kind}ServiceUri"``).
@@ -79,8 +79,13 @@ def environs_for_branches(sample: Mapping[str, str]) -> list[Mapping[str, str]]:
 
 
 def settings_read_by_code(repo_root: Path, sample: Mapping[str, str]) -> set[str]:
-    """The union of the static and dynamic derivations over the repo's ``shared/settings.py``."""
-    from shared.settings import load_settings
+    """The union of the static, declared and dynamic derivations over the repo's ``shared/settings/`` package."""
+    from shared.settings import all_settings, load_settings, load_telemetry_settings
 
-    source = (repo_root / "shared" / "settings.py").read_text()
-    return names_in_source(source) | names_looked_up(load_settings, environs_for_branches(sample))
+    modules = [path for path in sorted((repo_root / "shared" / "settings").glob("*.py"))
+               if path.name != "__init__.py"]  # __init__ only re-exports: its __all__ names no setting
+    in_source = set().union(*(names_in_source(path.read_text()) for path in modules))
+    declared = {setting.name for setting in all_settings()}
+    environs = environs_for_branches(sample)
+    return in_source | declared | names_looked_up(load_settings, environs) | names_looked_up(
+        load_telemetry_settings, environs)

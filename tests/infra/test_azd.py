@@ -46,14 +46,14 @@ def _ignored(path: str, patterns: list[str]) -> bool:
 def test_funcignore_ships_the_app_and_leaves_out_the_rest() -> None:
     lines = (REPO_ROOT / ".funcignore").read_text().splitlines()
     patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-    shipped_files = ("function_app.py", "host.json", "requirements.txt", "shared/settings.py", "shared/http.py",
-                     "shared/console/assets/console.js", "shared/console/assets/index.html")
+    shipped_files = ("function_app.py", "host.json", "requirements.txt", "shared/settings/__init__.py",
+                     "shared/http.py", "shared/console/assets/console.js", "shared/console/assets/index.html")
     for shipped in shipped_files:
         assert not _ignored(shipped, patterns), shipped
     for left_out in ("tests/conftest.py", "emulators/acs/server.py", ".venv/bin/python", ".venv-infra/pycep/x",
                      "node_modules/azurite/package.json", "local.settings.json", "infra/main.bicep", "bench/x.py",
-                     "pyproject.toml", "requirements-dev.txt", "README.md", ".ci/run", "azure.yaml", "Makefile",
-                     "docs/deploy.md", "package.json", "local.settings.sample.json"):
+                     "harness/process.py", "pyproject.toml", "requirements-dev.txt", "README.md", ".ci/run",
+                     "azure.yaml", "Makefile", "docs/deploy.md", "package.json", "local.settings.sample.json"):
         assert _ignored(left_out, patterns), left_out
 
 

@@ -2,7 +2,7 @@
 and every setting those two define is read by the code (or by the Functions host, on a reasoned list).
 
 The list of settings is derived, not written down (tests/infra/settings_names.py), so adding a
-setting to shared/settings.py or the README without deploying it fails here.
+setting to shared/settings/ or the README without deploying it fails here.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def test_every_deployed_or_sample_setting_is_read(
 
 
 def test_readme_table_and_code_name_the_same_settings(read_by_code: set[str], readme_names: set[str]) -> None:
-    assert sorted(read_by_code - readme_names) == [], "read by shared/settings.py, missing from the README table"
+    assert sorted(read_by_code - readme_names) == [], "read by shared/settings/, missing from the README table"
     assert sorted(readme_names - read_by_code - set(READ_BY_HOST)) == [], "in the README table, read by nothing"
 
 

@@ -4,7 +4,6 @@ real Azurite queues, against the Twilio and ACS stand-ins."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +14,8 @@ import pytest
 
 from emulators.azurite import free_port
 from emulators.host import LocalHost, local_host_in_thread
-from emulators.process import RunningService
 from function_app import create_app
+from harness.process import RunningService, wait_for
 from shared.container import AppContainer
 from tests.export.conftest import AcsAdmin
 from tests.export.seeding import TwilioSeeder
@@ -41,14 +40,10 @@ class MigrationHost:
 
 def eventually(check: Callable[[], Any], *, timeout: float = 90.0, what: str = "condition") -> Any:
     """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
+    try:
+        return wait_for(check, timeout=timeout, what=what, every=0.1)
+    except TimeoutError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from emulators.process import RunningService, python_module_argv, start_service
+from harness.process import RunningService, python_module_argv, start_service
 from tests.migrations.conftest import host_json, host_port, seeder, served  # noqa: F401
 from tests.standins import ACS_TIME_SCALE
 

@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from emulators.subscriber import running_subscriber
+from harness.subscriber import running_subscriber
 from shared import telemetry as app_telemetry
 from tests.console.test_console import _event
 from tests.export.seeding import TwilioSeeder

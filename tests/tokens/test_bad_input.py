@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from tests.tokens.conftest import AcsAdmin, TokenApp, backend, bearer, error_of
 
 
@@ -17,7 +17,7 @@ def nothing_written(token_app: TokenApp, acs_admin: AcsAdmin) -> Iterator[None]:
     users_before = acs_admin.user_ids()
     yield
     assert acs_admin.user_ids() == users_before
-    assert list(token_app.container.identities.list_identities()) == []
+    assert list(token_app.container.identity_map.list_identities()) == []
 
 
 @pytest.mark.parametrize(

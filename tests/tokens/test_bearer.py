@@ -10,7 +10,7 @@ from collections.abc import Callable
 import jwt
 import pytest
 
-from scripts.local_issuer import LocalIssuer, SigningKey
+from harness.local_issuer import LocalIssuer, SigningKey
 from tests.tokens.conftest import TokenApp, bearer, error_of
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from tests.tokens.conftest import BACKEND_KEY, TokenApp, backend, bearer, body_of, error_of
 
 OID_URI = "http://schemas.microsoft.com/identity/claims/objectidentifier"
@@ -32,7 +32,7 @@ def test_the_app_service_principal_is_ignored_unless_the_setting_says_so(token_a
     response = token_app.token(headers={"X-MS-CLIENT-PRINCIPAL": header})
     assert response.status_code == 401
     assert "TOKEN_TRUST_APP_SERVICE_AUTH" in error_of(response)["message"]
-    assert token_app.container.identities.find_identity("alice") is None
+    assert token_app.container.identity_map.find_identity("alice") is None
 
 
 def test_the_app_service_principal_identifies_the_user_when_trusted(make_app: Callable[..., TokenApp]) -> None:
@@ -124,13 +124,13 @@ def test_scope_settings_widen_or_narrow_what_each_caller_may_ask_for(
     assert acs_scopes(body_of(user)["token"]) == ["voip"]
     refused = app.token(headers=backend(), body={"identity": "guest", "scopes": ["chat"]})
     assert refused.status_code == 403
-    assert app.container.identities.find_identity("guest") is None
+    assert app.container.identity_map.find_identity("guest") is None
 
 
 def test_a_user_may_not_ask_for_someone_else(token_app: TokenApp, issuer: LocalIssuer) -> None:
     response = token_app.token(headers=bearer(issuer.token("alice")), body={"identity": "bob"})
     assert response.status_code == 403
     assert "only for themselves" in error_of(response)["message"]
-    assert token_app.container.identities.find_identity("bob") is None
+    assert token_app.container.identity_map.find_identity("bob") is None
     same = token_app.token(headers=bearer(issuer.token("alice")), body={"identity": "alice"})
     assert same.status_code == 200

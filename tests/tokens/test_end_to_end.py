@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from emulators.host import LocalHost, local_host_in_thread
+from harness.local_issuer import LocalIssuer
 from scripts.demo_tokens import run_token_demo
-from scripts.local_issuer import LocalIssuer
 from tests.functions import function_json, indexed_functions
 from tests.tokens.conftest import BACKEND_KEY, TokenApp
 
@@ -71,7 +71,7 @@ def test_sign_in_revoke_and_erase_over_http(host: LocalHost, issuer: LocalIssuer
     for _ in range(2):
         erased = session.delete(url, headers={"x-functions-key": BACKEND_KEY}, timeout=30)
         assert erased.status_code == 204
-    assert token_app.container.identities.find_identity(identity) is None
+    assert token_app.container.identity_map.find_identity(identity) is None
 
 
 def test_the_demo_signs_in_with_a_local_issuer_token(host: LocalHost, issuer: LocalIssuer) -> None:

@@ -10,7 +10,7 @@ from azure.communication.identity import CommunicationIdentityClient, Communicat
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from shared.auth import check_identity
 from shared.errors import BadRequestError
 from shared.state.keys import KeyTooLongError, escape_key, unescape_key

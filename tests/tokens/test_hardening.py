@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from shared import acs_clients
-from shared.acs_identity import AcsIdentityService
-from shared.state import IdentityMapping, IdentityStore
+from shared.acs_users import AcsUserService
+from shared.state import IdentityMapping, IdentityMapStore
 from tests.tokens.conftest import AcsAdmin, TokenApp, backend, bearer, body_of, error_of, identity_counts
 
 NEAR_LIMIT = "\U0001F600" * 256  # 256 characters, 1024 bytes of UTF-16: fits alone, not with the key's prefix
@@ -29,10 +29,10 @@ def test_an_identity_too_long_for_its_key_is_a_400_and_creates_no_acs_user(
                                       "message": "The identity is too long to store (at most 1024 bytes once escaped)."}
     assert identity_counts(acs_admin) == counts_before  # refused before any ACS user was made
     assert acs_admin.user_ids() == users_before
-    assert list(token_app.container.identities.list_identities()) == []
+    assert list(token_app.container.identity_map.list_identities()) == []
 
 
-class _RefusingStore(IdentityStore):
+class _RefusingStore(IdentityMapStore):
     """Table Storage refusing the mapping (a full table, a throttled account): the row is never written."""
 
     def create_identity(self, mapping: IdentityMapping) -> IdentityMapping:
@@ -43,7 +43,7 @@ def test_the_new_acs_user_is_deleted_whenever_its_mapping_cannot_be_stored(
     token_app: TokenApp, acs_admin: AcsAdmin
 ) -> None:
     settings = token_app.container.settings
-    service = AcsIdentityService(
+    service = AcsUserService(
         store=_RefusingStore(token_app.container.storage.tables, settings.names.identity_table),
         client=acs_clients.identity_client(settings.acs),
     )
@@ -68,7 +68,7 @@ def test_every_identity_a_token_was_issued_for_can_be_erased_by_the_body_form(
     erased = token_app.call("user_erase", "POST", "/api/users/erase", headers=backend(),
                             body={"identity": identity})
     assert erased.status_code == 204, erased.get_body()
-    assert token_app.container.identities.find_identity(identity) is None
+    assert token_app.container.identity_map.find_identity(identity) is None
     assert acs_user not in acs_admin.user_ids()
     again = token_app.call("user_erase", "POST", "/api/users/erase", headers=backend(), body={"identity": identity})
     assert again.status_code == 204  # idempotent, like DELETE
@@ -103,7 +103,7 @@ def test_a_user_cannot_erase_through_the_body_form(token_app: TokenApp, issuer: 
 def test_a_user_whose_claim_names_a_migrated_participant_gets_nothing(
     token_app: TokenApp, issuer: LocalIssuer, acs_admin: AcsAdmin, claim: str
 ) -> None:
-    migrated = token_app.container.acs_identity.ensure_user(claim.lower(), kind=claim.split(":")[0].lower())
+    migrated = token_app.container.acs_users.ensure_user(claim.lower(), kind=claim.split(":")[0].lower())
     users_before = acs_admin.user_ids()
     for route in ("token", "token_revoke"):
         path = "/api/token" if route == "token" else "/api/token/revoke"
@@ -120,7 +120,7 @@ def test_a_user_whose_claim_names_a_migrated_participant_gets_nothing(
 def test_a_user_cannot_claim_the_migrations_own_identity(
     token_app: TokenApp, issuer: LocalIssuer
 ) -> None:
-    app_user = token_app.container.acs_identity.ensure_user("twilio-migration", kind="app")
+    app_user = token_app.container.acs_users.ensure_user("twilio-migration", kind="app")
     response = token_app.token(headers=bearer(issuer.token("twilio-migration")))
     assert response.status_code == 403
     assert error_of(response)["code"] == "IdentityKindForbidden"

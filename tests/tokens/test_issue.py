@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from azure.communication.identity import CommunicationIdentityClient
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from shared.state import IdentityMapping
 from tests.tokens.conftest import TokenApp, backend, bearer, body_of
 
@@ -23,7 +23,7 @@ def test_a_signed_in_user_gets_an_acs_token_for_themselves(token_app: TokenApp, 
     expires = datetime.fromisoformat(data["expiresOn"].replace("Z", "+00:00"))
     # the default lifetime (TOKEN_DEFAULT_EXPIRES_IN_MINUTES, 60) within a generous margin
     assert timedelta(minutes=55) < expires - datetime.now(UTC) <= timedelta(minutes=61)
-    mapping = token_app.container.identities.get_identity("alice@example.com")
+    mapping = token_app.container.identity_map.get_identity("alice@example.com")
     assert mapping.acs_user_id == data["communicationUserId"]
 
 
@@ -42,7 +42,7 @@ def test_a_migrated_author_signing_in_gets_the_acs_user_that_authored_their_hist
         token_environ["ACS_CONNECTION_STRING"], connection_verify=token_environ["ACS_CA_BUNDLE"]
     )
     author = identity_client.create_user().properties["id"]
-    token_app.container.identities.create_identity(IdentityMapping("carol@example.com", author, kind="chat"))
+    token_app.container.identity_map.create_identity(IdentityMapping("carol@example.com", author, kind="chat"))
     data = body_of(token_app.token(headers=bearer(issuer.token("carol@example.com"))))
     assert data["communicationUserId"] == author
 

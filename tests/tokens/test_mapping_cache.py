@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from tests.tokens.conftest import AcsAdmin, backend, bearer, body_of, build_app
 from tests.tokens.test_race_revoke_delete import chat_works
 

@@ -11,7 +11,7 @@ from azure.communication.chat import ChatClient, CommunicationTokenCredential
 from azure.communication.identity import CommunicationIdentityClient, CommunicationUserIdentifier
 from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundError
 
-from scripts.local_issuer import LocalIssuer
+from harness.local_issuer import LocalIssuer
 from tests.tokens.conftest import (
     AcsAdmin,
     TokenApp,
@@ -59,7 +59,7 @@ def test_fifty_concurrent_first_requests_end_with_one_acs_user(
     with ThreadPoolExecutor(max_workers=50) as pool:
         answers = list(pool.map(first_request, range(50)))
 
-    winner = instances[0].container.identities.get_identity(identity).acs_user_id
+    winner = instances[0].container.identity_map.get_identity(identity).acs_user_id
     assert set(answers) == {winner}
     assert acs_admin.user_ids() - users_before == {winner}
     counts = identity_counts(acs_admin)
@@ -67,7 +67,7 @@ def test_fifty_concurrent_first_requests_end_with_one_acs_user(
     deleted = counts["deleted"] - counts_before["deleted"]
     assert created > 1, "the requests did not race; the test proves nothing"
     assert deleted == created - 1  # every loser deleted the ACS user it created
-    assert instances[0].container.identities.get_identity_for_acs_user(winner).identity == identity
+    assert instances[0].container.identity_map.get_identity_for_acs_user(winner).identity == identity
 
 
 def test_revoke_makes_earlier_tokens_fail_on_a_chat_call(
@@ -79,7 +79,7 @@ def test_revoke_makes_earlier_tokens_fail_on_a_chat_call(
     response = token_app.revoke(headers=headers)
     assert response.status_code == 200
     assert body_of(response) == {
-        "communicationUserId": token_app.container.identities.get_identity("revoke-me").acs_user_id, "revoked": True
+        "communicationUserId": token_app.container.identity_map.get_identity("revoke-me").acs_user_id, "revoked": True
     }
     assert not chat_works(token_environ, old)
     fresh = body_of(token_app.token(headers=headers))["token"]
@@ -112,7 +112,7 @@ def test_delete_removes_the_mapping_then_the_acs_user_and_is_idempotent(
     assert acs_user in acs_admin.user_ids()
 
     assert token_app.delete("erase-me", headers=backend()).status_code == 204
-    assert token_app.container.identities.find_identity("erase-me") is None
+    assert token_app.container.identity_map.find_identity("erase-me") is None
     assert acs_user not in acs_admin.user_ids()
     identity_client = CommunicationIdentityClient.from_connection_string(
         token_environ["ACS_CONNECTION_STRING"], connection_verify=token_environ["ACS_CA_BUNDLE"]
@@ -137,6 +137,6 @@ def test_only_the_backend_may_delete_users(token_app: TokenApp, issuer: LocalIss
     assert by_user.status_code == 403
     assert token_app.delete("keep-me", headers={}).status_code == 401
     assert token_app.delete("keep-me", headers=backend("wrong-key")).status_code == 401
-    assert token_app.container.identities.find_identity("keep-me") is not None
+    assert token_app.container.identity_map.find_identity("keep-me") is not None
     bad = token_app.delete("bad\u0007identity", headers=backend())
     assert bad.status_code == 400

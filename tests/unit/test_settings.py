@@ -118,3 +118,27 @@ def test_telemetry_is_off_without_a_connection_string_and_uses_the_identity_entr
     keyless = load_telemetry_settings({"APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=k",
                                        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "ClientId=1234"})
     assert keyless.managed_identity_client_id is None  # no Authorization=AAD: the distro's default credential
+
+
+def test_every_setting_is_declared_once_and_the_secrets_say_so() -> None:
+    from shared.settings import all_settings
+
+    names = [declared.name for declared in all_settings()]
+    assert len(names) == len(set(names))
+    assert {declared.name for declared in all_settings() if declared.secret} == {
+        "AzureWebJobsStorage", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY_SECRET", "ACS_CONNECTION_STRING",
+        "TOKEN_BACKEND_KEY", "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    }
+
+
+def test_flags_and_numbers_of_every_feature_report_together() -> None:
+    env = dict(BASE, FANOUT_ALLOW_HTTP="maybe", VIDEO_USERS_CREATE_ROOMS="maybe", EXPORT_CONCURRENCY="0",
+               FANOUT_MAX_ATTEMPTS="51")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "FANOUT_ALLOW_HTTP is malformed (expected true or false)",
+        "FANOUT_MAX_ATTEMPTS is malformed (expected a number from 1 to 50)",
+        "EXPORT_CONCURRENCY is malformed (expected a whole number of at least 1)",
+        "VIDEO_USERS_CREATE_ROOMS is malformed (expected true or false)",
+    ]

@@ -12,8 +12,8 @@ import azure.functions as func
 import httpx
 import pytest
 
-from emulators.process import RunningService
-from scripts.local_issuer import LocalIssuer, running_local_issuer
+from harness.local_issuer import LocalIssuer, running_local_issuer
+from harness.process import RunningService
 from shared.container import AppContainer
 from shared.triggers import video
 from tests.functions import handler, http_request

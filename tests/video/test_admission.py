@@ -21,14 +21,14 @@ def test_a_backend_room_admits_only_its_roster(video_app: VideoApp, acs_rooms: A
     room = body_of(video_app.create({"name": "board-meeting"}))
     assert room["admission"] == "roster"
     video_app.put_participants("board-meeting", {"participants": [{"identity": "chair", "role": "Presenter"}]})
-    chair = video_app.container.identities.get_identity("chair").acs_user_id
+    chair = video_app.container.identity_map.get_identity("chair").acs_user_id
     before = acs_rooms.roster(room["roomId"])
     assert before == {chair: "Presenter"}
 
     intruder = video_app.token({"room": "board-meeting"}, user="mallory")
     assert _error(intruder) == (403, "NotOnRoster")
     assert acs_rooms.roster(room["roomId"]) == before  # nobody was added
-    assert video_app.container.identities.find_identity("mallory") is None  # no ACS user made for the refusal
+    assert video_app.container.identity_map.find_identity("mallory") is None  # no ACS user made for the refusal
 
     admitted = video_app.token({"room": "board-meeting"}, user="chair")
     assert admitted.status_code == 200, admitted.get_body()
@@ -94,7 +94,7 @@ def test_rooms_made_by_joining_are_limited_per_identity(
 
 
 def test_a_migrated_participant_cannot_join_as_a_user(video_app: VideoApp) -> None:
-    video_app.container.acs_identity.ensure_user("sms:+15550001111", kind="sms")
+    video_app.container.acs_users.ensure_user("sms:+15550001111", kind="sms")
     refused = video_app.token({"room": "hangout-2"}, user="sms:+15550001111")
     assert _error(refused) == (403, "IdentityKindForbidden")
     assert video_app.container.rooms.find_room("hangout-2") is None

@@ -47,13 +47,13 @@ def container(app_environ: dict[str, str]) -> AppContainer:
     built = AppContainer.from_environ(app_environ)
     now = datetime.now(UTC)
     built.rooms.create_room(RoomMapping("standup", "{roomId}", now, now + timedelta(days=1)))
-    built.identities.create_identity(IdentityMapping("alice", ALICE))
+    built.identity_map.create_identity(IdentityMapping("alice", ALICE))
     return built
 
 
 @pytest.fixture
 def translator(container: AppContainer) -> TwilioVideoTranslator:
-    lookups = IdLookups(conversations=container.conversations, identities=container.identities,
+    lookups = IdLookups(conversations=container.conversations, identity_map=container.identity_map,
                         messages=container.messages, cache_seconds=0)
     return TwilioVideoTranslator(account_sid=container.settings.twilio.account_sid, rooms=container.rooms,
                                  lookups=lookups)

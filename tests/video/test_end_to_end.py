@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulators.subscriber import running_subscriber
+from harness.subscriber import running_subscriber
 from scripts.demo_video import run_video_demo, running_video_pipeline
 
 SECRET = "video-e2e-subscriber-secret-0123456789"

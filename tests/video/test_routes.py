@@ -33,7 +33,7 @@ def test_a_user_joins_a_room_by_name_with_a_voip_token(video_app: VideoApp, acs_
     assert claims["acsScope"] == "voip"
     assert "8:" + str(claims["skypeid"]) == answer["communicationUserId"]
     assert acs_rooms.roster(answer["roomId"]) == {answer["communicationUserId"]: "Attendee"}
-    assert answer["communicationUserId"] == video_app.container.identities.get_identity("alice").acs_user_id
+    assert answer["communicationUserId"] == video_app.container.identity_map.get_identity("alice").acs_user_id
 
     again = body_of(video_app.token({"room": "daily standup"}, user="bob"))
     assert again["roomId"] == answer["roomId"]  # one ACS room per name
@@ -131,7 +131,7 @@ def test_participants_are_set_with_roles_and_role_changes(video_app: VideoApp, a
         {"identity": "teacher", "role": "Collaborator"}, {"identity": "pupil", "role": "Presenter"}]}))
     assert {p["identity"]: p["role"] for p in second["participants"]} == {"teacher": "Collaborator",
                                                                           "pupil": "Presenter"}
-    parent = video_app.container.identities.get_identity("parent").acs_user_id
+    parent = video_app.container.identity_map.get_identity("parent").acs_user_id
     assert parent not in acs_rooms.roster(room["roomId"])
     assert body_of(video_app.get("lesson"))["participants"] == second["participants"]
     emptied = body_of(video_app.put_participants("lesson", {"participants": []}))
@@ -148,7 +148,7 @@ def test_an_expired_room_is_replaced_and_the_mapping_updated(video_app: VideoApp
     mapping = video_app.container.rooms.get_room("short")
     assert mapping.room_id == joined["roomId"]
     assert mapping.valid_until - now > timedelta(days=6)
-    ana = video_app.container.identities.get_identity("ana").acs_user_id
+    ana = video_app.container.identity_map.get_identity("ana").acs_user_id
     assert acs_rooms.roster(joined["roomId"]) == {ana: "Presenter", joined["communicationUserId"]: "Attendee"}
     assert video_app.container.rooms.find_name_for_room(joined["roomId"]) == "short"
     assert video_app.container.rooms.find_name_for_room(created["roomId"]) == "short"  # late callbacks still map

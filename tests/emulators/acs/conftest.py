@@ -22,7 +22,7 @@ from azure.communication.identity import (
     CommunicationUserIdentifier,
 )
 
-from emulators.process import RunningService, python_module_argv, start_service
+from harness.process import RunningService, python_module_argv, start_service
 
 from .specs import EventSpec, SpecSet
 

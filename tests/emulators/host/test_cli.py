@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
-from emulators.process import python_module_argv, running
+from harness.process import python_module_argv, running
 from tests.emulators.host.conftest import SAMPLE_HOST_JSON
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -10,7 +10,7 @@ import httpx
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from emulators.process import RunningService, python_module_argv, start_service
+from harness.process import RunningService, python_module_argv, start_service
 
 from .spec_check import Problem, SpecChecker
 

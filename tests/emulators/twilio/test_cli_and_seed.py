@@ -9,8 +9,8 @@ import sys
 import httpx
 import pytest
 
-from emulators.process import python_module_argv, start_service
 from emulators.twilio.seed_data import build_plan, pdf_bytes, png_bytes
+from harness.process import python_module_argv, start_service
 
 from .spec_check import SpecChecker
 from .standin import StandIn, stand_in

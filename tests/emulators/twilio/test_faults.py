@@ -11,8 +11,8 @@ import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 
-from emulators.process import ServiceStartError, python_module_argv, start_service
 from emulators.twilio.faults import FaultConfig, parse_fault_spec
+from harness.process import ServiceStartError, python_module_argv, start_service
 
 from .spec_check import SpecChecker
 from .standin import StandIn, stand_in

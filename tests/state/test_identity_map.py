@@ -7,14 +7,14 @@ from hypothesis import HealthCheck, given, settings
 
 from shared.container import AppContainer
 from shared.state import IdentityMapping
-from shared.state.identities import IdentityExistsError, IdentityNotFoundError
+from shared.state.identity_map import IdentityExistsError, IdentityNotFoundError
 from tests.strategies import awkward_identities
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(identity=awkward_identities)
 def test_any_unicode_identity_round_trips_in_both_directions(container: AppContainer, identity: str) -> None:
-    store = container.identities
+    store = container.identity_map
     store.delete_identity(identity)
     acs_id = "8:acs:" + identity.encode("utf-8", "surrogatepass").hex()[:40]
     store.create_identity(IdentityMapping(identity=identity, acs_user_id=acs_id, display_name=identity))
@@ -28,7 +28,7 @@ def test_any_unicode_identity_round_trips_in_both_directions(container: AppConta
 
 
 def test_create_fails_when_mapped_and_reports_the_winner(container: AppContainer) -> None:
-    store = container.identities
+    store = container.identity_map
     store.create_identity(IdentityMapping("alice", "8:acs:first"))
     with pytest.raises(IdentityExistsError) as caught:
         store.create_identity(IdentityMapping("alice", "8:acs:second"))
@@ -37,7 +37,7 @@ def test_create_fails_when_mapped_and_reports_the_winner(container: AppContainer
 
 
 def test_concurrent_creates_for_one_identity_leave_exactly_one_mapping(container: AppContainer) -> None:
-    store = container.identities
+    store = container.identity_map
     store.list_identities()  # create the table before the race
     winners: list[str] = []
     losers: list[str] = []
@@ -62,7 +62,7 @@ def test_concurrent_creates_for_one_identity_leave_exactly_one_mapping(container
 
 
 def test_delete_is_idempotent(container: AppContainer) -> None:
-    store = container.identities
+    store = container.identity_map
     assert store.delete_identity("nobody") is None
     store.create_identity(IdentityMapping("carol", "8:acs:c"))
     assert store.delete_identity("carol") is not None
@@ -72,7 +72,7 @@ def test_delete_is_idempotent(container: AppContainer) -> None:
 
 
 def test_odata_injection_in_identities_finds_nothing_extra(container: AppContainer) -> None:
-    store = container.identities
+    store = container.identity_map
     store.create_identity(IdentityMapping("dave", "8:acs:d"))
     for attack in ("' or PartitionKey ne '", "dave' or '1' eq '1", "x') or (PartitionKey ne 'x"):
         with pytest.raises(IdentityNotFoundError):

@@ -138,21 +138,3 @@ def wait_for(check: Callable[[], T | None], *, timeout: float, what: str, every:
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(every)
-
-
-def standin_settings(*, storage_connection_string: str, twilio: RunningService, acs: RunningService,
-                     public_base_url: str = "http://localhost:7071") -> dict[str, str]:
-    """The app settings that point the app at Azurite and at running Twilio and ACS stand-ins.
-
-    ``public_base_url`` is where migrated messages link their attachments: ``func start``'s
-    address unless the caller runs the app elsewhere (the host stand-in on its own port).
-    """
-    return {
-        "PUBLIC_BASE_URL": public_base_url,
-        "AzureWebJobsStorage": storage_connection_string,
-        "TWILIO_ACCOUNT_SID": str(twilio.info["account_sid"]),
-        "TWILIO_AUTH_TOKEN": str(twilio.info["auth_token"]),
-        "TWILIO_BASE_URL": str(twilio.info["url"]),
-        "ACS_CONNECTION_STRING": str(acs.info["connection_string"]),
-        "ACS_CA_BUNDLE": str(acs.info["ca_bundle"]),
-    }

@@ -20,7 +20,7 @@ from azure.communication.chat import ChatClient, ChatParticipant, ChatThreadClie
 from azure.communication.identity import CommunicationIdentityClient, CommunicationTokenScope
 
 from emulators.host import HostConfig, LocalHost, QueueOptions, local_host_in_thread
-from emulators.process import RunningService, python_module_argv, start_service
+from harness.process import RunningService, python_module_argv, start_service
 from shared.container import AppContainer
 from shared.triggers import fanout
 

@@ -23,6 +23,8 @@ from urllib.parse import parse_qsl
 
 from twilio.request_validator import RequestValidator
 
+from harness.loopback import LoopbackHandler
+
 
 @dataclass
 class Received:
@@ -97,7 +99,7 @@ class Subscriber:
 
 
 def _handler(sub: Subscriber) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(LoopbackHandler):
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
@@ -112,15 +114,7 @@ def _handler(sub: Subscriber) -> type[BaseHTTPRequestHandler]:
             status = sub.answer() if ok and len(body) == length else 403
             with sub._lock:
                 sub.received.append(Received(self.path, headers, body, fields, ok, status, time.time()))
-            payload = b'{"ok":true}' if status < 300 else b'{"error":"subscriber says no"}'
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+            self.send_json(b'{"ok":true}' if status < 300 else b'{"error":"subscriber says no"}', status)
 
     return Handler
 

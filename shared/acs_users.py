@@ -1,6 +1,6 @@
 """ACS users for app identities: the one identity map shared by the token service and the exporter.
 
-``AcsIdentityService.ensure_user`` gives every identity exactly one ACS user, even when
+``AcsUserService.ensure_user`` gives every identity exactly one ACS user, even when
 many first requests race: the first mapping inserted wins, and a loser deletes the ACS
 user it created and returns the winner's.
 
@@ -27,8 +27,8 @@ from azure.communication.identity import CommunicationIdentityClient, Communicat
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 
 from .errors import BadRequestError, IdentityKindError
-from .state import IdentityMapping, IdentityStore
-from .state.identities import IdentityExistsError
+from .state import IdentityMapping, IdentityMapStore
+from .state.identity_map import IdentityExistsError
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +108,10 @@ class MappingCache:
             self._entries.clear()
 
 
-class AcsIdentityService:
+class AcsUserService:
     """Maps identities to ACS users and issues their tokens."""
 
-    def __init__(self, *, store: IdentityStore, client: CommunicationIdentityClient,
+    def __init__(self, *, store: IdentityMapStore, client: CommunicationIdentityClient,
                  cache: MappingCache | None = None) -> None:
         self._store = store
         self._client = client

@@ -75,7 +75,7 @@ def _from_entity(entity: Entity) -> IdentityMapping:
     )
 
 
-class IdentityStore(TableStore):
+class IdentityMapStore(TableStore):
     """Reads and writes the identity map shared by the token service and the exporter."""
 
     def get_identity(self, identity: str) -> IdentityMapping:

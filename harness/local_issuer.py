@@ -21,6 +21,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from harness.loopback import LoopbackHandler
+
 DEFAULT_AUDIENCE = "api://acs-token-service"
 
 
@@ -116,7 +118,7 @@ class LocalIssuer:
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         issuer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(LoopbackHandler):
             def do_GET(self) -> None:
                 if self.path == "/.well-known/jwks.json":
                     issuer.jwks_requests += 1
@@ -128,15 +130,7 @@ class LocalIssuer:
                     self._send({"error": "not found"}, status=404)
 
             def _send(self, body: Any, status: int = 200) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+                self.send_json(json.dumps(body).encode(), status)
 
         return Handler
 
