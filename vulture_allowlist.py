@@ -19,7 +19,7 @@ _.handle_starttag  # html.parser.HTMLParser callback (shared/scan/html.py)
 _.handle_data  # html.parser.HTMLParser callback
 _.handle_endtag  # html.parser.HTMLParser callback
 _.getlist  # twilio's RequestValidator reads repeated form fields through it (shared/migrations/live.py)
-_.trust_env  # requests.Session setting: proxies are read once, not per request (shared/export/acs_chat.py)
+_.trust_env  # requests.Session setting: proxies are read once per origin, not per request (shared/http_session.py)
 _.functions_bindings  # azure-functions' FunctionApp registry, reset because get_functions() is not idempotent
 
 # The azure.functions.Context interface the host stand-in implements (emulators/host/invoker.py); handlers read it.
@@ -48,3 +48,4 @@ _.uses_identity  # StorageSettings: tests/unit/test_settings.py
 _.verify_body_signature  # the subscriber's side of body_signature, tested in tests/fanout as the contract it signs
 _.public_pem  # the local token issuer's key: tests/tokens and tests/hostile forge tokens with it
 _.jwks_requests  # the local token issuer counts JWKS fetches: tests/tokens/test_bearer.py
+_.waiting  # PriorityGate: tests/export/test_units.py queues calls behind a held slot
