@@ -43,8 +43,10 @@ test: setup pytest lint typecheck
 pytest: setup
 	$(PY) -m pytest
 
+# ruff (with C901, see pyproject) and a dead-code check: vulture reads its paths from pyproject's [tool.vulture].
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -m vulture
 
 typecheck: setup
 	$(PY) -m mypy --strict shared function_app.py

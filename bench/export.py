@@ -3,7 +3,7 @@
 Starts Azurite, the Twilio stand-in and the ACS stand-in (limits on, windows time-scaled),
 seeds Zipf-sized conversations (through the Twilio stand-in's snapshot load, so seeding
 100,000 messages takes seconds), then runs the export in a child process and prints:
-messages, wall time, the floor ACS's limits imply (bench/floor.py: read from the limits the
+messages, wall time, the floor ACS's limits imply (harness/floor.py: read from the limits the
 ACS stand-in enforces, with identity creation, thread creation and participant adds), their
 ratio, 429s received, the child's peak RSS.
 ``--rss`` also runs 10,000 and 100,000 messages and prints the peak RSS growth.
@@ -27,10 +27,10 @@ from typing import Any
 
 import httpx
 
-from bench.floor import ConversationLoad, Floor, export_floor, fetch_limits
 from bench.naive_export import NaiveResult, naive_export
 from emulators.azurite import running_azurite
 from harness.app_settings import own_storage, standin_settings
+from harness.floor import ConversationLoad, Floor, export_floor, fetch_limits
 from harness.process import RunningService, python_module_argv, start_service
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +117,7 @@ def seed(twilio: RunningService, sizes: list[int], seed_value: int) -> tuple[str
 
 
 def acs_floor(acs: RunningService, loads: list[ConversationLoad], people: int) -> Floor:
-    """The floor from the limits the ACS stand-in says it enforces (bench/floor.py)."""
+    """The floor from the limits the ACS stand-in says it enforces (harness/floor.py)."""
     return acs_floor_and_budget(acs, loads, people)[0]
 
 
@@ -215,6 +215,7 @@ class LatencyProbe:
 def worker(service_sid: str) -> int:
     from shared.container import AppContainer
     from shared.export import MigrationRequest
+    from shared.state.runs import RunKind
 
     container = AppContainer.from_environ(os.environ)
     engine = container.export_engine
@@ -236,7 +237,7 @@ def worker(service_sid: str) -> int:
 
         threading.Thread(target=trace, daemon=True).start()
     probe = LatencyProbe(float(os.environ["BENCH_PROBE_EVERY"])) if os.environ.get("BENCH_PROBE_EVERY") else None
-    report = engine.runner.run(MigrationRequest(services=(service_sid,)), kind="bench")
+    report = engine.runner.run(MigrationRequest(services=(service_sid,)), kind=RunKind.BENCH)
     seconds = time.monotonic() - started
     latencies = probe.stop() if probe is not None else []
     statuses: dict[str, int] = {}

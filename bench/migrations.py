@@ -4,7 +4,7 @@ host stand-in with its queue workers, then a nightly run over the same, unchange
 Starts Azurite, the Twilio stand-in and the ACS stand-in (limits on, windows time-scaled), seeds Zipf-sized
 conversations through the Twilio stand-in's snapshot load, serves ``function_app`` with ``emulators.host`` in its
 own process (queue triggers pumping real Azurite queues), starts a migration over HTTP and polls it. Prints: wall
-time, the floor ACS's limits imply (bench/floor.py: asked of the ACS stand-in, with identity creation, thread
+time, the floor ACS's limits imply (harness/floor.py: asked of the ACS stand-in, with identity creation, thread
 creation and participant adds), their ratio, planning time and continuations, Twilio requests per conversation
 (first run and nightly; the Twilio stand-in counts every request), the ledger's totals, and ACS's stored sends.
 

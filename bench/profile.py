@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("email parsing, azure-core rest (multipart batches, HTTP headers)",
      ("(email/", "core/rest/", "_pipeline_transport_rest_shared")),
     ("HTTP client (requests, urllib3, http.client, socket)", ("(requests/", "(urllib3/", "(http/client.py",
-                                                              "(socket.py", "(urllib/")),
+                                                              "(socket.py", "(urllib/", "shared/http_session.py")),
     ("azure-core pipeline", ("(core/",)),
     ("logging", ("(logging/",)),
     ("threads, locks, queues", ("(threading.py", "(queue.py", "(concurrent/")),
@@ -43,8 +43,14 @@ ACTIVITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# frames of the shared HTTP session count for the caller that made the request, not as bookkeeping
+_NOT_AN_ACTIVITY = ("shared/http_session.py",)
+
+
 def _bucket(frames: list[str], table: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
     for frame in frames:
+        if table is ACTIVITIES and any(f in frame for f in _NOT_AN_ACTIVITY):
+            continue
         for name, fragments in table:
             if any(f in frame for f in fragments):
                 return name

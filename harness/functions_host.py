@@ -40,7 +40,6 @@ class FunctionsHost:
         self.host_json = workdir / "host.json"
         self.host_json.write_text(json.dumps(HOST_JSON))
         self.service: RunningService | None = None
-        self.starts = 0
 
     def start(self) -> None:
         argv = [*python_module_argv("emulators.host"), "--processing-visibility", str(HIDE_SECONDS),
@@ -49,7 +48,6 @@ class FunctionsHost:
                 "--port", str(self.port)]
         env = {**os.environ, **self.settings}
         self.service = start_service("functions host", argv, env=env, cwd=str(REPO_ROOT), timeout=60)
-        self.starts += 1
 
     @property
     def url(self) -> str:

@@ -55,95 +55,98 @@ def limits_table() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def add_routes(app: web.Application, emu: Emulator, prefix: str) -> None:
-    """Mount every admin route on ``app``."""
+class _AdminHandlers:
+    """The admin routes' handlers, over one emulator."""
 
-    async def health(_: web.Request) -> web.Response:
-        return _json({"status": "ok", "resourceId": emu.ids.resource_id})
+    def __init__(self, emu: Emulator) -> None:
+        self._emu = emu
 
-    async def reset(_: web.Request) -> web.Response:
-        emu.reset()
+    async def health(self, _: web.Request) -> web.Response:
+        return _json({"status": "ok", "resourceId": self._emu.ids.resource_id})
+
+    async def reset(self, _: web.Request) -> web.Response:
+        self._emu.reset()
         return _json({"reset": True})
 
-    async def snapshot(_: web.Request) -> web.Response:
+    async def snapshot(self, _: web.Request) -> web.Response:
         return _json(
             {
-                "users": [{"id": u.id, "revokedBefore": u.revoked_before} for u in emu.store.users.values()],
-                "threads": [t.admin_view() for t in emu.store.threads.values()],
-                "counters": emu.recorder.counters,
+                "users": [{"id": u.id, "revokedBefore": u.revoked_before} for u in self._emu.store.users.values()],
+                "threads": [t.admin_view() for t in self._emu.store.threads.values()],
+                "counters": self._emu.recorder.counters,
                 "limits": {
-                    "enabled": emu.limiter.enabled,
-                    "timeScale": emu.limiter.time_scale,
-                    "refused": emu.limiter.refused,
+                    "enabled": self._emu.limiter.enabled,
+                    "timeScale": self._emu.limiter.time_scale,
+                    "refused": self._emu.limiter.refused,
                 },
-                "faults": [r.to_json() for r in emu.faults.rules],
-                "events": {"logged": len(emu.delivery.log), "pending": emu.delivery.pending()},
-                "state": {**snapshot_state.dump(emu.store), "rooms": dump_rooms(emu.rooms)},
+                "faults": [r.to_json() for r in self._emu.faults.rules],
+                "events": {"logged": len(self._emu.delivery.log), "pending": self._emu.delivery.pending()},
+                "state": {**snapshot_state.dump(self._emu.store), "rooms": dump_rooms(self._emu.rooms)},
             }
         )
 
-    async def restore(request: web.Request) -> web.Response:
+    async def restore(self, request: web.Request) -> web.Response:
         """Replace the state with the ``state`` of an earlier snapshot (same seed keeps tokens valid)."""
         try:
             body = await _body(request)
             state = body.get("state", body)
-            snapshot_state.restore(emu.store, state)
+            snapshot_state.restore(self._emu.store, state)
             if isinstance(state, dict) and "rooms" in state:
-                restore_rooms(emu.rooms, state["rooms"])
+                restore_rooms(self._emu.rooms, state["rooms"])
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             return _bad(f"not a snapshot: {exc!r}")
-        emu.limiter.reset()
-        return _json({"restored": True, "users": len(emu.store.users), "threads": len(emu.store.threads)})
+        self._emu.limiter.reset()
+        return _json({"restored": True, "users": len(self._emu.store.users), "threads": len(self._emu.store.threads)})
 
-    async def list_threads(_: web.Request) -> web.Response:
-        return _json({"threads": [t.admin_view() for t in emu.store.threads.values()]})
+    async def list_threads(self, _: web.Request) -> web.Response:
+        return _json({"threads": [t.admin_view() for t in self._emu.store.threads.values()]})
 
-    async def one_thread(request: web.Request) -> web.Response:
-        thread = emu.store.threads.get(request.match_info["thread_id"])
+    async def one_thread(self, request: web.Request) -> web.Response:
+        thread = self._emu.store.threads.get(request.match_info["thread_id"])
         if thread is None:
             return _json({"error": "no such thread"}, 404)
         return _json(thread.admin_view())
 
-    async def counters(_: web.Request) -> web.Response:
-        return _json({"counters": emu.recorder.counters, "rateLimited": emu.limiter.refused})
+    async def counters(self, _: web.Request) -> web.Response:
+        return _json({"counters": self._emu.recorder.counters, "rateLimited": self._emu.limiter.refused})
 
-    async def exchanges(request: web.Request) -> web.Response:
+    async def exchanges(self, request: web.Request) -> web.Response:
         since = int(request.query.get("since", "0"))
-        return _json({"next": emu.recorder.next_seq - 1, "exchanges": emu.recorder.since(since)})
+        return _json({"next": self._emu.recorder.next_seq - 1, "exchanges": self._emu.recorder.since(since)})
 
-    async def get_faults(_: web.Request) -> web.Response:
-        return _json({"seed": emu.faults.seed, "rules": [r.to_json() for r in emu.faults.rules]})
+    async def get_faults(self, _: web.Request) -> web.Response:
+        return _json({"seed": self._emu.faults.seed, "rules": [r.to_json() for r in self._emu.faults.rules]})
 
-    async def put_faults(request: web.Request) -> web.Response:
+    async def put_faults(self, request: web.Request) -> web.Response:
         try:
             body = await _body(request)
             spec = body.get("rules", body.get("spec"))
             rules = parse_spec(spec)
         except (ValueError, FaultSpecError) as exc:
             return _bad(str(exc))
-        emu.faults.configure(rules, seed=body.get("seed"))
-        return await get_faults(request)
+        self._emu.faults.configure(rules, seed=body.get("seed"))
+        return await self.get_faults(request)
 
-    async def events(request: web.Request) -> web.Response:
+    async def events(self, request: web.Request) -> web.Response:
         since = int(request.query.get("since", "0"))
-        entries = emu.delivery.since(since)
+        entries = self._emu.delivery.since(since)
         event_type = request.query.get("type")
         if event_type:
             entries = [e for e in entries if (e["event"].get("eventType") or e["event"].get("type")) == event_type]
         return _json(
             {
-                "sink": emu.delivery.sink,
-                "schema": emu.delivery.schema,
-                "pending": emu.delivery.pending(),
+                "sink": self._emu.delivery.sink,
+                "schema": self._emu.delivery.schema,
+                "pending": self._emu.delivery.pending(),
                 "events": entries,
             }
         )
 
-    async def clear_events(_: web.Request) -> web.Response:
-        emu.delivery.clear()
+    async def clear_events(self, _: web.Request) -> web.Response:
+        self._emu.delivery.clear()
         return _json({"cleared": True})
 
-    async def configure_events(request: web.Request) -> web.Response:
+    async def configure_events(self, request: web.Request) -> web.Response:
         try:
             body = await _body(request)
         except ValueError as exc:
@@ -151,33 +154,35 @@ def add_routes(app: web.Application, emu: Emulator, prefix: str) -> None:
         schema = body.get("schema")
         if schema not in (None, "eventgrid", "cloudevents"):
             return _bad("schema must be eventgrid or cloudevents")
-        emu.delivery.configure(body.get("sink", emu.delivery.sink), schema)
+        self._emu.delivery.configure(body.get("sink", self._emu.delivery.sink), schema)
         if "batchSize" in body:
-            emu.delivery.batch_size = max(1, int(body["batchSize"]))
-        return _json({"sink": emu.delivery.sink, "schema": emu.delivery.schema, "batchSize": emu.delivery.batch_size})
+            self._emu.delivery.batch_size = max(1, int(body["batchSize"]))
+        delivery = self._emu.delivery
+        return _json({"sink": delivery.sink, "schema": delivery.schema, "batchSize": delivery.batch_size})
 
-    async def limits(request: web.Request) -> web.Response:
+    async def limits(self, request: web.Request) -> web.Response:
         if request.method == "PUT":
             try:
                 body = await _body(request)
             except ValueError as exc:
                 return _bad(str(exc))
             if "enabled" in body:
-                emu.limiter.enabled = bool(body["enabled"])
+                self._emu.limiter.enabled = bool(body["enabled"])
             if body.get("reset"):
-                emu.limiter.reset()
+                self._emu.limiter.reset()
+        limiter = self._emu.limiter
         return _json(
-            {"enabled": emu.limiter.enabled, "timeScale": emu.limiter.time_scale, "refused": emu.limiter.refused,
+            {"enabled": limiter.enabled, "timeScale": limiter.time_scale, "refused": limiter.refused,
              "operations": limits_table()}
         )
 
-    async def recording(request: web.Request) -> web.Response:
+    async def recording(self, request: web.Request) -> web.Response:
         body = await _body(request)
         if "enabled" in body:
-            emu.recorder.enabled = bool(body["enabled"])
-        return _json({"enabled": emu.recorder.enabled})
+            self._emu.recorder.enabled = bool(body["enabled"])
+        return _json({"enabled": self._emu.recorder.enabled})
 
-    async def mint_token(request: web.Request) -> web.Response:
+    async def mint_token(self, request: web.Request) -> web.Response:
         """Mint a token without HMAC, with any scopes and a lifetime in seconds (may be negative)."""
         try:
             body = await _body(request)
@@ -185,35 +190,39 @@ def add_routes(app: web.Application, emu: Emulator, prefix: str) -> None:
             return _bad(str(exc))
         user_id = body.get("userId")
         if user_id is None:
-            user = User(emu.ids.user(), emu.now())
-            emu.store.users[user.id] = user
+            user = User(self._emu.ids.user(), self._emu.now())
+            self._emu.store.users[user.id] = user
             user_id = user.id
-        elif user_id not in emu.store.users:
+        elif user_id not in self._emu.store.users:
             return _json({"error": "unknown user"}, 404)
         scopes = body.get("scopes", ["chat"])
         if not isinstance(scopes, list) or any(s not in SCOPES for s in scopes):
             return _bad(f"scopes must be a list drawn from {SCOPES}")
         lifetime = int(body.get("expiresInSeconds", 86400))
         now = time.time()
-        expires = emu.now() + timedelta(seconds=lifetime)
-        token = emu.minter.mint(user_id, scopes, int(now), int(expires.timestamp()))
-        emu.store.token_issue_times[token.rsplit(".", 1)[1]] = now
+        expires = self._emu.now() + timedelta(seconds=lifetime)
+        token = self._emu.minter.mint(user_id, scopes, int(now), int(expires.timestamp()))
+        self._emu.store.token_issue_times[token.rsplit(".", 1)[1]] = now
         return _json({"userId": user_id, "token": token, "expiresOn": identity_time(expires)})
 
-    app.router.add_get(f"{prefix}/health", health)
-    app.router.add_post(f"{prefix}/reset", reset)
-    app.router.add_get(f"{prefix}/snapshot", snapshot)
-    app.router.add_put(f"{prefix}/snapshot", restore)
-    app.router.add_get(f"{prefix}/threads", list_threads)
-    app.router.add_get(f"{prefix}/threads/{{thread_id}}", one_thread)
-    app.router.add_get(f"{prefix}/counters", counters)
-    app.router.add_get(f"{prefix}/exchanges", exchanges)
-    app.router.add_put(f"{prefix}/recording", recording)
-    app.router.add_get(f"{prefix}/faults", get_faults)
-    app.router.add_put(f"{prefix}/faults", put_faults)
-    app.router.add_get(f"{prefix}/events", events)
-    app.router.add_delete(f"{prefix}/events", clear_events)
-    app.router.add_put(f"{prefix}/events/config", configure_events)
-    app.router.add_route("GET", f"{prefix}/limits", limits)
-    app.router.add_route("PUT", f"{prefix}/limits", limits)
-    app.router.add_post(f"{prefix}/tokens", mint_token)
+
+def add_routes(app: web.Application, emu: Emulator, prefix: str) -> None:
+    """Mount every admin route on ``app``."""
+    handlers = _AdminHandlers(emu)
+    app.router.add_get(f"{prefix}/health", handlers.health)
+    app.router.add_post(f"{prefix}/reset", handlers.reset)
+    app.router.add_get(f"{prefix}/snapshot", handlers.snapshot)
+    app.router.add_put(f"{prefix}/snapshot", handlers.restore)
+    app.router.add_get(f"{prefix}/threads", handlers.list_threads)
+    app.router.add_get(f"{prefix}/threads/{{thread_id}}", handlers.one_thread)
+    app.router.add_get(f"{prefix}/counters", handlers.counters)
+    app.router.add_get(f"{prefix}/exchanges", handlers.exchanges)
+    app.router.add_put(f"{prefix}/recording", handlers.recording)
+    app.router.add_get(f"{prefix}/faults", handlers.get_faults)
+    app.router.add_put(f"{prefix}/faults", handlers.put_faults)
+    app.router.add_get(f"{prefix}/events", handlers.events)
+    app.router.add_delete(f"{prefix}/events", handlers.clear_events)
+    app.router.add_put(f"{prefix}/events/config", handlers.configure_events)
+    app.router.add_route("GET", f"{prefix}/limits", handlers.limits)
+    app.router.add_route("PUT", f"{prefix}/limits", handlers.limits)
+    app.router.add_post(f"{prefix}/tokens", handlers.mint_token)

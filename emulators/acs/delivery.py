@@ -49,7 +49,6 @@ class EventDelivery:
         self._queue: asyncio.Queue[dict[str, Any]] | None = None
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
-        self.attempts_total = 0
 
     # ---- log ------------------------------------------------------------------------------
 
@@ -149,7 +148,6 @@ class EventDelivery:
         payload = json.dumps([entry["event"] for entry in batch])
         for entry in batch:
             entry["attempts"] += 1
-        self.attempts_total += 1
         verify: ssl.SSLContext | bool = self._ssl if self._ssl is not None else True
         try:
             async with self._session.post(self.sink, data=payload, headers=headers, ssl=verify) as response:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from .formats import event_data_time, event_time, to_ms
+from .formats import event_data_time, event_time
 from .state import Ids, Message, Participant, Thread, identifier
 
 PREFIX = "Microsoft.Communication."
@@ -240,7 +240,3 @@ def to_cloud_event(event: dict[str, Any]) -> dict[str, Any]:
         "data": event["data"],
         "specversion": "1.0",
     }
-
-
-def thread_version(moment: datetime) -> int:
-    return to_ms(moment)

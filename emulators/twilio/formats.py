@@ -40,9 +40,6 @@ class SidFactory:
             rng = self._scoped[scope] = random.Random(f"{self._seed}:sids:{scope}")
         return rng
 
-    def forget(self, scope: str) -> None:
-        self._scoped.pop(scope, None)
-
 
 def now() -> int:
     """Current time in whole seconds: Twilio dates carry no fractions."""
@@ -112,18 +109,6 @@ def check_attributes(value: str | None, param: str, limit: int) -> str | None:
     if len(value.encode()) > limit:
         raise TwilioError(400, 50006, f"{param} exceed the maximum size of {limit} bytes")
     return value
-
-
-def parse_bool(value: str | None, param: str) -> bool | None:
-    """``true``/``false`` (any case) form values."""
-    if value is None or value == "":
-        return None
-    low = value.lower()
-    if low in ("true", "1"):
-        return True
-    if low in ("false", "0"):
-        return False
-    raise TwilioError(400, 20001, f"Invalid {param}: {value!r}")
 
 
 def parse_int(value: str | None, param: str) -> int | None:

@@ -164,17 +164,7 @@ def build_plan(profile: str, seed: int) -> Plan:
 def _plan(rng: random.Random, profile: str, *, services: list[tuple[str, str]], users_per_service: int,
           conversations: int, messages: tuple[int, int], public_channels: int, private_channels: int,
           rich: bool) -> Plan:
-    users: list[UserPlan] = []
-    identities: dict[str, list[str]] = {}
-    for key, _name in services:
-        identities[key] = []
-        for i in range(users_per_service):
-            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-            identity = f"{first.lower()}.{i}@{key}.example.com"
-            identities[key].append(identity)
-            users.append(UserPlan(key, identity, f"{first} {last}",
-                                  json.dumps({"department": rng.choice(["ops", "sales", "support"]),
-                                              "locale": rng.choice(["en-US", "de-DE", "ja-JP", "pt-BR"])})))
+    users, identities = _plan_users(rng, services, users_per_service)
     start = datetime(2022, 1, 3, 9, 0, tzinfo=UTC)
     plans: list[ConversationPlan] = []
     chat_services = [k for k, _ in services if k != "legacy"]
@@ -187,15 +177,7 @@ def _plan(rng: random.Random, profile: str, *, services: list[tuple[str, str]], 
             service = "legacy" if any(k == "legacy" for k, _ in services) else services[-1][0]
             channel_type = "public" if n - conversations < public_channels else "private"
         created = start + timedelta(days=n * (3 if rich else 0.3), minutes=rng.randrange(600))
-        people = rng.sample(identities[service], k=min(len(identities[service]), rng.randint(2, 4 if rich else 2)))
-        parts = [ParticipantPlan(identity=p, attributes=json.dumps({"seat": i}) if rich and i == 0 else None)
-                 for i, p in enumerate(people)]
-        if channel_type is None and (rich or n % 4 == 0):
-            phone = f"+1555{rng.randrange(10**6, 10**7)}"
-            if rich and n % 5 == 3:
-                parts.append(ParticipantPlan(identity=None, address=f"whatsapp:{phone}", proxy="whatsapp:+15017122661"))
-            else:
-                parts.append(ParticipantPlan(identity=None, address=phone, proxy="+15017122661"))
+        parts = _plan_participants(rng, n, identities[service], rich=rich, channel_type=channel_type)
         authors = [p.identity or p.address or "system" for p in parts]
         count = rng.randint(*messages)
         if not rich and n % 10 == 0:
@@ -205,37 +187,8 @@ def _plan(rng: random.Random, profile: str, *, services: list[tuple[str, str]], 
         for i in range(count):
             moment += timedelta(seconds=rng.randrange(20, 4000 if rich else 600))
             author = rng.choice(authors)
-            body: str | None = _body(rng)
-            media: list[MediaPlan] = []
-            attributes = None
-            if rich:
-                roll = rng.random()
-                if roll < 0.02:
-                    media = [MediaPlan(f"photo-{n}-{i}.png", "image/png",
-                                       png_bytes(rng, rng.choice((16, 32, 64)), rng.choice((16, 32))))]
-                    body = rng.choice([None, "Here is the photo 📷"])
-                elif roll < 0.035:
-                    media = [MediaPlan(f"invoice-{n}-{i}.pdf", "application/pdf",
-                                       pdf_bytes(f"Invoice {n}-{i}", rng.randint(3, 30)))]
-                    body = None if channel_type else "Invoice attached"
-                elif roll < 0.09:
-                    attributes = json.dumps({"importance": rng.choice(["high", "low"]), "tags": ["seeded", "ü"]})
-                if channel_type == "public" and media:
-                    media = media[:1]
-            if rich and n < 3 and i in (1, 2):  # every rich workspace has images and PDFs
-                media = [MediaPlan(f"photo-{n}-{i}.png", "image/png", png_bytes(rng, 48, 32))] if i == 1 else \
-                    [MediaPlan(f"contract-{n}.pdf", "application/pdf", pdf_bytes(f"Contract {n}", 12))]
-            if big_sizes and i == 3 and n < len(big_sizes):
-                body = _large_body(rng, big_sizes[n])
-            msg = MessagePlan(author=author, body=body, attributes=attributes, date=moment, media=media)
-            if rich and i > 0 and (rng.random() < 0.06 or i == 4):
-                msg.edit_body = (body or "") + " (edited ✏️)"
-                msg.edit_date = moment + timedelta(minutes=rng.randint(1, 90))
-            if rich and i not in (0, count - 1) and (rng.random() < 0.05 or i == 5):
-                msg.delete = True
-            if not rich and n % 10 == 0 and i == 50:
-                msg.delete = True
-            msgs.append(msg)
+            msgs.append(_plan_message(rng, n, i, count, author=author, moment=moment, rich=rich,
+                                      channel_type=channel_type, big_sizes=big_sizes))
         for p in parts:
             if p.identity is not None and rng.random() < 0.7:
                 p.read_upto = rng.randrange(count) if rng.random() < 0.5 else count - 1
@@ -253,3 +206,71 @@ def _plan(rng: random.Random, profile: str, *, services: list[tuple[str, str]], 
             created=created, participants=parts, messages=msgs, final_state=final, channel_type=channel_type,
             final_at=(msgs[-1].date if msgs else created) + timedelta(days=rng.randint(1, 30)) if final else None))
     return Plan(profile, services, users, plans)
+
+
+def _plan_users(rng: random.Random, services: list[tuple[str, str]], users_per_service: int
+                ) -> tuple[list[UserPlan], dict[str, list[str]]]:
+    """Each service's users, and their identities by service."""
+    users: list[UserPlan] = []
+    identities: dict[str, list[str]] = {}
+    for key, _name in services:
+        identities[key] = []
+        for i in range(users_per_service):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            identity = f"{first.lower()}.{i}@{key}.example.com"
+            identities[key].append(identity)
+            users.append(UserPlan(key, identity, f"{first} {last}",
+                                  json.dumps({"department": rng.choice(["ops", "sales", "support"]),
+                                              "locale": rng.choice(["en-US", "de-DE", "ja-JP", "pt-BR"])})))
+    return users, identities
+
+
+def _plan_participants(rng: random.Random, n: int, identities: list[str], *, rich: bool, channel_type: str | None
+                       ) -> list[ParticipantPlan]:
+    """Conversation ``n``'s chat participants, and in some an SMS or WhatsApp one."""
+    people = rng.sample(identities, k=min(len(identities), rng.randint(2, 4 if rich else 2)))
+    parts = [ParticipantPlan(identity=p, attributes=json.dumps({"seat": i}) if rich and i == 0 else None)
+             for i, p in enumerate(people)]
+    if channel_type is None and (rich or n % 4 == 0):
+        phone = f"+1555{rng.randrange(10**6, 10**7)}"
+        if rich and n % 5 == 3:
+            parts.append(ParticipantPlan(identity=None, address=f"whatsapp:{phone}", proxy="whatsapp:+15017122661"))
+        else:
+            parts.append(ParticipantPlan(identity=None, address=phone, proxy="+15017122661"))
+    return parts
+
+
+def _plan_message(rng: random.Random, n: int, i: int, count: int, *, author: str, moment: datetime, rich: bool,
+                  channel_type: str | None, big_sizes: list[int]) -> MessagePlan:
+    """Message ``i`` of conversation ``n``: its body, media or attributes, and whether it is edited or deleted."""
+    body: str | None = _body(rng)
+    media: list[MediaPlan] = []
+    attributes = None
+    if rich:
+        roll = rng.random()
+        if roll < 0.02:
+            media = [MediaPlan(f"photo-{n}-{i}.png", "image/png",
+                               png_bytes(rng, rng.choice((16, 32, 64)), rng.choice((16, 32))))]
+            body = rng.choice([None, "Here is the photo 📷"])
+        elif roll < 0.035:
+            media = [MediaPlan(f"invoice-{n}-{i}.pdf", "application/pdf",
+                               pdf_bytes(f"Invoice {n}-{i}", rng.randint(3, 30)))]
+            body = None if channel_type else "Invoice attached"
+        elif roll < 0.09:
+            attributes = json.dumps({"importance": rng.choice(["high", "low"]), "tags": ["seeded", "ü"]})
+        if channel_type == "public" and media:
+            media = media[:1]
+    if rich and n < 3 and i in (1, 2):  # every rich workspace has images and PDFs
+        media = [MediaPlan(f"photo-{n}-{i}.png", "image/png", png_bytes(rng, 48, 32))] if i == 1 else \
+            [MediaPlan(f"contract-{n}.pdf", "application/pdf", pdf_bytes(f"Contract {n}", 12))]
+    if big_sizes and i == 3 and n < len(big_sizes):
+        body = _large_body(rng, big_sizes[n])
+    msg = MessagePlan(author=author, body=body, attributes=attributes, date=moment, media=media)
+    if rich and i > 0 and (rng.random() < 0.06 or i == 4):
+        msg.edit_body = (body or "") + " (edited ✏️)"
+        msg.edit_date = moment + timedelta(minutes=rng.randint(1, 90))
+    if rich and i not in (0, count - 1) and (rng.random() < 0.05 or i == 5):
+        msg.delete = True
+    if not rich and n % 10 == 0 and i == 50:
+        msg.delete = True
+    return msg

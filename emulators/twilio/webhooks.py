@@ -30,11 +30,6 @@ from .models import Conversation, Message, Participant, User
 from .store import Store
 
 log = logging.getLogger("emulators.twilio.webhooks")
-POST_EVENTS = (
-    "onConversationAdded", "onConversationUpdated", "onConversationRemoved", "onConversationStateUpdated",
-    "onMessageAdded", "onMessageUpdated", "onMessageRemoved",
-    "onParticipantAdded", "onParticipantUpdated", "onParticipantRemoved", "onUserAdded", "onUserUpdated",
-)
 
 
 def compute_signature(auth_token: str, url: str, params: dict[str, str]) -> str:

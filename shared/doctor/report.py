@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 Status = Literal["pass", "warn", "fail", "skip"]
-STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "skip")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ conversations in flight in one process (the CLI and the benchmark). See docs/exp
 
 from __future__ import annotations
 
-from .conversation import ConversationExporter, ExportOutcome, deadline_in
+from .conversation import ConversationExporter, ExportOutcome
 from .engine import ExportEngine, build_export_engine
 from .request import MigrationRequest
 from .runner import ExportRunner, Progress, RunReport
@@ -21,5 +21,4 @@ __all__ = [
     "Progress",
     "RunReport",
     "build_export_engine",
-    "deadline_in",
 ]

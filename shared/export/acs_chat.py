@@ -2,7 +2,8 @@
 
 Every client is built with ``retry_total=0``: a retried send could duplicate a message,
 so retries are ours (``retry.Retrier``), with reconciliation after an unknown outcome.
-The session reads proxy settings once, when built (``trust_env`` off).
+The session is an ``SdkSession`` (``shared/http_session.py``): requests' per-call merging of
+environment, cookies and pool keys is done once, not on every send.
 ``ChatClient.get_chat_thread_client`` would drop the transport options (research acs.md
 §0.4), so thread clients are built directly.
 """
@@ -12,11 +13,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import requests
 from azure.communication.chat import ChatClient, ChatThreadClient, CommunicationTokenCredential
 from azure.core.pipeline.transport import RequestsTransport
-from requests.adapters import HTTPAdapter
 
+from ..http_session import SdkSession
 from ..settings import AcsSettings
 
 
@@ -25,14 +25,7 @@ class AcsChat:
 
     def __init__(self, acs: AcsSettings, *, pool_size: int = 64) -> None:
         self._acs = acs
-        session = requests.Session()
-        # Proxies for the endpoint (HTTPS_PROXY, NO_PROXY) looked up once here, not on every send: with
-        # trust_env on, requests re-reads the environment and ~/.netrc per request (~6 % of an export's CPU).
-        session.proxies.update(requests.utils.get_environ_proxies(acs.endpoint))
-        session.trust_env = False
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
+        session = SdkSession(pool_size=pool_size)
         self._session = session
         verify: dict[str, Any] = {"connection_verify": acs.ca_bundle} if acs.ca_bundle else {}
         self._transport = RequestsTransport(session=session, session_owner=False, **verify)

@@ -64,10 +64,6 @@ def _truncate(text: str, limit: int) -> str:
     return data[:limit].decode("utf-8", "ignore")
 
 
-def media_name(media: CopiedMedia) -> str:
-    return media.name
-
-
 def file_sharing_metadata(media: list[CopiedMedia]) -> str:
     """``fileSharingMetadata`` as the ACS UI Library reads it: ``[{id, name, extension, url, attachmentType}]``."""
     items = []

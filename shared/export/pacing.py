@@ -38,13 +38,11 @@ class Pacer:
     ) -> None:
         self._windows = tuple((count, seconds * time_scale) for count, seconds in windows)
         self._longest = max((s for _, s in self._windows), default=0.0)
-        self._capacity = max((c for c, _ in self._windows), default=0)
         self._stamps: deque[float] = deque()
         self._held_until = 0.0
         self._clock = clock
         self._stop = stop
         self._lock = threading.Lock()
-        self.waited = 0.0
 
     def _delay(self, now: float) -> float:
         while self._stamps and self._stamps[0] <= now - self._longest:
@@ -75,7 +73,6 @@ class Pacer:
                 if delay <= 0:
                     self._stamps.append(now)
                     return now
-            self.waited += delay
             if self._stop is not None:
                 if self._stop.wait(min(delay, 1.0)):
                     raise Cancelled
@@ -127,10 +124,6 @@ class Pacer:
         finally:
             self.done(stamp, counted=counted, sent_at=sent_at)
 
-    @property
-    def capacity(self) -> int:
-        return self._capacity
-
 
 class PriorityGate:
     """At most ``slots`` calls at once across the process; waiting calls go highest priority first.
@@ -143,29 +136,38 @@ class PriorityGate:
     def __init__(self, slots: int) -> None:
         self._slots = slots
         self._active = 0
-        self._waiting: list[tuple[int, int, threading.Event]] = []
+        # each waiter's baton: a lock it holds and blocks on; the call passing its slot on releases it
+        # (one wake-up, where an Event costs a condition, its lock and a notify_all per hand-over)
+        self._waiting: list[tuple[int, int, threading.Lock]] = []
         self._seq = 0
         self._lock = threading.Lock()
 
+    @property
+    def waiting(self) -> int:
+        """Calls waiting for a slot now."""
+        with self._lock:
+            return len(self._waiting)
+
     @contextmanager
     def slot(self, priority: int) -> Iterator[None]:
-        event: threading.Event | None = None
+        baton: threading.Lock | None = None
         with self._lock:
             if self._active < self._slots and not self._waiting:
                 self._active += 1
             else:
                 self._seq += 1
-                event = threading.Event()
-                heapq.heappush(self._waiting, (-priority, self._seq, event))
-        if event is not None:
-            event.wait()
+                baton = threading.Lock()
+                baton.acquire()
+                heapq.heappush(self._waiting, (-priority, self._seq, baton))
+        if baton is not None:
+            baton.acquire()  # until a call ending passes its slot to this one
         try:
             yield
         finally:
             with self._lock:
                 if self._waiting:
                     _, _, following = heapq.heappop(self._waiting)
-                    following.set()  # the slot passes on directly
+                    following.release()  # the slot passes on directly
                 else:
                     self._active -= 1
 

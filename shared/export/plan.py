@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from ..archive_cutoff import ArchiveCutoff, is_old
 from ..settings import ExportSettings
 from .content import MAX_MESSAGE_BYTES, SAFETY_BYTES
-from .conversation import MAX_PARTICIPANTS
 from .pacing import minimum_duration
 from .source import SourceConversation, TwilioSource
+from .thread_setup import MAX_PARTICIPANTS
 
 _PART_BUDGET = MAX_MESSAGE_BYTES - SAFETY_BYTES - 2048  # room left for metadata in a typical part
 

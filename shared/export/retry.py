@@ -108,7 +108,6 @@ class RetryStats:
     """Counters shared by every worker of a run (thread-safe)."""
 
     throttled_acs: int = 0
-    throttled_twilio: int = 0
     retries: int = 0
     reconciled: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -191,7 +190,8 @@ class Retrier:
                 uncertain = uncertain or failure.unknown_outcome
                 if failure.throttled:
                     throttles += 1
-                    self.stats.add("throttled_acs" if service == "acs" else "throttled_twilio")
+                    if service == "acs":
+                        self.stats.add("throttled_acs")
                     if throttles > self.attempts * THROTTLE_BUDGET:
                         break
                     delay = self.backoff(min(throttles, 6), failure)

@@ -65,7 +65,7 @@ class SourceMedia:
 
 @dataclass(frozen=True)
 class SourceMessage:
-    """One Twilio message; ``edited`` when Twilio says it changed after creation."""
+    """One Twilio message."""
 
     sid: str
     index: int
@@ -75,7 +75,6 @@ class SourceMessage:
     attributes: str
     media: tuple[SourceMedia, ...]
     date_created: datetime | None
-    edited: bool = False
 
 
 def iso(moment: datetime | None) -> str:
@@ -319,12 +318,10 @@ class TwilioSource:
 
     @staticmethod
     def _message(m: Any) -> SourceMessage:
-        created = _as_datetime(m.date_created)
-        updated = _as_datetime(m.date_updated)
         return SourceMessage(
             sid=m.sid, index=int(m.index), author=m.author or "system", participant_sid=m.participant_sid,
             body=m.body or "", attributes=_attributes(m.attributes), media=_media_items(m.media),
-            date_created=created, edited=bool(updated and created and updated > created),
+            date_created=_as_datetime(m.date_created),
         )
 
     @staticmethod
@@ -332,7 +329,7 @@ class TwilioSource:
         return SourceMessage(
             sid=m.sid, index=int(m.index), author=getattr(m, "_from", None) or "system", participant_sid=None,
             body=m.body or "", attributes=_attributes(m.attributes), media=_media_items(m.media),
-            date_created=_as_datetime(m.date_created), edited=bool(m.was_edited),
+            date_created=_as_datetime(m.date_created),
         )
 
     # ------------------------------------------------------------------ users

@@ -20,9 +20,9 @@ from .archive.progress import ArchiveProgress
 from .archive.store import ArchiveStore
 from .archive.verify import verify_archive
 from .content import CopiedMedia, expected_text
-from .conversation import MAX_RECEIPT_PARTICIPANTS
 from .media import media_file_name
 from .people import People, identity_of
+from .receipts import MAX_RECEIPT_PARTICIPANTS
 from .source import SourceConversation, SourceMessage, TwilioSource
 from .verify_people import SAMPLE_PER_CONVERSATION, AttachmentProbe, name_problems
 

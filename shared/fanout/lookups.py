@@ -51,7 +51,6 @@ class Participant:
     """Who an ACS identifier stands for: the mapped identity, or the ACS raw id when unmapped."""
 
     identity: str
-    mapped: bool
 
 
 class IdLookups:
@@ -78,20 +77,20 @@ class IdLookups:
     def participant(self, identifier: Any) -> Participant:
         """An ACS ``CommunicationIdentifier`` JSON object as an identity (phone numbers as themselves)."""
         if not isinstance(identifier, dict):
-            return Participant("", mapped=False)
+            return Participant("")
         phone = identifier.get("phoneNumber")
         if isinstance(phone, dict) and phone.get("value"):
-            return Participant(str(phone["value"]), mapped=False)
+            return Participant(str(phone["value"]))
         raw_id = str(identifier.get("rawId") or (identifier.get("communicationUser") or {}).get("id") or "")
         if not raw_id:
-            return Participant("", mapped=False)
+            return Participant("")
         return self._cache.get_or_load(("user", raw_id), lambda: self._load_participant(raw_id))
 
     def _load_participant(self, raw_id: str) -> Participant:
         try:
-            return Participant(self._identity_map.get_identity_for_acs_user(raw_id).identity, mapped=True)
+            return Participant(self._identity_map.get_identity_for_acs_user(raw_id).identity)
         except NotFoundError:
-            return Participant(raw_id, mapped=False)
+            return Participant(raw_id)
 
     def message(self, conversation_sid: str, acs_message_id: str) -> MessageMapping | None:
         """The migrated Twilio message behind ``acs_message_id`` in that conversation, or None."""

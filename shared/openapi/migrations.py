@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..state.runs import RunStatus
 from .common import (
     ANONYMOUS,
     BOOLEAN,
@@ -69,7 +70,7 @@ SCHEMAS: Json = {
     "RunStatus": obj({
         "id": STRING,
         "kind": {"type": "string", "enum": ["on_demand", "nightly", "live", "cli", "bench"]},
-        "status": {"type": "string", "enum": ["planning", "pending", "running", "succeeded", "failed", "cancelled"]},
+        "status": {"type": "string", "enum": [str(status) for status in RunStatus]},
         "parameters": {"type": "object", "description": "The request as the caller wrote it."},
         "counts": ref("RunCounts"),
         "estimatedSecondsLeft": {**nullable({"type": "number", "minimum": 0}),

@@ -127,25 +127,9 @@ class JsExpressions(JsScopes):
             held = held or (self.type_of(args[0]) if args else "")
             return ("state:" if hook == "useState" else "ref:") + held
         if function.type == "member_expression":
-            prop = function.child_by_field_name("property")
-            target = function.child_by_field_name("object")
-            method = text(prop)
-            event = string_value(args[0]) if args else None
-            if method in flow.EVENT_METHODS and event is not None and prop is not None:
-                payload = self.tracker.event(self.type_of(target), event, self.pos(prop), method)
-                if len(args) > 1:
-                    self.bind_callback(args[1], payload)
-                return ""
-            if method == "then":
-                if args and self.type_of(args[0]).startswith("setter:"):
-                    self.apply_setter(self.type_of(args[0]), self.type_of(target))  # .then(setConversation)
-                elif args:
-                    self.bind_callback(args[0], (self.type_of(target),))
-                return self.returns(args[0]) if args and args[0].type in FUNCTIONS else ""
-            if method in flow.CALLBACK_METHODS and args:
-                element = flow.element_of(self.type_of(target))
-                if element:
-                    self.bind_callback(args[0], (element,))
+            handled = self._method_call(function, args)
+            if handled is not None:
+                return handled
         local = function.type == "identifier" and text(function) in self.functions
         if local or (function.type == "member_expression" and text(function.child_by_field_name("object")) == "this"):
             self.bind_callback(function, tuple(self.type_of(a) for a in args))  # helper(conversation) in this file
@@ -160,6 +144,30 @@ class JsExpressions(JsScopes):
         if callee.startswith("method:"):
             self._options(callee[len("method:"):], args)
         return result
+
+    def _method_call(self, function: Node, args: list[Node]) -> str | None:
+        """``x.on(event, cb)`` and ``x.then(cb)`` (their type; None if the call goes on as a plain call), and
+        callbacks of array-like methods (``items.forEach(cb)``) bound to the element type."""
+        prop = function.child_by_field_name("property")
+        target = function.child_by_field_name("object")
+        method = text(prop)
+        event = string_value(args[0]) if args else None
+        if method in flow.EVENT_METHODS and event is not None and prop is not None:
+            payload = self.tracker.event(self.type_of(target), event, self.pos(prop), method)
+            if len(args) > 1:
+                self.bind_callback(args[1], payload)
+            return ""
+        if method == "then":
+            if args and self.type_of(args[0]).startswith("setter:"):
+                self.apply_setter(self.type_of(args[0]), self.type_of(target))  # .then(setConversation)
+            elif args:
+                self.bind_callback(args[0], (self.type_of(target),))
+            return self.returns(args[0]) if args and args[0].type in FUNCTIONS else ""
+        if method in flow.CALLBACK_METHODS and args:
+            element = flow.element_of(self.type_of(target))
+            if element:
+                self.bind_callback(args[0], (element,))
+        return None
 
     def _options(self, method_key: str, args: list[Node]) -> None:
         index = self.model.options.get(method_key)

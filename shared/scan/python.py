@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from . import flow
 from .flow import Pos, Tracker
-from .model import Finding, Note
 from .rules import RuleBook, SymbolModel
 
 if TYPE_CHECKING:
@@ -21,14 +20,6 @@ if TYPE_CHECKING:
 PASSES = 3
 Chain = tuple[ast.AST, ...]  # module, then enclosing classes and functions, innermost last
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-
-
-def analyse_python(path: str, source: bytes, *, model: SymbolModel, book: RuleBook) -> tuple[list[Finding], list[Note]]:
-    """One file on its own (no imports from other scanned files)."""
-    from .pymodules import PyProject
-
-    result = PyProject({path: source}, model=model, book=book).analyze(path)
-    return result.findings, result.notes
 
 
 class PyFile:
@@ -98,6 +89,12 @@ class PyFile:
             for child in node.body:
                 self._visit(child, (*chain, node))
             return
+        self._bind_names(node, chain)
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, chain)
+
+    def _bind_names(self, node: ast.AST, chain: Chain) -> None:
+        """The types a statement or expression gives to names (imports, assignments, loop and ``with`` targets)."""
         if isinstance(node, ast.Import):
             self._import(node, chain)
         elif isinstance(node, ast.ImportFrom):
@@ -119,8 +116,6 @@ class PyFile:
             self._assign(node.target, self.type_of(node.value, chain), chain)
         elif isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
             self.type_of(node, chain)
-        for child in ast.iter_child_nodes(node):
-            self._visit(child, chain)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, chain: Chain) -> None:
         inner = (*chain, node)

@@ -15,7 +15,6 @@ class MediaStore:
 
     def __init__(self, service: BlobServiceClient, container_name: str) -> None:
         self._service = service
-        self._container_name = container_name
         self._client = CreatedOnFirstUse(
             lambda: service.get_container_client(container_name), ContainerClient.create_container
         )

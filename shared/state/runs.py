@@ -39,18 +39,19 @@ class RunKind(StrEnum):
     ON_DEMAND = "on_demand"  # POST /api/migrations
     NIGHTLY = "nightly"  # the nightly timer
     CLI = "cli"  # acs-migrate migrate
-    BENCH = "bench"
+    BENCH = "bench"  # bench/export.py, through the same ExportRunner as the CLI
 
 
 class RunStatus(StrEnum):
-    """Where a run stands. Queue-driven runs go planning -> running -> succeeded | failed; CLI runs start at
-    running and may end cancelled (Ctrl-C)."""
+    """Where a run stands. Queue-driven runs (on demand, nightly) go planning -> running -> succeeded | failed,
+    or planning -> succeeded (a dry run, or nothing to copy) | failed (planning failed). CLI and bench runs plan in
+    process: they start at running and end succeeded | failed | cancelled. ``outcomes.run_result`` decides the end."""
 
-    PLANNING = "planning"  # the planner is listing conversations and queueing their exports
-    RUNNING = "running"  # every conversation is planned; exports are under way
-    SUCCEEDED = "succeeded"  # every planned conversation ended and none failed (some may be not migratable)
-    FAILED = "failed"  # at least one conversation failed, or the run could not be planned
-    CANCELLED = "cancelled"  # stopped by the operator; a rerun resumes
+    PLANNING = "planning"  # the planner is listing conversations and queueing their exports (queue-driven runs)
+    RUNNING = "running"  # exports are under way (queue-driven: every conversation is planned)
+    SUCCEEDED = "succeeded"  # every planned conversation is done or not migratable; also a dry run or an empty plan
+    FAILED = "failed"  # a conversation failed or was left unfinished, or planning failed (e.g. an unknown SID)
+    CANCELLED = "cancelled"  # a CLI or bench run stopped with Ctrl-C (queue-driven runs never are); a rerun resumes
 
     @property
     def finished(self) -> bool:

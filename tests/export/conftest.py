@@ -15,6 +15,7 @@ from shared.export import ExportEngine
 from tests.standins import ACS_TIME_SCALE, acs_argv
 
 from .seeding import TwilioSeeder
+from .slices import SliceKit
 
 
 @pytest.fixture
@@ -101,3 +102,11 @@ def acs_admin(acs_standin: RunningService) -> Iterator[AcsAdmin]:
     admin = AcsAdmin(acs_standin.info)
     yield admin
     admin.close()
+
+
+@pytest.fixture
+def kit(container: AppContainer, engine: ExportEngine) -> Iterator[SliceKit]:
+    """The exporter's collaborators, each built on its own."""
+    built = SliceKit(container, engine)
+    yield built
+    built.close()

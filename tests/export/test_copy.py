@@ -8,7 +8,7 @@ import json
 from shared.container import AppContainer
 from shared.export import ExportEngine, MigrationRequest
 from shared.export.content import EMPTY_BODY, MAX_MESSAGE_BYTES
-from shared.export.conversation import thread_token
+from shared.export.thread_setup import thread_token
 from shared.state.ledger import LedgerStatus
 
 from .conftest import AcsAdmin

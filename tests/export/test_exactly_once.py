@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import timedelta
 
 from shared.container import AppContainer
-from shared.export import ExportEngine, MigrationRequest, deadline_in
+from shared.export import ExportEngine, MigrationRequest
 
 from .conftest import AcsAdmin
 from .seeding import TwilioSeeder
@@ -99,7 +100,7 @@ def test_time_budgeted_slices_resume_where_the_last_one_stopped(
     sid = _seed(seeder, 60, "slices")
     outcomes = []
     for _ in range(200):
-        outcome = engine.exporter.export_conversation(sid, deadline=deadline_in(0.25))
+        outcome = engine.exporter.export_conversation(sid, deadline=time.monotonic() + 0.25)
         outcomes.append(outcome)
         if not outcome.work_left:
             break

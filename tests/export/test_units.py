@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.export.content import MAX_MESSAGE_BYTES, build_parts, content_hash
-from shared.export.pacing import Pacer, minimum_duration
+from shared.export.pacing import Pacer, PriorityGate, minimum_duration
 from shared.export.people import identity_of
 from shared.export.plan import lower_bound
 from shared.export.source import SourceConversation, SourceMessage, SourceParticipant
@@ -70,6 +72,39 @@ def test_a_throttled_call_gives_its_place_back_and_retry_after_holds() -> None:
     assert pacer.delay() == 0.0
     pacer.hold(3.0)
     assert pacer.delay() == pytest.approx(3.0)
+
+
+
+def test_the_send_gate_hands_its_slots_on_highest_priority_first() -> None:
+    gate = PriorityGate(1)  # one slot: each call hands it to the next, so the order is exact
+    order: list[int] = []
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with gate.slot(0):
+            held.set()
+            release.wait(30)
+
+    def call(priority: int) -> None:
+        with gate.slot(priority):
+            order.append(priority)
+
+    holders = [threading.Thread(target=hold)]
+    holders[0].start()
+    assert held.wait(30)
+    waiters = []
+    for n, priority in enumerate([5, 50, 1, 20]):
+        waiters.append(threading.Thread(target=call, args=(priority,)))
+        waiters[-1].start()
+        deadline = time.monotonic() + 30
+        while gate.waiting < n + 1 and time.monotonic() < deadline:  # the slot is held: each call queues
+            time.sleep(0.005)
+    assert gate.waiting == 4
+    release.set()
+    for thread in holders + waiters:
+        thread.join(30)
+    assert order == [50, 20, 5, 1]
+    assert gate.waiting == 0
 
 
 @settings(max_examples=60, deadline=None)

@@ -199,8 +199,8 @@ def test_limits_can_be_switched_off(acs_factory: Callable[..., Acs]) -> None:
 def test_admin_limits_report_the_enforced_windows_and_the_bench_floor_reads_them(
     acs_factory: Callable[..., Acs],
 ) -> None:
-    """Stand-in only: ``GET /__admin/limits`` lists what the limiter enforces; bench/floor.py builds on it."""
-    from bench.floor import ConversationLoad, export_floor, fetch_limits, span
+    """Stand-in only: ``GET /__admin/limits`` lists what the limiter enforces; harness/floor.py builds on it."""
+    from harness.floor import ConversationLoad, export_floor, fetch_limits, span
 
     server = acs_factory("--time-scale", "0.5")
     body = server.admin("GET", "/limits")

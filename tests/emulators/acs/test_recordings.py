@@ -183,6 +183,25 @@ class Replayer:
             else:
                 self.threads[recorded_path.rsplit("/", 1)[1]] = live_path.rsplit("/", 1)[1]
 
+    def compare_bodies(self, where: str, exchange: Exchange, recorded: Any, body: Any) -> None:
+        """The same fields as the recording, the compared values equal, times in the recorded formats."""
+        problems = self.problems
+        missing = shape(recorded) - shape(body)
+        extra = shape(body) - shape(recorded)
+        if missing:
+            problems.append(f"{where}: fields missing {sorted(missing)}")
+        if extra and exchange.status < 400:
+            problems.append(f"{where}: fields not in the recording {sorted(extra)}")
+        live = {path: value for path, _, value in leaves(body)}
+        for path, key, value in leaves(recorded):
+            if value == "sanitized" or path not in live:
+                continue
+            if key in COMPARED_VALUES and live[path] != value:
+                problems.append(f"{where}: {path} = {live[path]!r}, recorded {value!r}")
+            for name, pattern in TIME_FORMATS.items():
+                if isinstance(value, str) and pattern.match(value) and not pattern.match(str(live[path])):
+                    problems.append(f"{where}: {path} {live[path]!r} is not in the recorded {name} format")
+
     def compare(self, index: int, exchange: Exchange, response: requests.Response) -> None:
         where = f"entry {index} {exchange.method} {urlsplit(exchange.uri).path}"
         problems = self.problems
@@ -200,21 +219,7 @@ class Replayer:
         if recorded_type and recorded_type.split(";")[0] != response.headers.get("Content-Type", "").split(";")[0]:
             problems.append(f"{where}: content type {response.headers.get('Content-Type')} != {recorded_type}")
         if recorded is not None and body is not None:
-            missing = shape(recorded) - shape(body)
-            extra = shape(body) - shape(recorded)
-            if missing:
-                problems.append(f"{where}: fields missing {sorted(missing)}")
-            if extra and exchange.status < 400:
-                problems.append(f"{where}: fields not in the recording {sorted(extra)}")
-            live = {path: value for path, _, value in leaves(body)}
-            for path, key, value in leaves(recorded):
-                if value == "sanitized" or path not in live:
-                    continue
-                if key in COMPARED_VALUES and live[path] != value:
-                    problems.append(f"{where}: {path} = {live[path]!r}, recorded {value!r}")
-                for name, pattern in TIME_FORMATS.items():
-                    if isinstance(value, str) and pattern.match(value) and not pattern.match(str(live[path])):
-                        problems.append(f"{where}: {path} {live[path]!r} is not in the recorded {name} format")
+            self.compare_bodies(where, exchange, recorded, body)
         self.learn(exchange, response, body)
         if exchange.method == "POST" and isinstance(body, dict) and "chatThread" in body:
             request_id = _header(exchange.request_headers, "repeatability-request-id")
