@@ -278,6 +278,7 @@ module storage 'modules/storage.bicep' = {
     ]
     queueNames: [
       stateNames.migrationQueue
+      '${stateNames.migrationQueue}-next' // next slices of conversations under way (the app adds -next)
       stateNames.deliveryQueue
     ]
     containerNames: [

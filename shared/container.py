@@ -127,6 +127,11 @@ class AppContainer:
         return WorkQueue(self.storage.queues, self.settings.names.migration_queue)
 
     @lazy
+    def continuation_queue(self) -> WorkQueue:
+        """Next slices of conversations under way (``MIGRATION_QUEUE``-next), apart from new work."""
+        return WorkQueue(self.storage.queues, self.settings.names.continuation_queue)
+
+    @lazy
     def delivery_queue(self) -> WorkQueue:
         return WorkQueue(self.storage.queues, self.settings.names.delivery_queue)
 
@@ -264,7 +269,7 @@ class AppContainer:
         return MigrationWorker(
             engine=lambda: self.export_engine, runs=self.runs, ledger=self.run_ledger, conversations=self.conversations,
             messages=self.messages,
-            queue=self.migration_queue, live=self.live_sync,
+            queue=self.migration_queue, continuations=self.continuation_queue, live=self.live_sync,
             settings=WorkerSettings(
                 slice_seconds=export.slice_seconds,
                 plan_seconds=self.settings.migrations.plan_seconds,

@@ -39,7 +39,7 @@ def build_doctor(settings: Settings, *, storage: StorageClients) -> DoctorServic
             tables=(names.identity_table, names.conversation_table, names.message_table, names.run_table,
                     names.subscription_table, names.dead_letter_table, settings.video.room_table,
                     names.webhook_table),
-            queues=(names.migration_queue, names.delivery_queue),
+            queues=(names.migration_queue, names.continuation_queue, names.delivery_queue),
             container=names.media_container,
         )),
         TwilioCheck(list_one_conversation=lambda: twilio.conversations.v1.conversations.list(limit=1),

@@ -1,5 +1,6 @@
 """``{"kind": "export", "runId", "conversation", "checkChanges"?}``: one time-boxed slice of one conversation in
-one run; the same item again (delayed) while work is left, else the conversation is settled in the run's ledger."""
+one run; the same item again (delayed, on the continuation queue) while work is left, else the conversation is
+settled in the run's ledger."""
 
 from __future__ import annotations
 
@@ -33,13 +34,13 @@ class ExportHandler:
     """Handles ``export`` work items."""
 
     def __init__(self, *, exporter: Callable[[], ConversationExporter], ledger: RunLedgerStore,
-                 accounting: RunAccounting, completion: RunCompletion, queue: WorkQueue,
+                 accounting: RunAccounting, completion: RunCompletion, continuations: WorkQueue,
                  settings: WorkerSettings, clock: Callable[[], float]) -> None:
         self._exporter = exporter
         self._ledger = ledger
         self._accounting = accounting
         self._completion = completion
-        self._queue = queue
+        self._continuations = continuations
         self._settings = settings
         self._clock = clock
 
@@ -62,7 +63,8 @@ class ExportHandler:
         )
         self._accounting.progress(run_id, messages=outcome.messages, media_bytes=outcome.media_bytes)
         if counts_as(outcome.status) is None and outcome.work_left:
-            self._queue.send(item, delay_seconds=self._settings.delay_after(outcome.status))
+            # Its own queue: a conversation under way never waits behind conversations not yet started.
+            self._continuations.send(item, delay_seconds=self._settings.delay_after(outcome.status))
             return
         self._accounting.settle(run_id, conv.sid, outcome.status, reason=outcome.reason)
         self._completion.finish_if_complete(run_id)

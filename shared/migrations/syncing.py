@@ -21,12 +21,12 @@ class SyncHandler:
     """Handles ``sync`` work items."""
 
     def __init__(self, *, engine: Callable[[], ExportEngine], conversations: ConversationStore,
-                 live: LiveSyncScheduler, queue: WorkQueue, settings: WorkerSettings,
+                 live: LiveSyncScheduler, continuations: WorkQueue, settings: WorkerSettings,
                  clock: Callable[[], float]) -> None:
         self._engine = engine
         self._conversations = conversations
         self._live = live
-        self._queue = queue
+        self._continuations = continuations
         self._settings = settings
         self._clock = clock
 
@@ -44,5 +44,6 @@ class SyncHandler:
                                                       check_changes=changes)
         telemetry.messages_copied(outcome.messages, run_id=None)
         if outcome.work_left and counts_as(outcome.status) is None:
-            self._queue.send({"kind": "sync", "conversationSid": conversation_sid, "serviceSid": conv.service_sid,
-                              "checkChanges": changes}, delay_seconds=self._settings.delay_after(outcome.status))
+            follow_up = {"kind": "sync", "conversationSid": conversation_sid, "serviceSid": conv.service_sid,
+                         "checkChanges": changes}
+            self._continuations.send(follow_up, delay_seconds=self._settings.delay_after(outcome.status))

@@ -4,6 +4,10 @@
 - ``{"kind": "export", "runId", "conversation", "checkChanges"?}``: ``exporting.ExportHandler``, one slice;
 - ``{"kind": "sync", "conversationSid", "serviceSid"?, "checkChanges"?}``: ``syncing.SyncHandler``, live sync;
 - poisoned items of any kind: ``poison.PoisonHandler``; the nightly timer: ``nightly.NightlyScheduler``.
+
+New work (plans, first slices, live syncs) arrives on the migration queue; next slices of conversations under way
+go to the continuation queue (``MIGRATION_QUEUE`` + ``-next``), served by a trigger of its own, so a long
+conversation's next slice never waits behind thousands of conversations not yet started.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class MigrationWorker:
         conversations: ConversationStore,
         messages: MessageMapStore,
         queue: WorkQueue,
+        continuations: WorkQueue,
         live: LiveSyncScheduler,
         settings: WorkerSettings,
         clock: Callable[[], float] = time.monotonic,
@@ -56,8 +61,9 @@ class MigrationWorker:
                                conversations=conversations, messages=messages, queue=queue, completion=completion,
                                plan_seconds=settings.plan_seconds, clock=clock, page_size=settings.plan_page_size)
         self.exports = ExportHandler(exporter=lambda: engine().exporter, ledger=ledger, accounting=accounting,
-                                     completion=completion, queue=queue, settings=settings, clock=clock)
-        self.syncs = SyncHandler(engine=engine, conversations=conversations, live=live, queue=queue,
+                                     completion=completion, continuations=continuations, settings=settings,
+                                     clock=clock)
+        self.syncs = SyncHandler(engine=engine, conversations=conversations, live=live, continuations=continuations,
                                  settings=settings, clock=clock)
         self.poison = PoisonHandler(runs=runs, conversations=conversations, accounting=accounting,
                                     completion=completion)

@@ -11,6 +11,10 @@ TABLE_NAME = r"[A-Za-z][A-Za-z0-9]{2,62}\Z"
 QUEUE_NAME = r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\Z"  # blob container names follow the same rule
 EXPECT_TABLE = "3-63 letters and digits, starting with a letter"
 EXPECT_QUEUE = "3-63 lowercase letters, digits and single hyphens"
+# The app adds "-next" (slices under way) and the host "-poison" to the migration queue's name: 63 - 12 = 51.
+MIGRATION_QUEUE_NAME = r"(?!.*--)[a-z0-9][a-z0-9-]{1,49}[a-z0-9]\Z"
+EXPECT_MIGRATION_QUEUE = "3-51 lowercase letters, digits and single hyphens (the app adds -next, the host -poison)"
+CONTINUATION_SUFFIX = "-next"
 
 
 def _table(name: str, default: str) -> str:
@@ -32,6 +36,12 @@ class ResourceNames:
     subscription_table: str = _table("SUBSCRIPTION_TABLE", "subscriptions")
     dead_letter_table: str = _table("DEAD_LETTER_TABLE", "deadletters")
     webhook_table: str = _table("TWILIO_WEBHOOK_TABLE", "twiliowebhooks")
-    migration_queue: str = _queue("MIGRATION_QUEUE", "migration-work")
+    migration_queue: str = setting("MIGRATION_QUEUE", match(MIGRATION_QUEUE_NAME), EXPECT_MIGRATION_QUEUE,
+                                   default="migration-work")
     delivery_queue: str = _queue("DELIVERY_QUEUE", "event-deliveries")
     media_container: str = _queue("MEDIA_CONTAINER", "twilio-media")
+
+    @property
+    def continuation_queue(self) -> str:
+        """The queue of next slices of conversations under way, served apart from new work (docs/export.md)."""
+        return self.migration_queue + CONTINUATION_SUFFIX

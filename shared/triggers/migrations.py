@@ -32,6 +32,27 @@ def _work_item(msg: func.QueueMessage) -> dict[str, Any]:
     return item
 
 
+async def _run_item(container: AppContainer, msg: func.QueueMessage) -> None:
+    item = _work_item(msg)
+
+    def handle() -> None:
+        with telemetry.work_item_span(item):
+            container.migration_worker.handle(item)
+
+    # Slices run for minutes: on the app's own threads, not the worker's pool that HTTP requests share.
+    await container.migration_slices.run(handle)
+
+
+def _record_poison(container: AppContainer, msg: func.QueueMessage) -> None:
+    try:
+        item = _work_item(msg)
+    except BadRequestError:
+        logger.error("dropped a poisoned migration item that is not JSON (message %s)", msg.id)
+        return
+    reason = "gave up after the host's maxDequeueCount attempts; the function logs hold each attempt's error"
+    container.migration_worker.handle_poison(item, reason=reason)
+
+
 def build_blueprint(container: AppContainer) -> func.Blueprint:
     bp = new_blueprint()
 
@@ -89,25 +110,23 @@ def build_blueprint(container: AppContainer) -> func.Blueprint:
     @bp.function_name("migration_worker")
     @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%", connection="AzureWebJobsStorage")
     async def migration_worker(msg: func.QueueMessage) -> None:
-        item = _work_item(msg)
+        await _run_item(container, msg)
 
-        def handle() -> None:
-            with telemetry.work_item_span(item):
-                container.migration_worker.handle(item)
-
-        # Slices run for minutes: on the app's own threads, not the worker's pool that HTTP requests share.
-        await container.migration_slices.run(handle)
+    @bp.function_name("migration_continuation")
+    @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%-next", connection="AzureWebJobsStorage")
+    async def migration_continuation(msg: func.QueueMessage) -> None:
+        """Next slices of conversations under way: their own queue, so never behind new work."""
+        await _run_item(container, msg)
 
     @bp.function_name("migration_poison")
     @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%-poison", connection="AzureWebJobsStorage")
     def migration_poison(msg: func.QueueMessage) -> None:
-        try:
-            item = _work_item(msg)
-        except BadRequestError:
-            logger.error("dropped a poisoned migration item that is not JSON (message %s)", msg.id)
-            return
-        reason = "gave up after the host's maxDequeueCount attempts; the function logs hold each attempt's error"
-        container.migration_worker.handle_poison(item, reason=reason)
+        _record_poison(container, msg)
+
+    @bp.function_name("migration_continuation_poison")
+    @bp.queue_trigger(arg_name="msg", queue_name="%MIGRATION_QUEUE%-next-poison", connection="AzureWebJobsStorage")
+    def migration_continuation_poison(msg: func.QueueMessage) -> None:
+        _record_poison(container, msg)
 
     @bp.function_name("nightly_sync")
     @bp.timer_trigger(arg_name="timer", schedule="%NIGHTLY_SCHEDULE%", run_on_startup=False, use_monitor=True)

@@ -68,7 +68,7 @@ def test_a_working_configuration_passes_every_check(doctor_environ: dict[str, st
                         "public-urls": "pass"}, report
     assert report.ok
     assert report.check("storage").message == (
-        "8 tables, 2 queues and container '" + doctor_environ["MEDIA_CONTAINER"]
+        "8 tables, 3 queues and container '" + doctor_environ["MEDIA_CONTAINER"]
         + "' exist and take reads, writes and deletes"
     )
     # The stand-ins are reached through settings a real deployment must not have: said, not failed.

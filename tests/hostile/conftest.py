@@ -53,7 +53,7 @@ class HostileTarget:
             except ResourceNotFoundError:
                 snapshot[table] = []  # created on first use: an empty table and no table hold the same data
         queues = QueueServiceClient.from_connection_string(conn)
-        for queue in (names.migration_queue, names.delivery_queue):
+        for queue in (names.migration_queue, names.continuation_queue, names.delivery_queue):
             try:
                 snapshot[queue] = queues.get_queue_client(queue).get_queue_properties().approximate_message_count
             except ResourceNotFoundError:

@@ -81,7 +81,8 @@ def test_the_state_main_bicep_creates_matches_the_app_defaults(main_tree: dict[s
     }
     params = config(main_tree["modules"]["storage"])["params"]
     assert len(params["tableNames"]) == 7
-    assert len(params["queueNames"]) == 2
+    assert len(params["queueNames"]) == 3
+    assert any(mentions(q, "stateNames") and any(s.endswith("-next") for s in strings(q)) for q in params["queueNames"])
     assert any(mentions(c, "stateNames") and "mediaContainer" in strings(c) for c in params["containerNames"])
 
 
