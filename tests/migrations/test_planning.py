@@ -42,6 +42,7 @@ def planning(migration_environ: dict[str, str]) -> Iterator[tuple[AppContainer, 
     worker = MigrationWorker(
         engine=lambda: container.export_engine, runs=container.runs, ledger=container.run_ledger,
         conversations=container.conversations, messages=container.messages, queue=container.migration_queue,
+        continuations=container.continuation_queue,
         live=container.live_sync, clock=SteppingClock(),
         settings=WorkerSettings(slice_seconds=1, plan_seconds=0.5, continuation_delay_seconds=0,
                                 leased_delay_seconds=0, plan_page_size=3),
