@@ -15,7 +15,7 @@ TELEMETRY = INFRA_DIR.parent / "shared" / "telemetry.py"
 
 
 def emitted_names() -> set[str]:
-    return set(re.findall(r'create_(?:counter|histogram)\(\s*"([a-z_.]+)"', TELEMETRY.read_text()))
+    return set(re.findall(r'_(?:counter|histogram)\(\s*"([a-z_.]+)"', TELEMETRY.read_text()))
 
 
 def queried_names() -> set[str]:
