@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -91,6 +92,27 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return value
 
 
+MAX_JSON_DEPTH = 64  # no request body of this API nests deeper than a few levels
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str, *, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deep ``text`` nests arrays and objects (strings skipped), counted without recursion; stops past ``limit``.
+
+    Checked before ``json.loads``: the parser recurses once per level, and at tens of thousands of levels it
+    fails deep in the C stack, where any finalizer the garbage collector runs then fails too.
+    """
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                break
+    return deepest
+
+
 def read_json_object(req: func.HttpRequest, *, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """The request body as a JSON object; 415, 413 or 400 naming the problem otherwise."""
     content_type = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -105,6 +127,8 @@ def read_json_object(req: func.HttpRequest, *, max_bytes: int = MAX_BODY_BYTES) 
         )
     try:
         text = body.decode("utf-8")
+        if json_depth(text) > MAX_JSON_DEPTH:
+            raise BadRequestError(f"The request body nests JSON more than {MAX_JSON_DEPTH} levels deep.")
         value = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
         raise BadRequestError("The request body is not valid UTF-8.") from None
