@@ -77,6 +77,14 @@ def seed_twilio(twilio: RunningService) -> dict[str, Any]:
     return summary
 
 
+def status_line(body: dict[str, Any]) -> str:
+    """One line of a run's progress from ``GET /api/migrations/{id}``."""
+    counts = body["counts"]
+    return (f"   {body['status']:<10} planned {counts['planned']:>3}  done {counts['done']:>3}  "
+            f"failed {counts['failed']}  not migratable {counts['notMigratable']}  messages "
+            f"{counts['messages']:>5}/{counts['plannedMessages']:<5}  eta {body['estimatedSecondsLeft']}")
+
+
 def migrate_over_http(host_url: str) -> dict[str, Any]:
     http = httpx.Client(base_url=host_url, headers={"x-functions-key": FUNCTION_KEY}, timeout=30)
     with http:
@@ -89,10 +97,7 @@ def migrate_over_http(host_url: str) -> dict[str, Any]:
         def finished() -> dict[str, Any] | None:
             nonlocal last
             body: dict[str, Any] = http.get(location).json()
-            counts = body["counts"]
-            line = (f"   {body['status']:<10} planned {counts['planned']:>3}  done {counts['done']:>3}  "
-                    f"failed {counts['failed']}  skipped {counts['skipped']}  messages "
-                    f"{counts['messages']:>5}/{counts['plannedMessages']:<5}  eta {body['estimatedSecondsLeft']}")
+            line = status_line(body)
             if line != last:
                 print(line, flush=True)
                 last = line
