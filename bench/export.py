@@ -9,6 +9,7 @@ ratio, 429s received, the child's peak RSS.
 ``--rss`` also runs 10,000 and 100,000 messages and prints the peak RSS growth.
 
     .venv/bin/python -m bench.export [--conversations 200] [--messages 20000] [--time-scale 0.02] [--rss]
+    .venv/bin/python -m bench.export --compare-with a07dc23 [--rounds 2]   # cost against an older exporter
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -139,10 +143,12 @@ def environ(twilio: RunningService, acs: RunningService, storage: str, suffix: s
     }
 
 
-def run_export(env: dict[str, str], service_sid: str, *, profile: str | None = None) -> dict[str, Any]:
-    """The export in a child process; its own figures plus its peak RSS (from wait4).
+def run_export(env: dict[str, str], service_sid: str, *, profile: str | None = None,
+               code: Path = REPO_ROOT) -> dict[str, Any]:
+    """The export in a child process; its own figures plus its CPU and peak RSS (from wait4).
 
     ``profile``: run it under py-spy (every thread, idle time left out), collapsed stacks written there.
+    ``code``: the checkout whose exporter runs (``--compare-with`` runs an older revision's worker).
     """
     argv = [sys.executable, "-m", "bench.export", "--worker", service_sid]
     if profile:
@@ -151,7 +157,7 @@ def run_export(env: dict[str, str], service_sid: str, *, profile: str | None = N
                 "--", *argv]
     process = subprocess.Popen(
         argv,
-        cwd=REPO_ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE,
+        cwd=code, env={**os.environ, **env}, stdout=subprocess.PIPE,
     )
     assert process.stdout is not None
     output = process.stdout.read().decode()
@@ -163,6 +169,8 @@ def run_export(env: dict[str, str], service_sid: str, *, profile: str | None = N
     # Not wait4's ru_maxrss: Linux carries the parent's high-water RSS across fork and exec into the child's
     # figure (here the parent holds the seeding snapshot), so the worker reports its own VmHWM instead.
     result["parent_inherited_maxrss_mb"] = usage.ru_maxrss / 1024
+    # the whole child process, start to exit, every thread: the one CPU figure any revision's worker has
+    result["process_cpu_s"] = usage.ru_utime + usage.ru_stime
     return result
 
 
@@ -256,7 +264,7 @@ def worker(service_sid: str) -> int:
 
 def scenario(conversations: int, messages: int, time_scale: float, concurrency: int, seed_value: int,
              *, uniform: bool = False, profile: str | None = None, naive_budget: float = 0.0,
-             probe: bool = False) -> dict[str, Any]:
+             probe: bool = False, code: Path = REPO_ROOT) -> dict[str, Any]:
     sizes = [messages // conversations] * conversations if uniform else zipf_sizes(conversations, messages)
     with ExitStack() as stack:
         twilio, acs, storage = start_standins(stack, time_scale)
@@ -268,7 +276,9 @@ def scenario(conversations: int, messages: int, time_scale: float, concurrency: 
         env = environ(twilio, acs, storage, f"b{seed_value}", time_scale, concurrency)
         if probe:
             env["BENCH_PROBE_EVERY"] = str(budget_s * 4)  # well inside the probe thread's own limit
-        result = run_export(env, service_sid, profile=profile)
+        load_before = os.getloadavg()[0]
+        result = run_export(env, service_sid, profile=profile, code=code)
+        result["load"] = (load_before, os.getloadavg()[0])
         counters = httpx.get(f"{acs.info['admin']}/counters", verify=str(acs.info["ca_bundle"])).json()
         if naive_budget > 0:  # the same workload, by hand, after ours (its own ACS users and threads)
             naive = naive_export(
@@ -315,6 +325,48 @@ def show(title: str, r: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+@contextmanager
+def checkout(revision: str) -> Iterator[Path]:
+    """A throw-away ``git worktree`` of ``revision`` (its own exporter code; the same interpreter and packages)."""
+    parent = Path(tempfile.mkdtemp(prefix="bench-revision-"))
+    path = parent / "repo"
+    subprocess.run(["git", "-C", str(REPO_ROOT), "worktree", "add", "--detach", "--quiet", str(path), revision],
+                   check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["git", "-C", str(REPO_ROOT), "worktree", "remove", "--force", str(path)], check=False)
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def compare(revision: str, rounds: int, conversations: int, messages: int, time_scale: float,
+            concurrency: int) -> None:
+    """The exporter's cost against ``revision``'s, in one run: the same workload, fresh stand-ins each time,
+    the two taking turns (older first in odd rounds, ours first in even ones) so both meet the same machine.
+
+    Cost is the worker process's own CPU from wait4 (user + system, every thread, start to exit), the one figure
+    a worker of any revision gives.
+    """
+    with checkout(revision) as old_code:
+        costs: dict[str, list[float]] = {"then": [], "now": []}
+        for number in range(1, rounds + 1):
+            order = (("then", old_code), ("now", REPO_ROOT)) if number % 2 else (("now", REPO_ROOT), ("then", old_code))
+            for label, code in order:
+                r = scenario(conversations, messages, time_scale, concurrency, 1, code=code)
+                if r["messages"] != messages:
+                    raise RuntimeError(f"{label}: copied {r['messages']} of {messages} messages: {r['statuses']}")
+                cost = r["process_cpu_s"] / r["messages"] * 1000
+                costs[label].append(cost)
+                print(f"round {number} {label:>4} ({revision if label == 'then' else 'this checkout'}): "
+                      f"{r['messages']} messages, wall {r['seconds']:.1f} s, ratio {r['ratio']:.3f}, process CPU "
+                      f"{r['process_cpu_s']:.1f} s = {cost:.2f} CPU-s per 1,000 messages "
+                      f"(load {r['load'][0]:.1f} -> {r['load'][1]:.1f})", flush=True)
+        then, now = sum(costs["then"]), sum(costs["now"])
+        pairs = ", ".join(f"{a / b:.2f}x" for a, b in zip(costs["then"], costs["now"], strict=True))
+        print(f"cost {revision}: {then / rounds:.2f}, this checkout: {now / rounds:.2f} CPU-s per 1,000 messages "
+              f"(mean of {rounds}); this checkout is {then / now:.2f}x cheaper (per round: {pairs})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worker", metavar="SERVICE_SID", help=argparse.SUPPRESS)
@@ -333,9 +385,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="large enough that one request is under 2%% of a thread's per-message budget")
     parser.add_argument("--profile", metavar="FILE", help="run the exporter under py-spy; collapsed stacks to FILE")
     parser.add_argument("--rss-sizes", default="10000,100000", help=argparse.SUPPRESS)
+    parser.add_argument("--compare-with", metavar="REVISION",
+                        help="only compare CPU per 1,000 messages with this git revision's exporter, turn by turn")
+    parser.add_argument("--rounds", type=int, default=2, help="turns each of --compare-with")
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args.worker)
+    if args.compare_with:
+        compare(args.compare_with, args.rounds, args.conversations, args.messages, args.time_scale, args.concurrency)
+        return 0
     if not args.skip_main:
         main_run = scenario(args.conversations, args.messages, args.time_scale, args.concurrency, 1,
                             profile=args.profile, naive_budget=args.naive_budget)
