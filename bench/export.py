@@ -171,6 +171,7 @@ def run_export(env: dict[str, str], service_sid: str, *, profile: str | None = N
     result["parent_inherited_maxrss_mb"] = usage.ru_maxrss / 1024
     # the whole child process, start to exit, every thread: the one CPU figure any revision's worker has
     result["process_cpu_s"] = usage.ru_utime + usage.ru_stime
+    result["context_switches"] = (usage.ru_nvcsw, usage.ru_nivcsw)  # voluntary (a thread blocked), involuntary
     return result
 
 
@@ -322,6 +323,9 @@ def show(title: str, r: dict[str, Any]) -> None:
     cost = r["cpu_s"] / r["messages"] * 1000 if r["messages"] else float("nan")
     print(f"cost: exporter process CPU {r['cpu_s']:.1f} s (user {r['user_s']:.1f} + sys {r['sys_s']:.1f}) "
           f"= {cost:.2f} CPU-s per 1,000 messages copied")
+    voluntary, involuntary = r["context_switches"]
+    print(f"context switches of the exporter process: {voluntary} voluntary + {involuntary} involuntary = "
+          f"{(voluntary + involuntary) / max(1, r['messages']):.1f} per message")
     sys.stdout.flush()
 
 
@@ -359,7 +363,8 @@ def compare(revision: str, rounds: int, conversations: int, messages: int, time_
                 costs[label].append(cost)
                 print(f"round {number} {label:>4} ({revision if label == 'then' else 'this checkout'}): "
                       f"{r['messages']} messages, wall {r['seconds']:.1f} s, ratio {r['ratio']:.3f}, process CPU "
-                      f"{r['process_cpu_s']:.1f} s = {cost:.2f} CPU-s per 1,000 messages "
+                      f"{r['process_cpu_s']:.1f} s = {cost:.2f} CPU-s per 1,000 messages, "
+                      f"{sum(r['context_switches']) / r['messages']:.1f} context switches per message "
                       f"(load {r['load'][0]:.1f} -> {r['load'][1]:.1f})", flush=True)
         then, now = sum(costs["then"]), sum(costs["now"])
         pairs = ", ".join(f"{a / b:.2f}x" for a, b in zip(costs["then"], costs["now"], strict=True))

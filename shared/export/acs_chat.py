@@ -6,6 +6,12 @@ The session is an ``SdkSession`` (``shared/http_session.py``): requests' per-cal
 environment, cookies and pool keys is done once, not on every send.
 ``ChatClient.get_chat_thread_client`` would drop the transport options (research acs.md
 §0.4), so thread clients are built directly.
+
+The clients get a shorter policy list than the SDK's default (azure-core's ``policies`` option):
+request id, headers, user agent, response decoding, the bearer token, tracing and HTTP logging.
+Left out are the policies that do nothing here but cost CPU on every send: retries (off anyway),
+redirects (ACS answers none; nor does the cleanup of credentials on a redirect), proxies (the
+session reads them), the custom hook and the network-trace logger (``logging_enable``).
 """
 
 from __future__ import annotations
@@ -14,10 +20,25 @@ import threading
 from typing import Any
 
 from azure.communication.chat import ChatClient, ChatThreadClient, CommunicationTokenCredential
+from azure.communication.chat import __version__ as chat_version
+from azure.core.pipeline import policies
 from azure.core.pipeline.transport import RequestsTransport
 
 from ..http_session import SdkSession
 from ..settings import AcsSettings
+
+
+def chat_policies(credential: CommunicationTokenCredential) -> list[Any]:
+    """The policies of an export chat client, in the SDK's own order (see the module docstring)."""
+    return [
+        policies.RequestIdPolicy(),
+        policies.HeadersPolicy(),
+        policies.UserAgentPolicy(sdk_moniker=f"communication-chat/{chat_version}"),  # as the SDK names itself
+        policies.ContentDecodePolicy(),
+        policies.BearerTokenCredentialPolicy(credential),
+        policies.DistributedTracingPolicy(),
+        policies.HttpLoggingPolicy(),
+    ]
 
 
 class AcsChat:
@@ -32,11 +53,12 @@ class AcsChat:
         self._clients: dict[tuple[str, str], ChatThreadClient] = {}
         self._lock = threading.Lock()
 
-    def _options(self) -> dict[str, Any]:
-        return {"retry_total": 0, "transport": self._transport}
+    def _options(self, credential: CommunicationTokenCredential) -> dict[str, Any]:
+        return {"retry_total": 0, "transport": self._transport, "policies": chat_policies(credential)}
 
     def chat_client(self, token: str) -> ChatClient:
-        return ChatClient(self._acs.endpoint, CommunicationTokenCredential(token), **self._options())
+        credential = CommunicationTokenCredential(token)
+        return ChatClient(self._acs.endpoint, credential, **self._options(credential))
 
     def thread_client(self, thread_id: str, token: str) -> ChatThreadClient:
         """A thread client acting as the token's user (cached per thread and token)."""
@@ -44,9 +66,8 @@ class AcsChat:
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = ChatThreadClient(
-                    self._acs.endpoint, CommunicationTokenCredential(token), thread_id, **self._options()
-                )
+                credential = CommunicationTokenCredential(token)
+                client = ChatThreadClient(self._acs.endpoint, credential, thread_id, **self._options(credential))
                 self._clients[key] = client
             return client
 
