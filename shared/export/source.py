@@ -9,7 +9,7 @@ through Chat v2.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -333,6 +333,11 @@ class TwilioSource:
         )
 
     # ------------------------------------------------------------------ users
+    def expect_names(self, conv: SourceConversation, participants: Iterable[SourceParticipant]) -> None:
+        """The user names of these participants (of ``conv``'s service) are about to be wanted; see ``UserNames``."""
+        self.users.expect(conv.source, conv.service_sid, (p.identity for p in participants
+                                                          if p.kind == "chat" and p.identity))
+
     def friendly_name(self, conv: SourceConversation, identity: str) -> str | None:
         """The Twilio user's friendly name (None when the user or the name does not exist); see ``UserNames``."""
         return self.users.friendly_name(conv.source, conv.service_sid, identity)

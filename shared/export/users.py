@@ -8,15 +8,18 @@ spaces or any Unicode.
 Which read is cheaper depends on how many names are wanted: a live sync wants two or three,
 a full export wants every user. Each service starts with one fetch per identity; once
 ``directory_after`` identities of one service were fetched within ``ttl_seconds``, the rest
-come from a single paged read of its users (100 per page). Names are kept ``ttl_seconds``,
-so a long-lived worker sees a rename at its next nightly run. bench/users.py measures both.
+come from a single paged read of its users (100 per page). A caller that knows which names it
+is about to want (the nightly run: every participant of a page of conversations) says so with
+``expect``, and with ``directory_after`` or more unknown ones the paged read comes first.
+Names are kept ``ttl_seconds``, so a long-lived worker sees a rename at its next nightly run.
+bench/users.py measures both.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -93,6 +96,17 @@ class UserNames:
             entry.names[identity] = name
             entry.fetched += 1
         return name
+
+    def expect(self, source: str, service_sid: str, identities: Iterable[str]) -> None:
+        """The names of ``identities`` are about to be asked for: if ``directory_after`` or more of them are
+        not known yet, read the service's users now (a few pages) rather than fetch each."""
+        entry = self._entry(source, service_sid)
+        with self._lock:
+            if entry.directory:
+                return
+            unknown = {i for i in identities if i not in entry.names}
+        if len(unknown) >= self._directory_after:
+            self._read_directory(source, service_sid, entry)
 
     def _fetch(self, source: str, service_sid: str, identity: str) -> str | None:
         context = self._users_api(source, service_sid)(path_segment(identity))

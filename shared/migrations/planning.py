@@ -25,7 +25,7 @@ from ..archive_cutoff import ArchiveCutoff
 from ..export.archive.archiver import ConversationArchiver
 from ..export.people import PARTICIPANT_NAMES, People
 from ..export.request import MigrationRequest
-from ..export.source import SourceConversation, TwilioSource
+from ..export.source import SourceConversation, SourceParticipant, TwilioSource
 from ..state import ConversationRecord, ConversationStore, MessageMapStore, RunRecord, RunStore
 from ..state.conversations import ConversationStatus
 from ..state.ledger import RunConversation, RunLedgerStore
@@ -189,8 +189,11 @@ class Planner:
         source = self._source()
         if (source.last_index(conv) if newest is None else newest) > record.high_water_index:
             return True
-        names = self._people().participant_names(conv, source.list_participants(conv))
-        return record.attributes.get(PARTICIPANT_NAMES) != names
+        return self._names_changed(conv, record, source.list_participants(conv))
+
+    def _names_changed(self, conv: SourceConversation, record: ConversationRecord,
+                       participants: list[SourceParticipant]) -> bool:
+        return record.attributes.get(PARTICIPANT_NAMES) != self._people().participant_names(conv, participants)
 
     def _migrated(self, run: RunRecord, cursor: PlanCursor, deadline: float) -> PlanCursor:
         """One page of migrated conversations: at most two Twilio requests each (a message past the copied ones?
@@ -201,15 +204,26 @@ class Planner:
         source = self._source()
         resuming = (cursor.sweep or {}).get("sid")
 
-        def check(record: ConversationRecord) -> tuple[int, bool]:
+        def newest(record: ConversationRecord) -> tuple[int, list[SourceParticipant] | None]:
+            """The newest index, and the participants when no new message decides already."""
             if record.conversation_sid == resuming:
-                return record.high_water_index, False  # checked before its sweep began
+                return record.high_water_index, None  # checked before its sweep began
             index = source.last_index(_from_record(record))
-            return index, index <= record.high_water_index and self.has_work(_from_record(record), record,
-                                                                              newest=index)
+            return index, source.list_participants(_from_record(record)) if index <= record.high_water_index else None
+
+        def names_changed(record: ConversationRecord, participants: list[SourceParticipant] | None) -> bool:
+            return participants is not None and self._names_changed(_from_record(record), record, participants)
 
         with ThreadPoolExecutor(max_workers=LOOKUP_WORKERS, thread_name_prefix="nightly") as pool:
-            checked = list(pool.map(check, todo))
+            found = list(pool.map(newest, todo))
+            wanted: dict[tuple[str, str], tuple[SourceConversation, list[SourceParticipant]]] = {}
+            for record, (_, participants) in zip(todo, found, strict=True):  # the page's names, per service
+                conv = _from_record(record)
+                wanted.setdefault((conv.source, conv.service_sid), (conv, []))[1].extend(participants or ())
+            for conv, participants in wanted.values():  # many unknown names: one paged read, not a fetch each
+                source.expect_names(conv, participants)
+            renames = list(pool.map(names_changed, todo, [participants for _, participants in found]))
+        checked = [(index, rename) for (index, _), rename in zip(found, renames, strict=True)]
         sweeping = bool(run.parameters.get("sweep"))
         sweep = ChangeSweep(source=source, messages=self._messages, clock=self._clock)
         stats = dict(cursor.stats)
