@@ -8,6 +8,10 @@ bundle) each time: about a third of the CPU of one ACS send in an export
 (``bench/export.py --profile``). ``SdkSession`` builds the same request and sends it through the
 same adapter and connection pool:
 
+* the URL: prepared (checked, IDNA host, re-quoted) as requests prepares it, once per distinct URL
+  (an export sends every message of a thread to the same URL); headers validated and the body
+  prepared by requests' own steps; no cookie header (there are none) and no credentials from
+  the URL unless it carries some;
 * headers: the session's defaults, then the request's (a ``None`` value removes one), as requests does;
 * proxies: from the environment (``HTTPS_PROXY``, ``NO_PROXY``, ...) as requests reads them, once
   per scheme and host instead of per call; ``~/.netrc`` is never read (an entry there would
@@ -26,6 +30,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Mapping, MutableMapping
+from functools import lru_cache
 from typing import Any
 
 import requests
@@ -41,6 +46,26 @@ def _origin(url: str) -> str:
     """``scheme://host:port`` of an absolute URL (everything before the path)."""
     scheme, _, rest = url.partition("://")
     return f"{scheme.lower()}://{rest.split('/', 1)[0].split('?', 1)[0].lower()}"
+
+
+@lru_cache(maxsize=4096)
+def _prepared_url(url: str) -> str:
+    """``url`` as ``PreparedRequest.prepare_url`` makes it (no params); an invalid URL raises as there, uncached."""
+    prepared = PreparedRequest()
+    prepared.prepare_url(url, None)
+    return str(prepared.url)
+
+
+def _prepare(method: str, url: str, headers: Mapping[str, Any], data: Any, files: Any) -> PreparedRequest:
+    """The request ``PreparedRequest.prepare`` would make with no params, cookies, auth, hooks or json."""
+    prepared = PreparedRequest()
+    prepared.prepare_method(method)
+    prepared.url = _prepared_url(url)
+    prepared.prepare_headers(headers)
+    prepared.prepare_body(data, files)
+    if "@" in _origin(prepared.url):  # credentials in the URL: requests turns them into basic auth
+        prepared.prepare_auth(None, prepared.url)
+    return prepared
 
 
 class SdkAdapter(HTTPAdapter):
@@ -129,8 +154,7 @@ class SdkSession(requests.Session):
                 merged.pop(name, None)
             else:
                 merged[name] = value
-        prepared = PreparedRequest()
-        prepared.prepare(method=method, url=url, headers=merged, files=files, data=data or {})
+        prepared = _prepare(method, url, merged, data or {}, files)
         # precedence as in requests: the call's proxies, then the environment's, then the session's
         chosen = {**self.proxies, **self.proxies_for(str(prepared.url)), **(proxies or {})}
         send_stream = self.stream if stream is None else stream

@@ -13,7 +13,6 @@ import re
 
 ESCAPE = "~"
 MAX_KEY_BYTES = 1024
-_FORBIDDEN = frozenset("/\\#?" + ESCAPE)
 _ESCAPED = re.compile(r"~([0-9A-F]{4})")
 
 
@@ -26,20 +25,18 @@ class KeyTooLongError(ValueError):
         super().__init__(self.message)
 
 
-def _must_escape(char: str) -> bool:
-    code = ord(char)
-    return (
-        char in _FORBIDDEN
-        or code < 0x20
-        or 0x7F <= code <= 0x9F
-        or 0xD800 <= code <= 0xDFFF  # lone surrogates cannot be encoded on the wire
-        or code in (0xFFFE, 0xFFFF)
-    )
+# what must be escaped: ``/ \\ # ?``, the escape character, control characters (C0, DEL, C1), lone surrogates
+# (they cannot be encoded on the wire) and the two non-characters U+FFFE and U+FFFF
+_MUST_ESCAPE = re.compile("[/\\\\#?" + ESCAPE + "\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"{ESCAPE}{ord(match.group()):04X}"
 
 
 def escape_key(value: str, *, what: str = "key", prefix: str = "") -> str:
     """``prefix`` + ``value`` made safe for a PartitionKey or RowKey; ``KeyTooLongError`` if the whole is too long."""
-    escaped = prefix + "".join(f"{ESCAPE}{ord(c):04X}" if _must_escape(c) else c for c in value)
+    escaped = prefix + _MUST_ESCAPE.sub(_escaped, value)
     if len(escaped.encode("utf-16-le", "surrogatepass")) > MAX_KEY_BYTES:
         raise KeyTooLongError(what)
     return escaped

@@ -143,3 +143,34 @@ def test_two_origins_get_their_own_connection_pools(server: str) -> None:
     finally:
         other.shutdown()
         other.server_close()
+
+
+@pytest.mark.parametrize("path", [
+    "/chat/threads/19:a b@thread.v2/messages?api-version=2024-03-07&x=é",  # quoted by requests, as before
+    "/t(PartitionKey='a%2Fb',RowKey='~002F')",  # already quoted: left as it is
+], ids=["unquoted", "quoted"])
+def test_urls_are_prepared_as_requests_prepares_them_each_time(server: str, path: str) -> None:
+    for session in (_plain_session(), SdkSession(), SdkSession()):
+        for _ in range(2):  # the second time from the prepared-URL cache
+            session.request("PUT", server + path, data=b"x", allow_redirects=False)
+    paths = {seen["path"] for seen in _Recorder.seen}
+    assert len(_Recorder.seen) == 6
+    assert len(paths) == 1
+
+
+def test_credentials_in_the_url_become_basic_auth_as_in_requests(server: str) -> None:
+    url = server.replace("http://", "http://ann:s%40cret@") + "/x"
+    for session in (_plain_session(), SdkSession()):
+        session.request("GET", url, allow_redirects=False)
+    plain, ours = _Recorder.seen
+    assert ours["headers"]["Authorization"] == plain["headers"]["Authorization"] == "Basic YW5uOnNAY3JldA=="
+
+
+@pytest.mark.parametrize("url", ["no-scheme/x", "http://", "https://exa mple.com:99999/x"])
+def test_an_invalid_url_fails_as_in_requests(url: str) -> None:
+    with pytest.raises(requests.RequestException) as plain:
+        _plain_session().request("GET", url, allow_redirects=False)
+    for _ in range(2):  # not cached: the same error again
+        with pytest.raises(requests.RequestException) as ours:
+            SdkSession().request("GET", url, allow_redirects=False)
+        assert type(ours.value) is type(plain.value)

@@ -43,3 +43,13 @@ def test_the_prefix_counts_toward_the_limit() -> None:
 
 def test_the_key_error_is_no_http_error() -> None:
     assert not issubclass(KeyTooLongError, AppError)
+
+
+def test_every_code_point_is_escaped_exactly_when_the_rule_says() -> None:
+    def must(code: int) -> bool:  # the rule as the module docstring states it
+        return (chr(code) in "/\\#?~" or code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
+                or code in (0xFFFE, 0xFFFF))
+
+    wrong = [code for code in range(0x110000)
+             if escape_key(chr(code)) != (f"~{code:04X}" if must(code) else chr(code))]
+    assert wrong == []
