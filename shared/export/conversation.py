@@ -176,7 +176,8 @@ class ConversationExporter:
             writer.close()
             if work.record.thread_id:
                 self._chat.forget_thread(work.record.thread_id)
-            self._conversations.release_lease(conv.sid, owner=owner)
+            if not writer.released:
+                self._conversations.release_lease(conv.sid, owner=owner)
         return outcome
 
     def _settle(self, work: ExportSlice, outcome_status: str, *, work_left: bool = False, reason: str | None = None,
@@ -226,10 +227,10 @@ class ConversationExporter:
             work.writer.save(attributes={**work.record.attributes, "changesCheckedRun": work.record.run_id})
         finished = self._send_new(work, deadline)
         if not finished:
-            work.writer.save(status="pending")
+            work.writer.finish(status="pending")
             return self._outcome(work, "in_progress", work_left=True, reason="time budget used up")
         self.receipts.send_receipts(work, participants)
-        work.writer.save(status="done")
+        work.writer.finish(status="done")
         return self._outcome(work, "done")
 
     def _archive(self, work: ExportSlice, participants: list[SourceParticipant], deadline: float | None) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from ..state import ConversationRecord, ConversationStore, MessageMapping, MessageMapStore
 from .retry import Retrier
+
+RECENT_ROWS = 64  # rows of the latest sends kept in memory for the read receipts (receipts.py)
 
 
 class MessageMapWriter:
@@ -38,6 +41,8 @@ class MessageMapWriter:
         self._last_write: Future[None] | None = None
         self._pending: list[MessageMapping] = []
         self._pending_media = 0
+        self.recent: OrderedDict[int, MessageMapping] = OrderedDict()  # by Twilio index, the newest last
+        self.released = False  # the last save gave the lease up
 
     @property
     def pending(self) -> int:
@@ -48,16 +53,25 @@ class MessageMapWriter:
         """A row of a message ACS confirmed, written at the next ``flush``."""
         self._pending.append(row)
         self._pending_media += media_bytes
+        self.recent[row.index] = row
+        if len(self.recent) > RECENT_ROWS:
+            self.recent.popitem(last=False)
 
     def save(self, **changes: object) -> ConversationRecord:
         """Update the record (renewing the lease) after every write already queued; waits for it."""
-        return self._executor.submit(self._save_now, **changes).result()
+        return self._executor.submit(self._save_now, changes).result()
 
-    def _save_now(self, **changes: object) -> ConversationRecord:
-        lease = datetime.now(UTC) + timedelta(seconds=self._lease_seconds)
+    def finish(self, **changes: object) -> ConversationRecord:
+        """The slice's last write: update the record and give the lease up in the same request."""
+        return self._executor.submit(self._save_now, changes, release=True).result()
+
+    def _save_now(self, changes: dict[str, object], *, release: bool = False) -> ConversationRecord:
+        owner, lease = (None, None) if release else (
+            self._owner, datetime.now(UTC) + timedelta(seconds=self._lease_seconds))
         self.record = self._conversations.update_conversation(
-            replace(self.record, lease_owner=self._owner, lease_expires_at=lease, **changes)  # type: ignore[arg-type]
+            replace(self.record, lease_owner=owner, lease_expires_at=lease, **changes)  # type: ignore[arg-type]
         )
+        self.released = release
         return self.record
 
     def flush(self, *, wait: bool = True) -> None:
@@ -73,9 +87,9 @@ class MessageMapWriter:
             def write() -> None:
                 self._retrier.call(lambda: self._messages.upsert_messages(self._sid, rows),
                                    what=f"recording messages of {self._sid}")
-                self._save_now(high_water_index=max(self.record.high_water_index, max(r.index for r in rows)),
-                               message_count=self.record.message_count + len(rows),
-                               media_bytes=self.record.media_bytes + media)
+                self._save_now({"high_water_index": max(self.record.high_water_index, max(r.index for r in rows)),
+                                "message_count": self.record.message_count + len(rows),
+                                "media_bytes": self.record.media_bytes + media})
 
             if self._last_write is not None and not wait:
                 self._last_write.result()

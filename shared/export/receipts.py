@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from azure.communication.chat import ChatThreadClient
 
 from ..state import MessageMapping, MessageMapStore
@@ -36,6 +38,7 @@ class ReceiptSender:
         thread_id = work.thread_id
         sent: dict[str, int] = dict(work.record.attributes.get("receipts") or {})
         changed = False
+        found: dict[int, MessageMapping | None] = {}  # participants who read as far share one lookup
         for participant in participants:
             index = participant.last_read_index
             if index is None or index < 0:
@@ -43,7 +46,9 @@ class ReceiptSender:
             person = work.people.of_participant(participant)
             if sent.get(person.identity, -1) >= index:
                 continue
-            row = self.mapped_at_or_before(work.conv.sid, index)
+            if index not in found:
+                found[index] = self.mapped_at_or_before(work.conv.sid, index, recent=work.writer.recent)
+            row = found[index]
             if row is None:
                 continue
             client = self._chat.thread_client(thread_id, self._people.token(person.identity))
@@ -59,13 +64,19 @@ class ReceiptSender:
         if changed:
             work.writer.save(attributes={**work.record.attributes, "receipts": sent})
 
-    def mapped_at_or_before(self, conversation_sid: str, index: int) -> MessageMapping | None:
-        """The copied message at ``index``, or the nearest copied one before it (within ``LOOK_BACK``)."""
+    def mapped_at_or_before(self, conversation_sid: str, index: int, *,
+                            recent: Mapping[int, MessageMapping] | None = None) -> MessageMapping | None:
+        """The copied message at ``index``, or the nearest copied one before it (within ``LOOK_BACK``).
+
+        ``recent``: rows this slice has just written (read from memory, not from the table).
+        """
         for candidate in range(index, max(-1, index - LOOK_BACK), -1):
-            try:
-                row = self._messages.get_message(conversation_sid, candidate)
-            except MessageNotFoundError:
-                continue
+            row = (recent or {}).get(candidate)
+            if row is None:
+                try:
+                    row = self._messages.get_message(conversation_sid, candidate)
+                except MessageNotFoundError:
+                    continue
             if not row.deleted and row.acs_message_ids:
                 return row
         return None

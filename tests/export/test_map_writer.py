@@ -78,3 +78,33 @@ def test_a_lost_lease_stops_the_record_write_after_the_rows_are_written(
     assert [r.index for r in container.messages.list_messages(sid)] == [0]  # the rows went first
     stored = container.conversations.get_conversation(sid)
     assert (stored.lease_owner, stored.high_water_index, stored.etag) == ("another-worker", -1, other.etag)
+
+
+def test_the_last_write_of_a_slice_gives_the_lease_up_in_the_same_request(
+    kit: SliceKit, container: AppContainer
+) -> None:
+    record = _leased(container, "writer-last")
+    sid = record.conversation_sid
+    writer = kit.writer(record, owner="writer-last")
+    writer.add(_row(sid, 0, "acs-a"))
+    writer.flush()
+    assert not writer.released
+
+    writer.finish(status="done")
+
+    stored = container.conversations.get_conversation(sid)
+    assert (stored.status, stored.lease_owner, stored.lease_expires_at, stored.high_water_index) == (
+        "done", None, None, 0)
+    assert writer.released
+    taken = container.conversations.acquire_lease(sid, owner="next-slice", duration=timedelta(seconds=60))
+    assert taken.lease_owner == "next-slice"  # free at once, not after the lease ran out
+
+
+def test_the_rows_of_the_latest_sends_stay_in_memory_newest_last(kit: SliceKit, container: AppContainer) -> None:
+    record = _leased(container, "writer-recent")
+    sid = record.conversation_sid
+    writer = kit.writer(record, owner="writer-recent")
+    for index in range(100):
+        writer.add(_row(sid, index, f"acs-{index}"))
+    assert list(writer.recent) == list(range(36, 100))  # the last 64
+    assert writer.recent[99].acs_message_ids == ("acs-99",)

@@ -79,3 +79,29 @@ def test_a_read_position_on_a_gap_falls_back_to_the_nearest_copy_before_it(
 
     assert [r.index if r else None for r in found] == [0, 0, 2, 2, 2]
     assert kit.receipts.mapped_at_or_before(sid, 60) is None  # more than 50 back: given up
+
+
+def test_rows_the_slice_just_wrote_are_read_from_memory(kit: SliceKit, container: AppContainer) -> None:
+    sid = "CH" + secrets.token_hex(16)  # nothing of it in the table
+    row = MessageMapping(sid, 7, "IM" + "7" * 32, ("acs-7",), author="ann")
+
+    assert kit.receipts.mapped_at_or_before(sid, 9, recent={7: row}) == row  # the nearest before 9, from memory
+    assert kit.receipts.mapped_at_or_before(sid, 9) is None  # the table has none
+
+
+def test_readers_of_the_last_message_get_a_receipt_for_its_copy(
+    engine: ExportEngine, container: AppContainer, seeder: TwilioSeeder, acs_admin: AcsAdmin
+) -> None:
+    conv = seeder.conversation("read to the end")
+    readers = [seeder.chat_participant(conv, name) for name in ("ria", "rob")]
+    for n in range(5):
+        seeder.message(conv, "ria", f"m{n}")
+    for reader in readers:
+        seeder.read_up_to(conv, reader.sid, 4)
+
+    assert engine.exporter.export_conversation(conv.sid).status == "done"
+
+    last = container.messages.get_message(conv.sid, 4).acs_message_ids[-1]
+    thread = acs_admin.thread(str(container.conversations.get_conversation(conv.sid).thread_id))
+    assert {r["senderCommunicationIdentifier"]["rawId"]: r["chatMessageId"] for r in thread["readReceipts"]} == {
+        container.identity_map.get_identity(name).acs_user_id: last for name in ("ria", "rob")}
