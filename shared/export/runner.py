@@ -188,5 +188,5 @@ class ExportRunner:
                 progress.finished(outcome)
 
     def _settle(self, run_id: str, outcome: ExportOutcome) -> None:
-        self._accounting.progress(run_id, messages=outcome.messages, media_bytes=outcome.media_bytes)
-        self._accounting.settle(run_id, outcome.conversation_sid, outcome.status, reason=outcome.reason)
+        self._accounting.settle(run_id, outcome.conversation_sid, outcome.status, reason=outcome.reason,
+                                messages=outcome.messages, media_bytes=outcome.media_bytes)

@@ -61,12 +61,13 @@ class ExportHandler:
             size_hint=entry.planned_messages if entry is not None else 0,
             check_changes=check if isinstance(check, bool) else None, archive=archive,
         )
-        self._accounting.progress(run_id, messages=outcome.messages, media_bytes=outcome.media_bytes)
         if counts_as(outcome.status) is None and outcome.work_left:
+            self._accounting.progress(run_id, messages=outcome.messages, media_bytes=outcome.media_bytes)
             # Its own queue: a conversation under way never waits behind conversations not yet started.
             self._continuations.send(item, delay_seconds=self._settings.delay_after(outcome.status))
             return
-        self._accounting.settle(run_id, conv.sid, outcome.status, reason=outcome.reason)
+        self._accounting.settle(run_id, conv.sid, outcome.status, reason=outcome.reason,
+                                messages=outcome.messages, media_bytes=outcome.media_bytes)
         self._completion.finish_if_complete(run_id)
 
 
