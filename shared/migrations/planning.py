@@ -182,18 +182,16 @@ class Planner:
         self._plan_batch(run, found, check_changes=None)
         return replace(cursor, position=cursor.position + len(sids))
 
-    def has_work(self, conv: SourceConversation, record: ConversationRecord, *, newest: int | None = None) -> bool:
+    def has_work(self, conv: SourceConversation, record: ConversationRecord, *, newest: int | None = None,
+                 participants: list[SourceParticipant] | None = None) -> bool:
         """New messages past the high-water index (one Twilio request: the newest message), or a participant
-        renamed in Twilio since the thread got its names (one more: the participants; user names come from a
-        paged read of the service's users, shared by every conversation)."""
+        renamed in Twilio since the thread got its names (one more: the participants, unless given; user names
+        come from a paged read of the service's users, shared by every conversation)."""
         source = self._source()
         if (source.last_index(conv) if newest is None else newest) > record.high_water_index:
             return True
-        return self._names_changed(conv, record, source.list_participants(conv))
-
-    def _names_changed(self, conv: SourceConversation, record: ConversationRecord,
-                       participants: list[SourceParticipant]) -> bool:
-        return record.attributes.get(PARTICIPANT_NAMES) != self._people().participant_names(conv, participants)
+        listed = source.list_participants(conv) if participants is None else participants
+        return record.attributes.get(PARTICIPANT_NAMES) != self._people().participant_names(conv, listed)
 
     def _migrated(self, run: RunRecord, cursor: PlanCursor, deadline: float) -> PlanCursor:
         """One page of migrated conversations: at most two Twilio requests each (a message past the copied ones?
@@ -212,7 +210,8 @@ class Planner:
             return index, source.list_participants(_from_record(record)) if index <= record.high_water_index else None
 
         def names_changed(record: ConversationRecord, participants: list[SourceParticipant] | None) -> bool:
-            return participants is not None and self._names_changed(_from_record(record), record, participants)
+            return participants is not None and self.has_work(_from_record(record), record,
+                                                              newest=record.high_water_index, participants=participants)
 
         with ThreadPoolExecutor(max_workers=LOOKUP_WORKERS, thread_name_prefix="nightly") as pool:
             found = list(pool.map(newest, todo))
